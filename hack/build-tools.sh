@@ -116,7 +116,22 @@ go_install() { # name, package@version, dir
     go install -v -trimpath -ldflags "-s -w" "$pkg"
 }
 
-build_kwok() { go_install kwok "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" "$FRO_CACHE/bin/kwok-$KWOK_VERSION"; }
+build_kwok() {
+  local out="$FRO_CACHE/bin/kwok-$KWOK_VERSION"
+  go_install kwok "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" "$out"
+  [[ -f $out/stages.yaml ]] && return
+  # The kwok binary ships no stages; take the "fast" node and pod stages of the same release.
+  local mod
+  mod=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  [[ -d $mod/kustomize/stage ]] || die "kwok $KWOK_VERSION module has no kustomize/stage directory"
+  local f first=1
+  for f in node/fast/node-initialize node/heartbeat/node-heartbeat pod/fast/pod-ready pod/fast/pod-complete pod/fast/pod-delete; do
+    ((first)) || echo "---"
+    first=0
+    cat "$mod/kustomize/stage/$f.yaml"
+  done >"$out/stages.yaml.tmp"
+  mv "$out/stages.yaml.tmp" "$out/stages.yaml"
+}
 build_helm() {
   go_install helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" "$FRO_CACHE/bin/helm-$HELM_VERSION"
 }
