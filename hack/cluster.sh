@@ -67,13 +67,14 @@ start() {
 
 stop() {
   local name=$1 pf; pf=$(pidfile "$1")
+  [[ -f $pf ]] || return 0
+  local pid; pid=$(<"$pf")
   if is_running "$name"; then
-    local pid; pid=$(<"$pf")
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
-    log "stopped $name (pid $pid)"
   fi
+  log "stopped $name (pid $pid)"
   rm -f "$pf" "$pf.exe"
 }
 
