@@ -1,0 +1,182 @@
+#include "operator/kube/Informer.h"
+
+#include <algorithm>
+
+#include "operator/kube/ApiError.h"
+
+namespace fro::kube {
+
+Informer::Informer(KubeClient& client, Resource resource, Options options)
+    : client_(client), resource_(std::move(resource)), opts_(std::move(options)) {
+  if (!opts_.project) opts_.project = defaultProjection;
+}
+
+json Informer::defaultProjection(const json& full) {
+  json o = full;
+  if (auto m = o.find("metadata"); m != o.end() && m->is_object()) m->erase("managedFields");
+  return o;
+}
+
+void Informer::addHandlers(Handlers h) { handlers_.push_back(std::move(h)); }
+
+Informer::Stats Informer::stats() const {
+  std::lock_guard l(mu_);
+  return stats_;
+}
+
+void Informer::recordError(const Error& e) {
+  std::lock_guard l(mu_);
+  ++stats_.errors;
+  stats_.lastError = e.message;
+}
+
+void Informer::stop() {
+  {
+    std::lock_guard l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool Informer::waitForSync(std::chrono::milliseconds timeout) const {
+  std::unique_lock l(mu_);
+  return cv_.wait_for(l, timeout, [&] { return synced_.load() || stop_.load(); }) && synced_.load();
+}
+
+bool Informer::sleepInterruptibly(std::chrono::milliseconds d) {
+  std::unique_lock l(mu_);
+  return !cv_.wait_for(l, d, [&] { return stop_.load(); });
+}
+
+CachedPtr Informer::toCached(const json& obj) const {
+  auto c = std::make_shared<CachedObject>();
+  const json& m = obj.contains("metadata") ? obj["metadata"] : json::object();
+  c->namespace_ = m.value("namespace", "");
+  c->name = m.value("name", "");
+  c->uid = m.value("uid", "");
+  c->resourceVersion = m.value("resourceVersion", "");
+  c->generation = m.value("generation", 0LL);
+  c->fields = opts_.project(obj);
+  return c;
+}
+
+Status Informer::relist(std::string& rv) {
+  ListOptions lo;
+  lo.labelSelector = opts_.labelSelector;
+  lo.limit = opts_.pageSize;
+  auto list = client_.listAll(resource_, opts_.namespace_, lo);
+  {
+    std::lock_guard l(mu_);
+    ++stats_.lists;
+  }
+  if (!list.ok()) return list.error();
+  // The list response carries kind/apiVersion only at the top; items are still full objects.
+  std::vector<CachedPtr> fresh;
+  fresh.reserve((*list)["items"].size());
+  for (const auto& item : (*list)["items"]) fresh.push_back(toCached(item));
+  std::vector<std::pair<CachedPtr, CachedPtr>> changes;  // (old, new); old null = add
+  for (const auto& n : fresh) {
+    auto old = cache_.get(n->key());
+    if (!old || old->resourceVersion != n->resourceVersion) changes.emplace_back(old, n);
+  }
+  auto gone = cache_.replace(fresh);
+  for (auto& [old, cur] : changes) {
+    for (auto& h : handlers_) {
+      if (!old && h.onAdd) h.onAdd(cur);
+      if (old && h.onUpdate) h.onUpdate(old, cur);
+    }
+  }
+  for (auto& g : gone)
+    for (auto& h : handlers_)
+      if (h.onDelete) h.onDelete(g, /*tombstone=*/true);
+  rv = (*list)["metadata"].value("resourceVersion", "");
+  if (!synced_) {
+    {
+      std::lock_guard l(mu_);
+      synced_ = true;
+    }
+    cv_.notify_all();
+  }
+  return ok();
+}
+
+void Informer::apply(const WatchEvent& ev) {
+  switch (ev.type) {
+    case WatchEvent::Type::Added:
+    case WatchEvent::Type::Modified: {
+      auto cur = toCached(ev.object);
+      auto old = cache_.upsert(cur);
+      if (old && old->resourceVersion == cur->resourceVersion) return;  // replayed after a resume
+      for (auto& h : handlers_) {
+        if (!old && h.onAdd) h.onAdd(cur);
+        if (old && h.onUpdate) h.onUpdate(old, cur);
+      }
+      return;
+    }
+    case WatchEvent::Type::Deleted: {
+      auto cur = toCached(ev.object);
+      if (!cache_.erase(cur->key())) return;
+      for (auto& h : handlers_)
+        if (h.onDelete) h.onDelete(cur, false);
+      return;
+    }
+    case WatchEvent::Type::Bookmark:
+    case WatchEvent::Type::Error:
+      return;
+  }
+}
+
+void Informer::run() {
+  std::string rv;
+  auto backoff = opts_.minBackoff;
+  bool needList = true;
+  while (!stop_) {
+    if (needList) {
+      auto st = relist(rv);
+      if (!st.ok()) {
+        recordError(st.error());
+        if (!sleepInterruptibly(backoff)) break;
+        backoff = std::min(backoff * 2, opts_.maxBackoff);
+        continue;
+      }
+      needList = false;
+    }
+    WatchOptions wo;
+    wo.resourceVersion = rv;
+    wo.labelSelector = opts_.labelSelector;
+    wo.timeoutSeconds = opts_.timeoutSeconds;
+    wo.cancel = &stop_;
+    {
+      std::lock_guard l(mu_);
+      ++stats_.watches;
+    }
+    bool progressed = false;
+    auto end = client_.watch(resource_, opts_.namespace_, wo, [&](const WatchEvent& ev) {
+      apply(ev);
+      if (auto v = ev.resourceVersion(); !v.empty()) rv = v;
+      progressed = true;
+      return !stop_;
+    });
+    if (stop_) break;
+    if (!end.ok()) {
+      recordError(end.error());
+      if (ApiError::isGone(end.error())) {
+        needList = true;
+        continue;
+      }
+      // Resume from the last version we saw, after a pause that grows while nothing works.
+      if (!sleepInterruptibly(backoff)) break;
+      backoff = progressed ? opts_.minBackoff : std::min(backoff * 2, opts_.maxBackoff);
+      continue;
+    }
+    backoff = opts_.minBackoff;
+    if (!end->lastResourceVersion.empty()) rv = end->lastResourceVersion;
+    if (end->reason == WatchEnd::Reason::Expired) {
+      std::lock_guard l(mu_);
+      ++stats_.expired;
+      needList = true;
+    }
+  }
+}
+
+}  // namespace fro::kube

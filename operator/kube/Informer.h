@@ -1,0 +1,82 @@
+#pragma once
+// List-then-watch loop feeding an ObjectCache and event handlers, with client-go semantics:
+// watch from the list's resourceVersion with bookmarks, resume from the last seen version when
+// the server closes the watch, full relist on 410 Gone (diffed against the cache, so handlers see
+// no lost or duplicated events: vanished objects arrive as delete tombstones), backoff on errors.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "operator/common/Result.h"
+#include "operator/kube/KubeClient.h"
+#include "operator/kube/ObjectCache.h"
+
+namespace fro::kube {
+
+class Informer {
+ public:
+  // Reduces a full object to what controllers read. Default: drops metadata.managedFields.
+  using Projector = std::function<json(const json& full)>;
+
+  struct Handlers {
+    std::function<void(const CachedPtr& obj)> onAdd;
+    std::function<void(const CachedPtr& old, const CachedPtr& cur)> onUpdate;
+    // tombstone = true: the delete was noticed on a relist; obj is the last state we knew.
+    std::function<void(const CachedPtr& obj, bool tombstone)> onDelete;
+  };
+
+  struct Options {
+    std::string namespace_;  // "" = all namespaces
+    std::string labelSelector;
+    int timeoutSeconds = 300;
+    int pageSize = 500;
+    std::chrono::milliseconds minBackoff{200};
+    std::chrono::milliseconds maxBackoff{30000};
+    Projector project;
+  };
+
+  struct Stats {
+    int lists = 0;
+    int watches = 0;
+    int expired = 0;  // 410 Gone seen
+    int errors = 0;
+    std::string lastError;
+  };
+
+  Informer(KubeClient& client, Resource resource, Options options);
+
+  void addHandlers(Handlers h);  // call before run()
+  void run();                    // blocks until stop()
+  void stop();
+  bool hasSynced() const { return synced_.load(); }
+  // Blocks until the first list is in the cache, or the timeout passes.
+  bool waitForSync(std::chrono::milliseconds timeout) const;
+  const ObjectCache& cache() const { return cache_; }
+  Stats stats() const;
+
+  static json defaultProjection(const json& full);
+
+ private:
+  Status relist(std::string& rv);
+  void apply(const WatchEvent& ev);
+  CachedPtr toCached(const json& obj) const;
+  bool sleepInterruptibly(std::chrono::milliseconds d);
+  void recordError(const Error& e);
+
+  KubeClient& client_;
+  Resource resource_;
+  Options opts_;
+  std::vector<Handlers> handlers_;
+  ObjectCache cache_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> synced_{false};
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  Stats stats_;
+};
+
+}  // namespace fro::kube
