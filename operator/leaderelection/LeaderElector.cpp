@@ -1,0 +1,158 @@
+#include "operator/leaderelection/LeaderElector.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include "operator/kube/ApiError.h"
+
+namespace fro::leaderelection {
+
+namespace {
+
+std::string holderOf(const kube::json& spec) {
+  auto h = spec.find("holderIdentity");
+  return h != spec.end() && h->is_string() ? h->get<std::string>() : std::string();
+}
+
+// metav1.MicroTime: RFC 3339 with microseconds, UTC.
+std::string microTime(Clock::time_point t) {
+  auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
+  std::time_t tt = std::chrono::system_clock::to_time_t(secs);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(micros));
+  return buf;
+}
+
+}  // namespace
+
+LeaderElector::LeaderElector(kube::KubeClient& client, LeaderElectionConfig cfg, Callbacks cb,
+                             std::shared_ptr<const Clock> clock)
+    : client_(client), cfg_(std::move(cfg)), cb_(std::move(cb)), clock_(std::move(clock)) {}
+
+Status LeaderElector::validate(const LeaderElectionConfig& c) {
+  if (c.leaseName.empty() || c.leaseNamespace.empty()) return Error::of("leader election: lease name and namespace are required");
+  if (c.identity.empty()) return Error::of("leader election: identity is required");
+  if (c.renewDeadline >= c.leaseDuration)
+    return Error::of("leader election: renew deadline (" + std::to_string(c.renewDeadline.count()) +
+                     "ms) must be shorter than the lease duration (" + std::to_string(c.leaseDuration.count()) + "ms)");
+  if (c.retryPeriod >= c.renewDeadline)
+    return Error::of("leader election: retry period (" + std::to_string(c.retryPeriod.count()) +
+                     "ms) must be shorter than the renew deadline (" + std::to_string(c.renewDeadline.count()) + "ms)");
+  return ok();
+}
+
+std::string LeaderElector::currentLeader() const {
+  std::lock_guard l(mu_);
+  return observedHolder_;
+}
+
+kube::json LeaderElector::desiredLease(const kube::json* existing, bool acquiring) const {
+  auto now = microTime(clock_->now());
+  kube::json lease = existing ? *existing
+                              : kube::json{{"apiVersion", "coordination.k8s.io/v1"},
+                                           {"kind", "Lease"},
+                                           {"metadata", {{"name", cfg_.leaseName}, {"namespace", cfg_.leaseNamespace}}},
+                                           {"spec", kube::json::object()}};
+  auto& spec = lease["spec"];
+  auto t = spec.find("leaseTransitions");
+  int transitions = t != spec.end() && t->is_number_integer() ? t->get<int>() : 0;
+  spec["holderIdentity"] = cfg_.identity;
+  spec["leaseDurationSeconds"] = std::max<long long>(
+      1, std::chrono::duration_cast<std::chrono::seconds>(cfg_.leaseDuration).count());
+  spec["renewTime"] = now;
+  if (acquiring) {
+    spec["acquireTime"] = now;
+    spec["leaseTransitions"] = existing ? transitions + 1 : 0;
+  }
+  return lease;
+}
+
+bool LeaderElector::tryAcquireOrRenew() {
+  auto steady = clock_->steadyNow();
+  auto got = client_.get(kube::Resource::leases(), cfg_.leaseNamespace, cfg_.leaseName);
+  if (!got.ok()) {
+    if (!kube::ApiError::isNotFound(got.error())) return false;
+    auto created = client_.create(kube::Resource::leases(), cfg_.leaseNamespace, desiredLease(nullptr, true));
+    if (!created.ok()) return false;  // someone else created it first (AlreadyExists) or the API is down
+    std::lock_guard l(mu_);
+    observedRecord_ = (*created)["spec"].dump();
+    observedHolder_ = cfg_.identity;
+    observedAt_ = steady;
+    return true;
+  }
+  const auto& spec = (*got)["spec"];
+  std::string holder = holderOf(spec);
+  {
+    std::lock_guard l(mu_);
+    auto record = spec.dump();
+    if (record != observedRecord_) {
+      observedRecord_ = record;
+      observedAt_ = steady;
+      if (holder != observedHolder_ && cb_.onNewLeader && !holder.empty()) cb_.onNewLeader(holder);
+      observedHolder_ = holder;
+    }
+    // Someone else holds a lease that has not expired by our own clock: wait.
+    auto d = spec.find("leaseDurationSeconds");
+    auto duration = std::chrono::seconds(d != spec.end() && d->is_number_integer() ? d->get<long long>() : 0);
+    if (!holder.empty() && holder != cfg_.identity && steady < observedAt_ + duration) return false;
+  }
+  // Optimistic concurrency: the update carries the resourceVersion we read; a race is a 409.
+  auto updated = client_.update(kube::Resource::leases(), desiredLease(&*got, holder != cfg_.identity));
+  if (!updated.ok()) return false;
+  std::lock_guard l(mu_);
+  observedRecord_ = (*updated)["spec"].dump();
+  observedHolder_ = cfg_.identity;
+  observedAt_ = steady;
+  return true;
+}
+
+bool LeaderElector::sleepFor(std::chrono::milliseconds d) {
+  std::unique_lock l(mu_);
+  return !cv_.wait_for(l, d, [&] { return stop_.load(); });
+}
+
+void LeaderElector::stop() {
+  {
+    std::lock_guard l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+}
+
+void LeaderElector::run() {
+  while (!stop_ && !tryAcquireOrRenew())
+    if (!sleepFor(cfg_.retryPeriod)) return;
+  if (stop_) return;
+  lastRenew_ = clock_->steadyNow();
+  leading_ = true;
+  if (cb_.onStartedLeading) cb_.onStartedLeading();
+  while (sleepFor(cfg_.retryPeriod)) {
+    if (tryAcquireOrRenew()) {
+      lastRenew_ = clock_->steadyNow();
+    } else if (clock_->steadyNow() - lastRenew_ >= cfg_.renewDeadline) {
+      break;  // lost: stop leading well before the lease can expire for the others
+    }
+  }
+  leading_ = false;
+  if (cb_.onStoppedLeading) cb_.onStoppedLeading();
+}
+
+Status LeaderElector::release() {
+  auto got = client_.get(kube::Resource::leases(), cfg_.leaseNamespace, cfg_.leaseName);
+  if (!got.ok()) return got.error();
+  if (holderOf((*got)["spec"]) != cfg_.identity) return ok();
+  auto lease = *got;
+  lease["spec"]["holderIdentity"] = nullptr;
+  lease["spec"]["leaseDurationSeconds"] = 1;
+  lease["spec"]["renewTime"] = microTime(clock_->now());
+  auto updated = client_.update(kube::Resource::leases(), lease);
+  if (!updated.ok()) return updated.error();
+  leading_ = false;
+  return ok();
+}
+
+}  // namespace fro::leaderelection

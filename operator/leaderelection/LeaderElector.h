@@ -1,0 +1,76 @@
+#pragma once
+// Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics: a candidate takes
+// the lease only when its holder has not renewed it for leaseDuration as observed on *our* clock
+// (no trust in other machines' clocks), every write is guarded by resourceVersion, and a leader
+// that cannot renew within renewDeadline (< leaseDuration) stops leading before anyone else may
+// take over. release() hands the lease over at once on graceful shutdown.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "operator/common/Clock.h"
+#include "operator/common/Result.h"
+#include "operator/kube/KubeClient.h"
+
+namespace fro::leaderelection {
+
+struct LeaderElectionConfig {
+  std::string leaseNamespace;
+  std::string leaseName;
+  std::string identity;  // unique per process, e.g. pod name + random suffix
+  std::chrono::milliseconds leaseDuration{15000};
+  std::chrono::milliseconds renewDeadline{10000};
+  std::chrono::milliseconds retryPeriod{2000};
+};
+
+class LeaderElector {
+ public:
+  struct Callbacks {
+    std::function<void()> onStartedLeading;
+    // Called once leadership is lost or given up; writers must stop before it returns.
+    std::function<void()> onStoppedLeading;
+    std::function<void(const std::string& identity)> onNewLeader;
+  };
+
+  LeaderElector(kube::KubeClient& client, LeaderElectionConfig cfg, Callbacks cb,
+                std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>());
+
+  // Validates timings (renewDeadline < leaseDuration, retryPeriod < renewDeadline).
+  static Status validate(const LeaderElectionConfig& cfg);
+
+  // One attempt to acquire or renew; true when we hold the lease afterwards. Exposed for tests.
+  bool tryAcquireOrRenew();
+  // Blocks: acquire, lead, renew until lost or stop(); then returns.
+  void run();
+  void stop();
+  // Gives the lease up (holder cleared) if we hold it, so a standby takes over without waiting.
+  Status release();
+
+  bool isLeader() const { return leading_.load(); }
+  std::string currentLeader() const;
+  const LeaderElectionConfig& config() const { return cfg_; }
+
+ private:
+  kube::json desiredLease(const kube::json* existing, bool acquiring) const;
+  bool sleepFor(std::chrono::milliseconds d);
+
+  kube::KubeClient& client_;
+  LeaderElectionConfig cfg_;
+  Callbacks cb_;
+  std::shared_ptr<const Clock> clock_;
+  std::atomic<bool> leading_{false};
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  // What we last saw of the lease, and when on our clock it last changed.
+  std::string observedHolder_;
+  std::string observedRecord_;
+  std::chrono::steady_clock::time_point observedAt_{};
+  std::chrono::steady_clock::time_point lastRenew_{};
+};
+
+}  // namespace fro::leaderelection
