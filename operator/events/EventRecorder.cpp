@@ -1,0 +1,88 @@
+#include "operator/events/EventRecorder.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include "operator/kube/ApiError.h"
+
+namespace fro::events {
+
+using kube::json;
+
+std::string EventRecorder::rfc3339(Clock::time_point t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+EventRecorder::EventRecorder(kube::KubeClient& client, Options opts, std::shared_ptr<const Clock> clock)
+    : client_(client), opts_(std::move(opts)), clock_(std::move(clock)) {}
+
+void EventRecorder::remember(const std::string& key, Seen s) {
+  if (auto it = seen_.find(key); it != seen_.end()) lru_.erase(it->second.lru);
+  lru_.push_front(key);
+  s.lru = lru_.begin();
+  seen_[key] = std::move(s);
+  while (seen_.size() > opts_.maxRemembered) {
+    seen_.erase(lru_.back());
+    lru_.pop_back();
+  }
+}
+
+Status EventRecorder::create(const ObjectReference& obj, const std::string& type, const std::string& reason,
+                             const std::string& message, const std::string& key) {
+  auto now = clock_->now();
+  std::string ts = rfc3339(now);
+  char suffix[40];
+  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  std::snprintf(suffix, sizeof suffix, "%llx", static_cast<unsigned long long>(nanos) + sequence_++);
+  std::string name = obj.name + "." + suffix;
+  json ev = {
+      {"apiVersion", "v1"},
+      {"kind", "Event"},
+      {"metadata", {{"name", name}, {"namespace", obj.namespace_}}},
+      {"involvedObject",
+       {{"apiVersion", obj.apiVersion}, {"kind", obj.kind}, {"namespace", obj.namespace_}, {"name", obj.name},
+        {"uid", obj.uid}, {"resourceVersion", obj.resourceVersion}}},
+      {"type", type},
+      {"reason", reason},
+      {"message", message},
+      {"count", 1},
+      {"firstTimestamp", ts},
+      {"lastTimestamp", ts},
+      {"source", {{"component", opts_.component}}},
+      {"reportingComponent", opts_.component},
+      {"reportingInstance", opts_.instance},
+  };
+  auto res = client_.create(kube::Resource::coreEvents(), obj.namespace_, ev);
+  if (!res.ok()) return res.error();
+  remember(key, Seen{name, 1, ts, now, {}});
+  return ok();
+}
+
+Status EventRecorder::record(const ObjectReference& obj, const std::string& type, const std::string& reason,
+                             const std::string& message) {
+  std::string key = obj.uid + "\x1f" + obj.namespace_ + "/" + obj.name + "\x1f" + type + "\x1f" + reason + "\x1f" + message;
+  std::lock_guard l(mu_);
+  auto now = clock_->now();
+  auto it = seen_.find(key);
+  if (it == seen_.end() || now - it->second.last > opts_.aggregationWindow)
+    return create(obj, type, reason, message, key);
+  Seen s = it->second;
+  json patch = {{"count", s.count + 1}, {"lastTimestamp", rfc3339(now)}};
+  auto res = client_.patch(kube::Resource::coreEvents(), obj.namespace_, s.eventName, kube::PatchType::Merge, patch);
+  if (!res.ok()) {
+    // The Event expired (events have a TTL) or was deleted: start a new one.
+    if (kube::ApiError::isNotFound(res.error())) return create(obj, type, reason, message, key);
+    return res.error();
+  }
+  s.count += 1;
+  s.last = now;
+  remember(key, s);
+  return ok();
+}
+
+}  // namespace fro::events

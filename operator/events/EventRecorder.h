@@ -1,0 +1,64 @@
+#pragma once
+// Records core/v1 Events about our objects (what `kubectl describe` shows). A repeat of the same
+// event (object, type, reason, message) within the aggregation window bumps `count` and
+// `lastTimestamp` on the existing Event instead of writing a new object, as kubelet's recorder does.
+#include <chrono>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "operator/common/Clock.h"
+#include "operator/common/Result.h"
+#include "operator/kube/KubeClient.h"
+
+namespace fro::events {
+
+struct ObjectReference {
+  std::string apiVersion;
+  std::string kind;
+  std::string namespace_;
+  std::string name;
+  std::string uid;
+  std::string resourceVersion;
+};
+
+class EventRecorder {
+ public:
+  struct Options {
+    std::string component = "feature-rollout-operator";
+    std::string instance;  // e.g. pod name; reportingInstance
+    size_t maxRemembered = 4096;
+    std::chrono::minutes aggregationWindow{10};
+  };
+
+  EventRecorder(kube::KubeClient& client, Options opts, std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>());
+
+  // type: "Normal" or "Warning"; reason: CamelCase; message: says which values.
+  Status record(const ObjectReference& obj, const std::string& type, const std::string& reason, const std::string& message);
+
+  static std::string rfc3339(Clock::time_point t);
+
+ private:
+  struct Seen {
+    std::string eventName;
+    int count = 0;
+    std::string firstTimestamp;
+    Clock::time_point last;
+    std::list<std::string>::iterator lru;
+  };
+  Status create(const ObjectReference& obj, const std::string& type, const std::string& reason,
+                const std::string& message, const std::string& key);
+  void remember(const std::string& key, Seen s);
+
+  kube::KubeClient& client_;
+  Options opts_;
+  std::shared_ptr<const Clock> clock_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Seen> seen_;
+  std::list<std::string> lru_;  // most recent at the front
+  unsigned long long sequence_ = 0;
+};
+
+}  // namespace fro::events
