@@ -1,0 +1,76 @@
+#include "operator/controller/Workers.h"
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+namespace fro::controller {
+
+Workers::Workers(WorkQueue& queue, Reconcile reconcile, int count)
+    : queue_(queue), reconcile_(std::move(reconcile)), count_(std::max(1, count)) {}
+
+Workers::~Workers() {
+  stop();
+  std::lock_guard j(joinMu_);
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+void Workers::start() {
+  std::lock_guard j(joinMu_);
+  {
+    std::lock_guard lock(mu_);
+    if (started_ > 0) return;
+    started_ = static_cast<std::size_t>(count_);
+  }
+  threads_.reserve(started_);
+  for (int i = 0; i < count_; ++i) threads_.emplace_back([this] { loop(); });
+}
+
+void Workers::stop() { queue_.shutDown(); }
+
+bool Workers::join(std::chrono::nanoseconds timeout) {
+  std::lock_guard j(joinMu_);
+  {
+    std::unique_lock lock(mu_);
+    auto bounded = std::clamp<std::chrono::nanoseconds>(timeout, std::chrono::nanoseconds::zero(),
+                                                        std::chrono::hours(24 * 365));
+    if (!exitedCv_.wait_for(lock, bounded, [this] { return exited_ == started_; })) return false;
+  }
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();  // each has left loop(): returns at once
+  return true;
+}
+
+void Workers::loop() {
+  while (auto key = queue_.get()) {
+    ++busy_;
+    ReconcileOutcome outcome;
+    try {
+      outcome = reconcile_(*key);
+    } catch (const std::exception& e) {
+      outcome = ReconcileOutcome::error(e.what());
+    } catch (...) {
+      outcome = ReconcileOutcome::error("reconcile threw a non-standard exception");
+    }
+    switch (outcome.kind) {
+      case ReconcileOutcome::Kind::kSuccess:
+        queue_.forget(*key);
+        break;
+      case ReconcileOutcome::Kind::kError:
+        queue_.addRateLimited(*key);
+        break;
+      case ReconcileOutcome::Kind::kRequeueAfter:
+        queue_.forget(*key);
+        queue_.addAfter(*key, outcome.after);
+        break;
+    }
+    queue_.done(*key);
+    --busy_;
+  }
+  std::lock_guard lock(mu_);
+  ++exited_;
+  exitedCv_.notify_all();
+}
+
+}  // namespace fro::controller
