@@ -139,15 +139,30 @@ Status addNamed(const YAML::Node& root, const char* listKey, const char* bodyKey
   return ok();
 }
 
+// yaml-cpp's message for a parse error. A few of them end with text taken from the document
+// ("unknown escape character: q", "invalid unicode: 55296", "bad YAML version: x"): that may be
+// part of a token, so only the generic part is kept.
+std::string yamlMessage(const std::string& msg) {
+  for (const char* prefix : {YAML::ErrorMsg::INVALID_ESCAPE, YAML::ErrorMsg::INVALID_UNICODE,
+                             YAML::ErrorMsg::YAML_VERSION}) {
+    std::string p(prefix);
+    if (msg.compare(0, p.size(), p) == 0) {
+      while (!p.empty() && (p.back() == ' ' || p.back() == ':')) p.pop_back();
+      return p;
+    }
+  }
+  return msg;
+}
+
 Status addDocument(Model& model, const std::string& text, const std::string& file, const std::string& baseDir) {
   std::string where = "kubeconfig " + file;
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    // e.msg is yaml-cpp's generic description ("illegal map value"), never the document's content.
+    // The message is yaml-cpp's generic description ("illegal map value"), never document content.
     return Error::of(where + ": YAML syntax error at line " + std::to_string(e.mark.line + 1) + ", column " +
-                     std::to_string(e.mark.column + 1) + ": " + e.msg);
+                     std::to_string(e.mark.column + 1) + ": " + yamlMessage(e.msg));
   }
   model.files.push_back(file);
   if (!root.IsDefined() || root.IsNull()) return ok();  // an empty file is an empty config
@@ -367,7 +382,7 @@ Result<ClusterConfig> KubeConfig::parse(const std::string& yaml, const std::stri
   } catch (const YAML::Exception& e) {
     // Safety net: the accessors above do not throw, but yaml-cpp must never escape this adapter.
     return Error::of("kubeconfig " + source + ": unexpected YAML error at line " + std::to_string(e.mark.line + 1) +
-                     ": " + e.msg);
+                     ": " + yamlMessage(e.msg));
   }
 }
 
@@ -384,7 +399,7 @@ Result<ClusterConfig> KubeConfig::loadFiles(const std::vector<std::string>& path
     return resolve(model, options);
   } catch (const YAML::Exception& e) {
     return Error::of("kubeconfig " + joined(paths, ":") + ": unexpected YAML error at line " +
-                     std::to_string(e.mark.line + 1) + ": " + e.msg);
+                     std::to_string(e.mark.line + 1) + ": " + yamlMessage(e.msg));
   } catch (const fs::filesystem_error& e) {
     return Error::of(std::string("kubeconfig: ") + e.what());
   }
@@ -407,7 +422,11 @@ Result<ClusterConfig> KubeConfig::load(const LoadOptions& options) {
     return loadFiles(existing, options);
   }
 
-  bool inCluster = InClusterConfig::detected(options.getenv);
+  // In a pod: KUBERNETES_SERVICE_HOST is set, or the service account token is mounted (then a
+  // missing variable is reported by InClusterConfig::load rather than "nothing found").
+  std::error_code saEc;
+  bool serviceAccount = fs::exists(fs::path(options.serviceAccountDir) / "token", saEc);
+  bool inCluster = InClusterConfig::detected(options.getenv) || serviceAccount;
   if (options.preferInCluster && options.context.empty() && inCluster)
     return InClusterConfig::load(inClusterOptions(options));
 
@@ -422,7 +441,8 @@ Result<ClusterConfig> KubeConfig::load(const LoadOptions& options) {
                      " and KUBECONFIG is not set");
   if (inCluster) return InClusterConfig::load(inClusterOptions(options));
   return Error::of("no Kubernetes configuration found: no --kubeconfig, KUBECONFIG is not set, " + why +
-                   ", and KUBERNETES_SERVICE_HOST is not set (not in a cluster)");
+                   ", KUBERNETES_SERVICE_HOST is not set and there is no service account token " +
+                   (fs::path(options.serviceAccountDir) / "token").string() + " (not in a cluster)");
 }
 
 }  // namespace fro::kube

@@ -32,7 +32,8 @@ class KubeConfig {
     // --context: overrides current-context. A context also rules out the in-cluster fallback.
     std::string context;
     // With no --kubeconfig and no $KUBECONFIG, use the in-cluster service account before
-    // ~/.kube/config when KUBERNETES_SERVICE_HOST is set (what a Deployment wants).
+    // ~/.kube/config when in a pod: KUBERNETES_SERVICE_HOST is set or <serviceAccountDir>/token
+    // exists (what a Deployment wants). Either also enables the last-resort in-cluster fallback.
     bool preferInCluster = false;
     // In-cluster service account directory (token, ca.crt, namespace); tests point it elsewhere.
     std::string serviceAccountDir = InClusterConfig::kServiceAccountDir;

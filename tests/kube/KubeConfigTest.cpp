@@ -378,6 +378,37 @@ TEST_F(KubeConfigTest, NothingFoundExplainsEverySource) {
   EXPECT_TRUE(contains(noHome.error().message, "HOME is not set")) << noHome.error().message;
 }
 
+TEST_F(KubeConfigTest, MountedServiceAccountWithoutTheVariablesNamesThem) {
+  // The token is mounted but KUBERNETES_SERVICE_HOST/PORT are missing: that is the error, not
+  // "nothing found", and not ~/.kube/config when in-cluster is preferred.
+  dir.write("sa/token", "sa-token\n");
+  dir.write("sa/ca.crt", ca->certPem);
+  auto c = KubeConfig::load(options());
+  ASSERT_FALSE(c.ok());
+  EXPECT_TRUE(contains(c.error().message, "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT not set"))
+      << c.error().message;
+  EXPECT_FALSE(contains(c.error().message, "sa-token")) << c.error().message;
+
+  dir.write("home/.kube/config", kubeconfig(kServer, ""));
+  auto o = options();
+  o.preferInCluster = true;
+  auto preferred = KubeConfig::load(o);
+  ASSERT_FALSE(preferred.ok());
+  EXPECT_TRUE(contains(preferred.error().message, "KUBERNETES_SERVICE_HOST")) << preferred.error().message;
+
+  o.preferInCluster = false;
+  auto home = KubeConfig::load(o);
+  ASSERT_TRUE(home.ok()) << home.error().message;
+  EXPECT_FALSE(home->inCluster);
+}
+
+TEST_F(KubeConfigTest, NothingFoundNamesTheServiceAccountToken) {
+  auto c = KubeConfig::load(options());
+  ASSERT_FALSE(c.ok());
+  EXPECT_TRUE(contains(c.error().message, "no service account token " + dir.file("sa/token")))
+      << c.error().message;
+}
+
 TEST_F(KubeConfigTest, RequestedContextWithoutAnyKubeconfig) {
   writeServiceAccount();
   auto o = options();
@@ -422,6 +453,19 @@ TEST_F(KubeConfigTest, YamlSyntaxErrorNamesFileAndLine) {
   std::string near = loadError("current-context: a\nusers:\n- name: u\n  user:\n    token: " + std::string(kToken) +
                                "\n    other: [x\n  bad: y\n");
   EXPECT_TRUE(contains(near, "YAML syntax error at line")) << near;
+}
+
+TEST_F(KubeConfigTest, YamlErrorsDoNotQuoteTheDocument) {
+  // yaml-cpp appends the offending character or code point to some messages; inside a quoted
+  // token that would be a piece of the secret.
+  std::string escape = loadError("users:\n- name: u\n  user:\n    token: \"abc\\qXYZ\"\n");
+  EXPECT_TRUE(contains(escape, "YAML syntax error at line 4")) << escape;
+  EXPECT_TRUE(contains(escape, "unknown escape character")) << escape;
+  EXPECT_FALSE(contains(escape, "character: q")) << escape;
+
+  std::string unicode = loadError("users:\n- name: u\n  user:\n    token: \"\\uD800\"\n");
+  EXPECT_TRUE(contains(unicode, "invalid unicode")) << unicode;
+  EXPECT_FALSE(contains(unicode, "55296")) << unicode;
 }
 
 TEST_F(KubeConfigTest, YamlSyntaxErrorLineIsAccurate) {
