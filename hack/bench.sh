@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Benchmarks against the local control plane. They print figures; none of them pass or fail on time.
+#   hack/bench.sh latency [--count N]                 write -> informer handler latency
+#   hack/bench.sh soak [--seconds S] [--watch-timeout T]   watch soak: RSS over many watch restarts
+#   hack/bench.sh transport                           valgrind leak check of the HTTPS transport
+# Starts the control plane if it is not running (and stops it afterwards in that case).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+what=${1:-}; shift || true
+BUILD=${FRO_BUILD_DIR:-$FRO_ROOT/build}
+cmake -S "$FRO_ROOT" -B "$BUILD" -G Ninja >/dev/null
+cmake --build "$BUILD" -j "$(nproc)" >/dev/null || die "build failed (run cmake --build $BUILD)"
+if [[ $what == transport ]]; then exec "$here/bench/transport-leak.sh" "$@"; fi
+started=0
+"$here/cluster.sh" status >/dev/null 2>&1 || { "$here/cluster.sh" up; started=1; }
+trap '((started)) && "$here/cluster.sh" down' EXIT
+eval "$("$here/cluster.sh" env)"
+case $what in
+  latency) "$BUILD/bin/bench_WatchLatency" "$@" ;;
+  soak) "$BUILD/bin/bench_WatchSoak" "$@" ;;
+  *) die "usage: $0 latency|soak|transport [options]" ;;
+esac
