@@ -67,7 +67,7 @@ summarize() {  # valgrind-log
     grep -E 'definitely lost:|indirectly lost:|possibly lost:|still reachable:|suppressed:' "$vg" \
       | sed -E 's/^==[0-9]+== +/   /'
   fi
-  grep -E 'ERROR SUMMARY' "$vg" | sed -E 's/^==[0-9]+== +/   /'
+  grep -E 'ERROR SUMMARY' "$vg" | tail -n1 | sed -E 's/^==[0-9]+== +/   /'
   def=$(grep -E 'definitely lost:' "$vg" | sed -E 's/.*definitely lost: ([0-9,]+) bytes.*/\1/' | tr -d , || true)
   ind=$(grep -E 'indirectly lost:' "$vg" | sed -E 's/.*indirectly lost: ([0-9,]+) bytes.*/\1/' | tr -d , || true)
   [[ ${def:-0} == 0 && ${ind:-0} == 0 ]]
@@ -148,7 +148,10 @@ run_cpprest_valgrind() {  # N
   local out=$work/cpprest.out log=$work/cpprest.valgrind
   (cd "$probe_dir" && vg "$log" ./client "$probe_url" "$1" q) >"$out" 2>&1 || echo "== cpprest: client exited $?"
   echo "== cpprestsdk probe (client $probe_url $1 q): $(tail -n1 "$out")"
-  summarize "$log" || echo "   (cpprestsdk leaks; comparison only)"
+  if ! summarize "$log"; then
+    echo "   (cpprestsdk leaks; comparison only) largest loss record:"
+    grep -E -A14 'are definitely lost' "$log" | tail -n15 | sed -E 's/^==[0-9]+== ?/   /'
+  fi
 }
 
 run_cpprest_soak() {  # N
