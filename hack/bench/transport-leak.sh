@@ -64,7 +64,7 @@ summarize() {  # valgrind-log
   if grep -q 'All heap blocks were freed' "$vg"; then
     echo "   All heap blocks were freed -- no leaks are possible (definitely lost: 0 bytes in 0 blocks)"
   else
-    grep -E 'definitely lost:|indirectly lost:|possibly lost:|still reachable:|suppressed:' "$vg" \
+    grep -E 'definitely lost:|indirectly lost:|possibly lost:|still reachable:|suppressed: [0-9,]+ bytes' "$vg" \
       | sed -E 's/^==[0-9]+== +/   /'
   fi
   grep -E 'ERROR SUMMARY' "$vg" | tail -n1 | sed -E 's/^==[0-9]+== +/   /'
