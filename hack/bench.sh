@@ -2,6 +2,7 @@
 # Benchmarks against the local control plane. They print figures; none of them pass or fail on time.
 #   hack/bench.sh latency [--count N]                 write -> informer handler latency
 #   hack/bench.sh soak [--seconds S] [--watch-timeout T]   watch soak: RSS over many watch restarts
+#   hack/bench.sh memory [--count N] [--keep]         informer cache RSS for N rollouts + N ConfigMaps
 #   hack/bench.sh transport                           valgrind leak check of the HTTPS transport
 # Starts the control plane if it is not running (and stops it afterwards in that case).
 set -euo pipefail
@@ -19,5 +20,6 @@ eval "$("$here/cluster.sh" env)"
 case $what in
   latency) "$BUILD/bin/bench_WatchLatency" "$@" ;;
   soak) "$BUILD/bin/bench_WatchSoak" "$@" ;;
-  *) die "usage: $0 latency|soak|transport [options]" ;;
+  memory) "$BUILD/bin/bench_CacheMemory" "$@" ;;
+  *) die "usage: $0 latency|soak|memory|transport [options]" ;;
 esac

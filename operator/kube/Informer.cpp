@@ -1,5 +1,7 @@
 #include "operator/kube/Informer.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "operator/kube/ApiError.h"
@@ -64,22 +66,32 @@ Status Informer::relist(std::string& rv) {
   ListOptions lo;
   lo.labelSelector = opts_.labelSelector;
   lo.limit = opts_.pageSize;
-  auto list = client_.listAll(resource_, opts_.namespace_, lo);
-  {
-    std::lock_guard l(mu_);
-    ++stats_.lists;
-  }
-  if (!list.ok()) return list.error();
-  // The list response carries kind/apiVersion only at the top; items are still full objects.
+  // Page by page, projecting each page before the next arrives: a full listing of big objects
+  // is never held in memory at once.
   std::vector<CachedPtr> fresh;
-  fresh.reserve((*list)["items"].size());
-  for (const auto& item : (*list)["items"]) fresh.push_back(toCached(item));
+  std::string listRv;
+  do {
+    auto page = client_.list(resource_, opts_.namespace_, lo);
+    {
+      std::lock_guard l(mu_);
+      ++stats_.lists;
+    }
+    if (!page.ok()) return page.error();
+    auto& items = (*page)["items"];
+    if (items.is_array())
+      for (const auto& item : items) fresh.push_back(toCached(item));
+    auto& meta = (*page)["metadata"];
+    if (listRv.empty()) listRv = meta.value("resourceVersion", "");
+    lo.continueToken = meta.value("continue", "");
+  } while (!lo.continueToken.empty());
   std::vector<std::pair<CachedPtr, CachedPtr>> changes;  // (old, new); old null = add
   for (const auto& n : fresh) {
     auto old = cache_.get(n->key());
     if (!old || old->resourceVersion != n->resourceVersion) changes.emplace_back(old, n);
   }
-  auto gone = cache_.replace(fresh);
+  auto gone = cache_.replace(std::move(fresh));
+  // The pages' JSON is freed by now; hand the heap it used back to the OS instead of keeping it.
+  malloc_trim(0);
   for (auto& [old, cur] : changes) {
     for (auto& h : handlers_) {
       if (!old && h.onAdd) h.onAdd(cur);
@@ -89,7 +101,7 @@ Status Informer::relist(std::string& rv) {
   for (auto& g : gone)
     for (auto& h : handlers_)
       if (h.onDelete) h.onDelete(g, /*tombstone=*/true);
-  rv = (*list)["metadata"].value("resourceVersion", "");
+  rv = listRv;
   if (!synced_) {
     {
       std::lock_guard l(mu_);
