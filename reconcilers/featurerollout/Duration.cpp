@@ -30,7 +30,6 @@ Result<std::chrono::milliseconds> Duration::parse(std::string_view text) {
     else if (unit == "s") ms = 1000;
     else if (unit == "m") ms = 60'000;
     else if (unit == "h") ms = 3'600'000;
-    else if (unit == "d") ms = 86'400'000;
     else if (unit.empty()) return bad("missing unit");
     else return bad("unknown unit \"" + std::string(unit) + "\"");
     total += value * ms;

@@ -10,7 +10,7 @@ namespace fro::rollout {
 
 class Duration {
  public:
-  // Units: ms, s, m, h (and d for days, a common ask in rollout plans). No sign, no spaces.
+  // Units: ms, s, m, h, as the CRD's pattern allows. No sign, no spaces.
   static Result<std::chrono::milliseconds> parse(std::string_view text);
   // Shortest canonical form: 0s, 250ms, 90s -> 1m30s, 86400s -> 24h.
   static std::string format(std::chrono::milliseconds d);

@@ -1,5 +1,6 @@
 #include "reconcilers/featurerollout/RolloutSpec.h"
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <set>
@@ -109,6 +110,10 @@ class Reader {
     t.above = number(*it, "above", path + "." + key);
     t.below = number(*it, "below", path + "." + key);
     if (!t.set()) fail(path + "." + key, "must set above or below");
+    // Both set: the healthy band is [below, above]; an empty band would breach on every value.
+    if (t.above && t.below && !(*t.below < *t.above))
+      fail(path + "." + key, "below (" + std::to_string(*t.below) + ") must be less than above (" +
+                                 std::to_string(*t.above) + ")");
     return t;
   }
   std::optional<SecretKeyRef> secretRef(const json& o, const char* key, const std::string& path) {
@@ -164,9 +169,15 @@ Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name
         r.fail(p, "Duplicate value: " + t.kind + " \"" + t.name + "\" is already a target");
       s.targets.push_back(std::move(t));
     }
-    s.configMapName = r.str(spec, "configMapName", "spec", false, name + "-flags");
-    if (!std::regex_match(s.configMapName, kDnsLabel) || s.configMapName.size() > 253)
-      r.fail("spec.configMapName", "Invalid value: \"" + s.configMapName + "\": must be a lowercase DNS name");
+    s.configMapName = r.str(spec, "configMapName", "spec", false);
+    if (s.configMapName.empty()) {
+      // Derived from metadata.name (a DNS subdomain, so dots are fine); only the length can break.
+      s.configMapName = name + "-flags";
+      if (s.configMapName.size() > 253)
+        r.fail("spec.configMapName", "Required value: the default \"<name>-flags\" is longer than 253 characters");
+    } else if (!std::regex_match(s.configMapName, kDnsLabel) || s.configMapName.size() > 63) {
+      r.fail("spec.configMapName", "Invalid value: \"" + s.configMapName + "\": must be a lowercase DNS label");
+    }
 
     const json& flags = r.array(spec, "flags", "spec", true);
     std::set<std::string> flagNames, envVars;
@@ -204,13 +215,15 @@ Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name
       s.analysisInterval = r.duration(*a, "interval", "spec.analysis", s.analysisInterval);
       if (s.analysisInterval < std::chrono::seconds(1))
         r.fail("spec.analysis.interval", "Invalid value: \"" + Duration::format(s.analysisInterval) + "\": must be at least 1s");
-      s.consecutiveSuccesses = r.integer(*a, "consecutiveSuccesses", "spec.analysis", 1, 1, 100);
+      s.consecutiveSuccesses = r.integer(*a, "consecutiveSuccesses", "spec.analysis", 1, 1, 10);
       s.maxConsecutiveErrors = r.integer(*a, "maxConsecutiveErrors", "spec.analysis", 5, 1, 1000);
       const json& gates = r.array(*a, "gates", "spec.analysis", false);
       for (size_t i = 0; i < gates.size(); ++i) {
         std::string p = idx("spec.analysis.gates", i);
         Gate g;
         g.name = r.str(gates[i], "name", p, true);
+        if (!g.name.empty() && !std::regex_match(g.name, kDnsLabel))
+          r.fail(p + ".name", "Invalid value: \"" + g.name + "\": must be a lowercase DNS label");
         g.query = r.str(gates[i], "query", p, true);
         g.warning = r.threshold(gates[i], "warning", p);
         g.critical = r.threshold(gates[i], "critical", p);
@@ -253,6 +266,9 @@ Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name
       };
       checkFlags(phase.enable, p + ".enable");
       checkFlags(phase.disable, p + ".disable");
+      for (auto& f : phase.disable)
+        if (std::find(phase.enable.begin(), phase.enable.end(), f) != phase.enable.end())
+          r.fail(p + ".disable", "Invalid value: \"" + f + "\": the phase both enables and disables it");
       if (phase.enable.empty() && phase.disable.empty()) r.fail(p, "phase \"" + phase.name + "\" must enable or disable at least one flag");
       for (auto& f : phase.enable) {
         auto [it, fresh] = enabledBy.emplace(f, phase.name);
@@ -266,6 +282,7 @@ Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name
       for (size_t k = 0; k < steps.size(); ++k) {
         std::string sp = idx(p + ".steps", k);
         Step st;
+        if (!steps[k].is_object() || !steps[k].contains("percent")) r.fail(sp + ".percent", "Required value");
         st.percent = r.integer(steps[k], "percent", sp, 100, 1, 100);
         st.pause = r.duration(steps[k], "pause", sp, std::chrono::milliseconds(0));
         if (st.percent < prev)

@@ -38,6 +38,9 @@ TEST(RolloutSpec, ParsesEveryFieldWithDefaults) {
   EXPECT_EQ(s->gate("error-rate")->onNoData, "hold");
   EXPECT_DOUBLE_EQ(*s->gate("error-rate")->critical.above, 0.05);
   EXPECT_EQ(s->phases[1].steps[1].pause, 0ms);
+  auto dotted = RolloutSpec::parse([] { auto j = validSpec(); return j; }(), "shop.checkout");
+  ASSERT_TRUE(dotted.ok()) << dotted.error().message;
+  EXPECT_EQ(dotted->configMapName, "shop.checkout-flags");
   EXPECT_EQ(s->phases[1].steps[2].pause, 90min);
   EXPECT_EQ(s->phases[0].steps[0].pause, 24h);
   EXPECT_EQ(s->rollback, "automatic");
@@ -81,6 +84,11 @@ TEST(RolloutSpec, EveryDefectIsReportedWithItsField) {
       {"interval too short", [](json& j) { j["analysis"]["interval"] = "100ms"; }, "spec.analysis.interval", "at least 1s"},
       {"bad address", [](json& j) { j["prometheus"]["address"] = "prometheus:9090"; }, "spec.prometheus.address", "\"prometheus:9090\""},
       {"bad cm name", [](json& j) { j["configMapName"] = "Flags_CM"; }, "spec.configMapName", "\"Flags_CM\""},
+      {"empty band", [](json& j) { j["analysis"]["gates"][0]["warning"] = {{"above", 1}, {"below", 2}}; }, "spec.analysis.gates[0].warning", "must be less than above"},
+      {"enable and disable", [](json& j) { j["phases"][1]["disable"] = {"write"}; }, "spec.phases[1].disable", "both enables and disables"},
+      {"percent missing", [](json& j) { j["phases"][1]["steps"][1].erase("percent"); }, "spec.phases[1].steps[1].percent", "Required value"},
+      {"bad gate name", [](json& j) { j["analysis"]["gates"][0]["name"] = "Error_Rate"; j["phases"][0]["gates"][0] = "Error_Rate"; }, "spec.analysis.gates[0].name", "\"Error_Rate\""},
+      {"too many successes", [](json& j) { j["analysis"]["consecutiveSuccesses"] = 11; }, "spec.analysis.consecutiveSuccesses", "got 11"},
   };
   for (auto& row : rows) {
     json spec = validSpec();
@@ -110,7 +118,7 @@ TEST(Duration, ParseAndFormat) {
   EXPECT_EQ(*Duration::parse("250ms"), 250ms);
   EXPECT_EQ(*Duration::parse("1m30s"), 90s);
   EXPECT_EQ(*Duration::parse("1.5h"), 90min);
-  EXPECT_EQ(*Duration::parse("2d"), 48h);
+  EXPECT_FALSE(Duration::parse("2d").ok()) << "the CRD allows ms, s, m, h only";
   EXPECT_FALSE(Duration::parse("").ok());
   EXPECT_FALSE(Duration::parse("10").ok());
   EXPECT_FALSE(Duration::parse("-5s").ok());
