@@ -6,7 +6,7 @@ namespace fro::controller {
 
 namespace {
 
-// Floor of the delay thread's waits: a fake clock that is never advanced cannot make it spin.
+// Floor of the delay thread's waits, so a clock running behind real time cannot make it spin.
 constexpr std::chrono::nanoseconds kMinDelayWait = std::chrono::milliseconds(1);
 // condition_variable::wait_for adds the timeout to now(): keep it far from overflowing.
 constexpr std::chrono::nanoseconds kMaxWait = std::chrono::hours(24 * 365);
@@ -17,7 +17,7 @@ WorkQueue::WorkQueue(WorkQueueOptions options)
     : clock_(options.clock ? std::move(options.clock) : std::make_shared<SystemClock>()),
       limiter_(options.rateLimiter ? std::move(options.rateLimiter) : RateLimiter::controllerDefault(clock_)),
       metrics_(std::move(options.metrics)) {
-  delayThread_ = std::thread([this] { delayLoop(); });
+  if (options.delayThread) delayThread_ = std::thread([this] { delayLoop(); });
 }
 
 WorkQueue::~WorkQueue() {

@@ -12,9 +12,10 @@
 // delay thread per queue waits on a condition variable until the earliest parked key is due
 // (deadline computed from the clock) and moves due keys to the ready queue, so it never polls.
 // pump() does the same move synchronously: a test that advances a fake clock calls pump()
-// (FakeClock in tests/controller does it from its advance hook) and the due keys are ready when
-// pump() returns, with no real sleeping. With a fake clock the delay thread's own waits are
-// only a fallback; correctness never depends on them.
+// (the tests register it as tests/controller/FakeClock's advance hook) and the due keys are
+// ready when pump() returns, with no real sleeping. A fake clock's time does not follow the real
+// waits of the delay thread, so fake-clock users set WorkQueueOptions::delayThread = false:
+// then nothing runs in the background and parked keys move only on pump().
 //
 // Shutdown. shutDown() makes every blocked and future get() return nullopt and ignores further
 // adds. Keys that are queued or parked but not started are DROPPED: a controller's state lives in
@@ -51,6 +52,9 @@ struct WorkQueueOptions {
   // Default: RateLimiter::controllerDefault(clock) (5 ms..1000 s per key, 10 qps / burst 100).
   std::unique_ptr<RateLimiter> rateLimiter;
   std::shared_ptr<QueueMetricsListener> metrics;  // optional
+  // Run the delay thread that releases parked keys when they are due. Keep it with a clock that
+  // follows real time (SystemClock); turn it off with a fake clock and call pump() after advancing.
+  bool delayThread = true;
 };
 
 class WorkQueue {
@@ -117,7 +121,7 @@ class WorkQueue {
   std::set<std::tuple<TimePoint, std::uint64_t, std::string>> parkedByTime_;
   std::uint64_t seq_ = 0;
 
-  std::thread delayThread_;  // last: starts after everything above is constructed
+  std::thread delayThread_;  // last: starts after everything above is constructed (if enabled)
 };
 
 }  // namespace fro::controller

@@ -59,11 +59,14 @@ class WorkQueueTest : public ::testing::Test {
     WorkQueueOptions o;
     o.clock = clock;
     o.metrics = metrics;
+    o.delayThread = false;  // only the advance hook's pump() moves parked keys
     return o;
   }
-  // Takes the next key, which the test expects to be ready already.
+  // Takes the next key, which the test expects to be ready already. Fails instead of blocking
+  // in get() when none is, so a broken queue fails the test rather than hanging it.
   std::string take() {
     EXPECT_GT(q.len(), 0u);
+    if (q.len() == 0) return "";
     auto k = q.get();
     EXPECT_TRUE(k.has_value());
     return k.value_or("");
@@ -112,30 +115,34 @@ TEST_F(WorkQueueTest, DoneOfAKeyNotHeldIsIgnored) {
 }
 
 TEST_F(WorkQueueTest, AKeyIsNeverHeldByTwoGettersAtOnce) {
-  constexpr int kThreads = 4;
-  constexpr int kAdds = 3000;
-  std::atomic<int> active[3] = {0, 0, 0};
+  // Getters hammer one key: the holder adds it again while holding it (so a queue that handed a
+  // held key out would give it straight to an idle getter) and lingers a little before done().
+  constexpr int kGetters = 4;
+  constexpr std::size_t kRounds = 2000;
+  std::atomic<int> active{0};
   std::atomic<int> maxActive{0};
   testing::Counter processed;
   std::vector<std::thread> getters;
-  for (int t = 0; t < kThreads; ++t)
+  for (int t = 0; t < kGetters; ++t)
     getters.emplace_back([&] {
       while (auto key = q.get()) {
-        int i = key->back() - '0';
-        int now = ++active[i];
+        int now = ++active;
         int seen = maxActive.load();
         while (now > seen && !maxActive.compare_exchange_weak(seen, now)) {
         }
-        std::this_thread::yield();
-        --active[i];
+        q.add(*key);
+        for (int i = 0; i < 20; ++i) std::this_thread::yield();
+        --active;
         q.done(*key);
         processed.inc();
       }
     });
-  for (int i = 0; i < kAdds; ++i) q.add("ns/k" + std::to_string(i % 3));
-  // Every key is processed at least once after its last add; then stop.
-  EXPECT_TRUE(processed.waitFor(3));
-  q.shutDownWithDrain(kHandOff);
+  std::thread producer([&] {
+    for (std::size_t i = 0; i < 20 * kRounds && !q.isShuttingDown(); ++i) q.add("ns/hot");
+  });
+  EXPECT_TRUE(processed.waitFor(kRounds));
+  EXPECT_TRUE(q.shutDownWithDrain(kHandOff));
+  producer.join();
   for (auto& t : getters) t.join();
   EXPECT_EQ(maxActive.load(), 1);
 }
@@ -229,7 +236,10 @@ TEST_F(WorkQueueTest, GetUnblocksWhenAFakeClockMakesAKeyDue) {
   q.addAfter("ns/a", 30s);
   auto got = std::async(std::launch::async, [&] { return q.get(); });
   clock->advance(30s);
-  ASSERT_EQ(got.wait_for(kHandOff), std::future_status::ready);
+  if (got.wait_for(kHandOff) != std::future_status::ready) {
+    q.shutDown();  // releases the getter, so the future's destructor does not hang the test
+    FAIL() << "get() did not return the key that became due";
+  }
   EXPECT_EQ(got.get(), std::optional<std::string>("ns/a"));
 }
 
