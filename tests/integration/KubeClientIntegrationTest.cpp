@@ -2,12 +2,15 @@
 // status subresource, RBAC errors from a service-account token, and Lease takeover.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <thread>
 
+#include "operator/events/EventRecorder.h"
 #include "operator/kube/ApiError.h"
 #include "operator/kube/Informer.h"
 #include "operator/leaderelection/LeaderElector.h"
 #include "tests/integration/IntegrationEnv.h"
+#include "tests/support/SwitchableTransport.h"
 
 namespace fro {
 namespace {
@@ -270,6 +273,62 @@ TEST_F(KubeClientIT, LeaseTakeoverBetweenTwoCandidates) {
   EXPECT_EQ((*lease)["spec"]["leaseTransitions"], 1);
   b.stop();
   tb.join();
+}
+
+TEST_F(KubeClientIT, ALeaderCutOffFromTheApiStopsLeadingBeforeAnyoneElseTakesOver) {
+  auto ns = createNamespace("lease-cut");
+  kube::KubeClient::Options fast;
+  fast.server = config.server;
+  fast.timeout = 500ms;
+  fast.retry.maxRetries = 0;
+  fast.bearerToken = kube::TokenSource::bearerProvider(config, std::make_shared<SystemClock>());
+  auto cut = std::make_shared<testing::SwitchableTransport>(std::make_shared<http::CurlTransport>(config.tls));
+  kube::KubeClient ca(cut, fast);
+  auto cb = makeClient(config, fast);
+  leaderelection::LeaderElectionConfig cfg{ns, "fro-leader", "a", 3s, 2s, 200ms};
+  using Clock = std::chrono::steady_clock;
+  std::atomic<Clock::rep> aStoppedAt{0}, bStartedAt{0};
+  std::atomic<bool> aLeading{false};
+  leaderelection::LeaderElector a(ca, cfg, {[&] { aLeading = true; }, [&] { aStoppedAt = Clock::now().time_since_epoch().count(); }, nullptr});
+  cfg.identity = "b";
+  leaderelection::LeaderElector b(*cb, cfg, {[&] { bStartedAt = Clock::now().time_since_epoch().count(); }, nullptr, nullptr});
+  std::thread ta([&] { a.run(); });
+  for (int i = 0; i < 250 && !aLeading; ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(aLeading.load());
+  std::thread tb([&] { b.run(); });
+  auto cutAt = Clock::now();
+  cut->down = true;  // a can no longer renew; b still reaches the API server
+  ta.join();         // run() returns once a has given up leading
+  for (int i = 0; i < 500 && bStartedAt == 0; ++i) std::this_thread::sleep_for(20ms);
+  b.stop();
+  tb.join();
+  ASSERT_NE(aStoppedAt.load(), 0);
+  ASSERT_NE(bStartedAt.load(), 0) << "b never took over";
+  auto ms = [&](Clock::rep t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point(Clock::duration(t)) - cutAt).count();
+  };
+  std::cout << "[ figures ] after the cut: a stopped leading at " << ms(aStoppedAt) << " ms, b started at "
+            << ms(bStartedAt) << " ms (renew deadline 2000 ms, lease 3000 ms)\n";
+  EXPECT_LT(aStoppedAt.load(), bStartedAt.load()) << "two leaders at once";
+}
+
+TEST_F(KubeClientIT, RepeatedEventsAreAggregatedOnTheServer) {
+  auto ns = createNamespace("events");
+  auto cm = client->create(Resource::configMaps(), ns, configMap("subject", {}));
+  ASSERT_TRUE(cm.ok());
+  events::EventRecorder rec(*client, {.component = "feature-rollout-operator", .instance = "it"});
+  events::ObjectReference ref{"v1", "ConfigMap", ns, "subject", (*cm)["metadata"]["uid"], ""};
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(rec.record(ref, "Warning", "GateWarning", "error-rate 0.031 above 0.02").ok());
+  ASSERT_TRUE(rec.record(ref, "Normal", "StepStarted", "phase core step 1 at 10%").ok());
+  auto list = client->list(Resource::coreEvents(), ns);
+  ASSERT_TRUE(list.ok()) << list.error().message;
+  std::map<std::string, int> counts;
+  for (auto& e : (*list)["items"]) {
+    EXPECT_EQ(e["involvedObject"]["name"], "subject");
+    counts[e["reason"].get<std::string>()] += e.value("count", 0) * 100 + 1;  // count, and how many objects
+  }
+  EXPECT_EQ(counts["GateWarning"], 301) << "one Event object with count 3";
+  EXPECT_EQ(counts["StepStarted"], 101);
 }
 
 TEST_F(KubeClientIT, InformerSeesChangesAndDeletes) {
