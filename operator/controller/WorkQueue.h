@@ -12,7 +12,7 @@
 // delay thread per queue waits on a condition variable until the earliest parked key is due
 // (deadline computed from the clock) and moves due keys to the ready queue, so it never polls.
 // pump() does the same move synchronously: a test that advances a fake clock calls pump()
-// (the tests register it as tests/controller/FakeClock's advance hook) and the due keys are
+// (the tests register it as tests/support/ManualClock's advance hook) and the due keys are
 // ready when pump() returns, with no real sleeping. A fake clock's time does not follow the real
 // waits of the delay thread, so fake-clock users set WorkQueueOptions::delayThread = false:
 // then nothing runs in the background and parked keys move only on pump().

@@ -9,7 +9,7 @@
 #include "operator/controller/ItemExponentialFailureRateLimiter.h"
 #include "operator/controller/MaxOfRateLimiter.h"
 #include "operator/controller/RateLimiter.h"
-#include "tests/controller/FakeClock.h"
+#include "tests/support/ManualClock.h"
 
 namespace fro::controller {
 namespace {
@@ -45,7 +45,7 @@ TEST(ItemExponentialFailureRateLimiter, KeysAreIndependentAndForgetResets) {
 }
 
 TEST(BucketRateLimiter, FreeForTheBurstThenOneTokenPer100ms) {
-  auto clock = std::make_shared<testing::FakeClock>();
+  auto clock = std::make_shared<testing::ManualClock>();
   BucketRateLimiter rl(10, 100, clock);
   for (int i = 0; i < 100; ++i) ASSERT_EQ(rl.when("k" + std::to_string(i)), nanoseconds(0)) << i;
   EXPECT_EQ(rl.when("x"), nanoseconds(100ms));
@@ -82,7 +82,7 @@ TEST(MaxOfRateLimiter, TakesTheLongestWaitAndForgetsEverywhere) {
 }
 
 TEST(ControllerDefaultRateLimiter, PerKeyBackoffUntilTheOverallBucketRunsDry) {
-  auto clock = std::make_shared<testing::FakeClock>();
+  auto clock = std::make_shared<testing::ManualClock>();
   auto rl = RateLimiter::controllerDefault(clock);
   EXPECT_EQ(rl->when("ns/a"), nanoseconds(5ms));
   EXPECT_EQ(rl->when("ns/a"), nanoseconds(10ms));

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "operator/controller/WorkQueue.h"
-#include "tests/controller/FakeClock.h"
+#include "tests/support/ManualClock.h"
 #include "tests/controller/Sync.h"
 
 namespace fro::controller {
@@ -72,7 +72,7 @@ class WorkQueueTest : public ::testing::Test {
     return k.value_or("");
   }
 
-  std::shared_ptr<testing::FakeClock> clock = std::make_shared<testing::FakeClock>();
+  std::shared_ptr<testing::ManualClock> clock = std::make_shared<testing::ManualClock>();
   std::shared_ptr<RecordingMetrics> metrics = std::make_shared<RecordingMetrics>();
   WorkQueue q{options()};
 };
@@ -232,7 +232,7 @@ TEST_F(WorkQueueTest, AddAfterOfAQueuedKeyDeduplicatesWhenDue) {
   EXPECT_EQ(q.len(), 1u);  // still the one queued entry
 }
 
-TEST_F(WorkQueueTest, GetUnblocksWhenAFakeClockMakesAKeyDue) {
+TEST_F(WorkQueueTest, GetUnblocksWhenAManualClockMakesAKeyDue) {
   q.addAfter("ns/a", 30s);
   auto got = std::async(std::launch::async, [&] { return q.get(); });
   clock->advance(30s);

@@ -13,7 +13,7 @@
 
 #include "operator/controller/Workers.h"
 #include "operator/controller/WorkQueue.h"
-#include "tests/controller/FakeClock.h"
+#include "tests/support/ManualClock.h"
 #include "tests/controller/Sync.h"
 
 namespace fro::controller {
@@ -51,7 +51,7 @@ class WorkersTest : public ::testing::Test {
     return calls;
   }
 
-  std::shared_ptr<testing::FakeClock> clock = std::make_shared<testing::FakeClock>();
+  std::shared_ptr<testing::ManualClock> clock = std::make_shared<testing::ManualClock>();
   std::shared_ptr<DoneCounter> metrics = std::make_shared<DoneCounter>();
   WorkQueue q{options()};  // declared before any Workers: outlives them
   std::mutex mu;
