@@ -1,0 +1,32 @@
+#pragma once
+// Which share of users has each flag at a given position of a rollout (DESIGN.md section 2):
+// - a flag not yet reached has its default (true = 100%, false = 0%);
+// - a flag a phase enables has that phase's current step percent, and keeps its last step's
+//   percent once the phase completes;
+// - a flag a phase disables is off from that phase's first step (retiring a legacy flag);
+// - rolled back: without onFailure the failed phase is reverted (every flag it enabled or disabled
+//   has its default again); with onFailure, its actions apply on top of where the phase stood
+//   (onFailure.disable -> 0%, onFailure.enable -> 100%, other flags keep their percent: the plan's
+//   "disable write operations, revert to read-only mode"). Earlier phases keep their values;
+// - aborted: every flag has its default.
+#include <vector>
+
+#include "reconcilers/featurerollout/FlagDocument.h"
+#include "reconcilers/featurerollout/RolloutSpec.h"
+
+namespace fro::rollout {
+
+struct Position {
+  enum class Mode { InProgress, Completed, RolledBack, Aborted };
+  Mode mode = Mode::InProgress;
+  int phase = 0;  // index into spec.phases; for RolledBack, the phase that failed
+  int step = 0;   // index into that phase's steps (InProgress)
+};
+
+class EffectiveFlags {
+ public:
+  // One value per spec flag, in spec order.
+  static std::vector<FlagValue> at(const RolloutSpec& spec, const Position& pos);
+};
+
+}  // namespace fro::rollout
