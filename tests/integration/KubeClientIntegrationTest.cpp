@@ -5,6 +5,8 @@
 #include <map>
 #include <thread>
 
+#include "operator/controller/EventRouter.h"
+#include "operator/controller/Workers.h"
 #include "operator/events/EventRecorder.h"
 #include "operator/kube/ApiError.h"
 #include "operator/kube/Informer.h"
@@ -329,6 +331,46 @@ TEST_F(KubeClientIT, RepeatedEventsAreAggregatedOnTheServer) {
   }
   EXPECT_EQ(counts["GateWarning"], 301) << "one Event object with count 3";
   EXPECT_EQ(counts["StepStarted"], 101);
+}
+
+TEST_F(KubeClientIT, ChangesToOwnedObjectsReconcileTheirOwner) {
+  auto ns = createNamespace("route");
+  auto parent = client->create(Resource::configMaps(), ns, configMap("parent", {}));
+  ASSERT_TRUE(parent.ok());
+  json child = configMap("child", {{"v", "1"}});
+  child["metadata"]["ownerReferences"] = json::array({{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"name", "parent"},
+                                                       {"uid", (*parent)["metadata"]["uid"]}, {"controller", true}}});
+  ASSERT_TRUE(client->create(Resource::configMaps(), ns, child).ok());
+
+  controller::WorkQueue queue;
+  std::mutex mu;
+  std::vector<std::string> reconciled;
+  controller::Workers workers(queue, [&](const std::string& key) {
+    std::lock_guard l(mu);
+    reconciled.push_back(key);
+    return controller::ReconcileOutcome::success();
+  }, 2);
+  kube::Informer::Options io;
+  io.namespace_ = ns;
+  kube::Informer inf(*client, Resource::configMaps(), io);
+  controller::EventRouter::enqueueOwner(inf, queue, "", "ConfigMap");
+  std::thread t([&] { inf.run(); });
+  workers.start();
+  ASSERT_TRUE(inf.waitForSync(10s));
+  auto count = [&] {
+    std::lock_guard l(mu);
+    return reconciled.size();
+  };
+  for (int i = 0; i < 200 && count() < 1; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(count(), 1u);
+  ASSERT_TRUE(client->patch(Resource::configMaps(), ns, "child", kube::PatchType::Merge, {{"data", {{"v", "2"}}}}).ok());
+  for (int i = 0; i < 200 && count() < 2; ++i) std::this_thread::sleep_for(10ms);
+  inf.stop();
+  t.join();
+  EXPECT_TRUE(workers.shutDown(5s));
+  std::lock_guard l(mu);
+  EXPECT_EQ(reconciled, (std::vector<std::string>{ns + "/parent", ns + "/parent"}))
+      << "the owner, once at start and once for the child's change; never the child itself";
 }
 
 TEST_F(KubeClientIT, InformerSeesChangesAndDeletes) {
