@@ -1,5 +1,7 @@
 #include "operator/controller/EventRouter.h"
 
+#include <algorithm>
+
 namespace fro::controller {
 
 void EventRouter::enqueueMapped(kube::Informer& informer, WorkQueue& queue, KeysOf keysOf) {
@@ -7,11 +9,14 @@ void EventRouter::enqueueMapped(kube::Informer& informer, WorkQueue& queue, Keys
     for (const auto& k : keysOf(o)) queue.add(k);
   };
   // On update both versions count: an object that stops matching must still wake its old owner.
-  informer.addHandlers({route, [route](const kube::CachedPtr& old, const kube::CachedPtr& cur) {
-                          route(old);
-                          route(cur);
-                        },
-                        [route](const kube::CachedPtr& o, bool) { route(o); }});
+  // Each key is added once, so a worker cannot take it between two adds of the same event.
+  auto routeUpdate = [&queue, keysOf](const kube::CachedPtr& old, const kube::CachedPtr& cur) {
+    auto keys = keysOf(old);
+    for (auto& k : keysOf(cur))
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(std::move(k));
+    for (const auto& k : keys) queue.add(k);
+  };
+  informer.addHandlers({route, routeUpdate, [route](const kube::CachedPtr& o, bool) { route(o); }});
 }
 
 void EventRouter::enqueueSelf(kube::Informer& informer, WorkQueue& queue) {

@@ -362,15 +362,17 @@ TEST_F(KubeClientIT, ChangesToOwnedObjectsReconcileTheirOwner) {
     return reconciled.size();
   };
   for (int i = 0; i < 200 && count() < 1; ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_EQ(count(), 1u);
+  ASSERT_GE(count(), 1u);
+  // Reconciles are at-least-once: a key added while it is being processed runs again after.
+  size_t before = count();
   ASSERT_TRUE(client->patch(Resource::configMaps(), ns, "child", kube::PatchType::Merge, {{"data", {{"v", "2"}}}}).ok());
-  for (int i = 0; i < 200 && count() < 2; ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 200 && count() <= before; ++i) std::this_thread::sleep_for(10ms);
   inf.stop();
   t.join();
   EXPECT_TRUE(workers.shutDown(5s));
   std::lock_guard l(mu);
-  EXPECT_EQ(reconciled, (std::vector<std::string>{ns + "/parent", ns + "/parent"}))
-      << "the owner, once at start and once for the child's change; never the child itself";
+  EXPECT_GT(reconciled.size(), before) << "the child's change must reconcile its owner";
+  for (auto& k : reconciled) EXPECT_EQ(k, ns + "/parent") << "only the owner, never the child or kube-root-ca.crt";
 }
 
 TEST_F(KubeClientIT, InformerSeesChangesAndDeletes) {
