@@ -1,22 +1,13 @@
 #include "operator/events/EventRecorder.h"
 
 #include <cstdio>
-#include <ctime>
 
+#include "operator/common/Rfc3339.h"
 #include "operator/kube/ApiError.h"
 
 namespace fro::events {
 
 using kube::json;
-
-std::string EventRecorder::rfc3339(Clock::time_point t) {
-  std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 EventRecorder::EventRecorder(kube::KubeClient& client, Options opts, std::shared_ptr<const Clock> clock)
     : client_(client), opts_(std::move(opts)), clock_(std::move(clock)) {}
@@ -35,7 +26,7 @@ void EventRecorder::remember(const std::string& key, Seen s) {
 Status EventRecorder::create(const ObjectReference& obj, const std::string& type, const std::string& reason,
                              const std::string& message, const std::string& key) {
   auto now = clock_->now();
-  std::string ts = rfc3339(now);
+  std::string ts = Rfc3339::format(now);
   char suffix[40];
   auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
   std::snprintf(suffix, sizeof suffix, "%llx", static_cast<unsigned long long>(nanos) + sequence_++);
@@ -72,7 +63,7 @@ Status EventRecorder::record(const ObjectReference& obj, const std::string& type
   if (it == seen_.end() || now - it->second.last > opts_.aggregationWindow)
     return create(obj, type, reason, message, key);
   Seen s = it->second;
-  json patch = {{"count", s.count + 1}, {"lastTimestamp", rfc3339(now)}};
+  json patch = {{"count", s.count + 1}, {"lastTimestamp", Rfc3339::format(now)}};
   auto res = client_.patch(kube::Resource::coreEvents(), obj.namespace_, s.eventName, kube::PatchType::Merge, patch);
   if (!res.ok()) {
     // The Event expired (events have a TTL) or was deleted: start a new one.

@@ -38,8 +38,6 @@ class EventRecorder {
   // type: "Normal" or "Warning"; reason: CamelCase; message: says which values.
   Status record(const ObjectReference& obj, const std::string& type, const std::string& reason, const std::string& message);
 
-  static std::string rfc3339(Clock::time_point t);
-
  private:
   struct Seen {
     std::string eventName;

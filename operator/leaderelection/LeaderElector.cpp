@@ -1,8 +1,6 @@
 #include "operator/leaderelection/LeaderElector.h"
 
-#include <cstdio>
-#include <ctime>
-
+#include "operator/common/Rfc3339.h"
 #include "operator/kube/ApiError.h"
 
 namespace fro::leaderelection {
@@ -12,19 +10,6 @@ namespace {
 std::string holderOf(const kube::json& spec) {
   auto h = spec.find("holderIdentity");
   return h != spec.end() && h->is_string() ? h->get<std::string>() : std::string();
-}
-
-// metav1.MicroTime: RFC 3339 with microseconds, UTC.
-std::string microTime(Clock::time_point t) {
-  auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
-  std::time_t tt = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[80];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(micros));
-  return buf;
 }
 
 }  // namespace
@@ -51,7 +36,7 @@ std::string LeaderElector::currentLeader() const {
 }
 
 kube::json LeaderElector::desiredLease(const kube::json* existing, bool acquiring) const {
-  auto now = microTime(clock_->now());
+  auto now = Rfc3339::formatMicro(clock_->now());
   kube::json lease = existing ? *existing
                               : kube::json{{"apiVersion", "coordination.k8s.io/v1"},
                                            {"kind", "Lease"},
@@ -148,7 +133,7 @@ Status LeaderElector::release() {
   auto lease = *got;
   lease["spec"]["holderIdentity"] = nullptr;
   lease["spec"]["leaseDurationSeconds"] = 1;
-  lease["spec"]["renewTime"] = microTime(clock_->now());
+  lease["spec"]["renewTime"] = Rfc3339::formatMicro(clock_->now());
   auto updated = client_.update(kube::Resource::leases(), lease);
   if (!updated.ok()) return updated.error();
   leading_ = false;
