@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "operator/http/HttpTransport.h"
+#include "operator/http/LineSplitter.h"
 
 namespace fro::testing {
 
@@ -40,7 +41,7 @@ class FakeTransport : public http::HttpTransport {
     return http::HttpResponse{500, {}, "no scripted response"};
   }
 
-  // Feeds scripted chunks through the same line splitting a real transport does.
+  // Feeds scripted chunks through the line splitter the real transport uses.
   Result<http::HttpResponse> stream(const http::HttpRequest& req,
                                     const std::function<bool(std::string_view)>& onLine) override {
     Stream s;
@@ -56,17 +57,10 @@ class FakeTransport : public http::HttpTransport {
       for (auto& c : s.chunks) body += c;
       return http::HttpResponse{s.status, {}, body};
     }
-    std::string buf;
-    for (auto& c : s.chunks) {
-      buf += c;
-      size_t nl;
-      while ((nl = buf.find('\n')) != std::string::npos) {
-        std::string line = buf.substr(0, nl);
-        buf.erase(0, nl + 1);
-        if (!onLine(line)) return http::HttpResponse{s.status, {}, {}};
-      }
-    }
-    if (!buf.empty()) onLine(buf);
+    http::LineSplitter lines;
+    for (auto& c : s.chunks)
+      if (!lines.feed(c, onLine)) return http::HttpResponse{s.status, {}, {}};
+    lines.finish(onLine);
     return http::HttpResponse{s.status, {}, {}};
   }
 
