@@ -40,7 +40,7 @@ class Informer {
   };
 
   struct Stats {
-    int lists = 0;
+    int lists = 0;  // list requests (one per page)
     int watches = 0;
     int expired = 0;  // 410 Gone seen
     int errors = 0;
