@@ -16,8 +16,10 @@ BUILD=${FRO_BUILD_DIR:-$FRO_ROOT/build}
 log "building the project in $BUILD"
 cmake -S "$FRO_ROOT" -B "$BUILD" -G Ninja -DFRO_WERROR=ON >"$FRO_LOG_DIR/cmake-configure.log" 2>&1 \
   || die "cmake configure failed (log: $FRO_LOG_DIR/cmake-configure.log)"
-cmake --build "$BUILD" -j "$(nproc)" 2>&1 | tee "$FRO_LOG_DIR/cmake-build.log" | grep -E 'error|warning|FAILED' || true
-[[ ${PIPESTATUS[0]} -eq 0 ]] || die "build failed (log: $FRO_LOG_DIR/cmake-build.log)"
+if ! cmake --build "$BUILD" -j "$(nproc)" >"$FRO_LOG_DIR/cmake-build.log" 2>&1; then
+  grep -E 'error|FAILED' "$FRO_LOG_DIR/cmake-build.log" | head -n 40 >&2 || true
+  die "build failed (log: $FRO_LOG_DIR/cmake-build.log)"
+fi
 
 # Tests get their own control plane state so they never disturb a demo cluster.
 export FRO_CLUSTER_DIR=${FRO_CLUSTER_DIR:-$FRO_ROOT/.local/test-cluster}
