@@ -1,0 +1,344 @@
+#include "reconcilers/gates/GateEvaluator.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "operator/http/CurlTransport.h"
+#include "reconcilers/gates/GateJudge.h"
+#include "reconcilers/gates/PrometheusClient.h"
+
+namespace fro::gates {
+
+using rollout::Gate;
+using rollout::GateObservation;
+using rollout::GateRequest;
+using rollout::GateResult;
+
+namespace {
+
+// A zero interval would make a key due continuously.
+constexpr std::chrono::milliseconds kMinInterval{100};
+// Without a timeout a hung Prometheus would hold a pool thread forever.
+constexpr std::chrono::milliseconds kDefaultTimeout{5000};
+// Bounds the scheduler's sleep, in case the injected clock drifts from the real steady clock.
+constexpr std::chrono::seconds kMaxSchedulerWait{1};
+
+bool sameThreshold(const rollout::Threshold& a, const rollout::Threshold& b) {
+  return a.above == b.above && a.below == b.below;
+}
+
+bool sameGate(const Gate& a, const Gate& b) {
+  return a.name == b.name && a.query == b.query && sameThreshold(a.warning, b.warning) &&
+         sameThreshold(a.critical, b.critical) && a.onNoData == b.onNoData;
+}
+
+bool sameRef(const std::optional<rollout::SecretKeyRef>& a, const std::optional<rollout::SecretKeyRef>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  return !a || (a->name == b->name && a->key == b->key);
+}
+
+bool samePrometheus(const rollout::PrometheusSpec& a, const rollout::PrometheusSpec& b) {
+  return a.address == b.address && a.timeout == b.timeout && sameRef(a.bearerTokenSecretRef, b.bearerTokenSecretRef) &&
+         sameRef(a.caSecretRef, b.caSecretRef);
+}
+
+bool sameGates(const std::vector<Gate>& a, const std::vector<Gate>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), sameGate);
+}
+
+const Gate* findGate(const std::vector<Gate>& gates, const std::string& name) {
+  for (const auto& g : gates)
+    if (g.name == name) return &g;
+  return nullptr;
+}
+
+std::chrono::milliseconds intervalOf(const GateRequest& r) { return std::max(r.interval, kMinInterval); }
+
+std::string trimmed(std::string s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && space(s.back())) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && space(s[i])) ++i;
+  return s.substr(i);
+}
+
+// Why no query could be sent for any gate of a request.
+struct SetupFault {
+  std::string message;
+  bool permanent = false;
+};
+
+}  // namespace
+
+GateEvaluator::TransportFactory GateEvaluator::curlTransports() {
+  return [](const http::TlsConfig& tls) -> std::shared_ptr<http::HttpTransport> {
+    return std::make_shared<http::CurlTransport>(tls);
+  };
+}
+
+GateEvaluator::GateEvaluator(Options options) : opts_(std::move(options)) {
+  const std::size_t n = std::max<std::size_t>(1, opts_.threads);
+  for (std::size_t i = 0; i < n; ++i) workers_.emplace_back([this] { workerLoop(); });
+  if (opts_.schedulerThread) scheduler_ = std::thread([this] { schedulerLoop(); });
+}
+
+GateEvaluator::~GateEvaluator() {
+  {
+    std::lock_guard l(mu_);
+    stopping_ = true;
+    jobs_.clear();
+  }
+  cancel_ = true;
+  jobsCv_.notify_all();
+  schedulerCv_.notify_all();
+  idleCv_.notify_all();
+  if (scheduler_.joinable()) scheduler_.join();
+  for (auto& t : workers_) t.join();
+}
+
+void GateEvaluator::want(const std::string& key, const GateRequest& request) {
+  std::lock_guard l(mu_);
+  if (stopping_) return;
+  auto [it, inserted] = entries_.try_emplace(key);
+  Entry& e = it->second;
+  bool evaluateNow = inserted;
+  if (!inserted) {
+    const GateRequest& old = e.request;
+    if (old.since != request.since) {
+      e.observations.clear();  // a new series: counts restart
+      evaluateNow = true;
+    } else if (old.nameSpace != request.nameSpace || !sameGates(old.gates, request.gates) ||
+               !samePrometheus(old.prometheus, request.prometheus)) {
+      // Keep the series of gates whose definition is unchanged; a changed query starts afresh.
+      std::erase_if(e.observations, [&](const auto& kv) {
+        const Gate* before = findGate(old.gates, kv.first);
+        const Gate* after = findGate(request.gates, kv.first);
+        return !(before && after && sameGate(*before, *after));
+      });
+      evaluateNow = true;
+    } else if (old.interval != request.interval) {
+      if (e.lastStart != SteadyTime{}) e.nextDue = e.lastStart + intervalOf(request);
+    } else {
+      return;  // identical request: a no-op
+    }
+  }
+  e.request = request;
+  if (evaluateNow) {
+    e.generation = ++generations_;  // an evaluation in flight now answers an outdated request
+    // Evaluations before `since` would not count; wait for it if it lies ahead.
+    const auto ahead = request.since - opts_.clock->now();
+    e.dueNow = ahead <= decltype(ahead)::zero();
+    if (!e.dueNow) e.nextDue = opts_.clock->steadyNow() + std::chrono::duration_cast<std::chrono::nanoseconds>(ahead);
+  }
+  dispatchLocked(opts_.clock->steadyNow());
+  schedulerCv_.notify_all();
+}
+
+void GateEvaluator::forget(const std::string& key) {
+  std::lock_guard l(mu_);
+  entries_.erase(key);  // an evaluation in flight finds no entry and is dropped
+  schedulerCv_.notify_all();
+}
+
+std::vector<GateObservation> GateEvaluator::observe(const std::string& key) const {
+  std::lock_guard l(mu_);
+  std::vector<GateObservation> out;
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return out;
+  const Entry& e = it->second;
+  for (const auto& g : e.request.gates) {
+    auto o = e.observations.find(g.name);
+    if (o != e.observations.end() && o->second.evaluatedAt >= e.request.since) out.push_back(o->second);
+  }
+  return out;
+}
+
+std::vector<GateEvaluator::KeySnapshot> GateEvaluator::snapshot() const {
+  std::vector<KeySnapshot> out;
+  std::vector<std::string> keys;
+  {
+    std::lock_guard l(mu_);
+    for (const auto& [k, e] : entries_) keys.push_back(k);
+  }
+  for (auto& k : keys) out.push_back({k, observe(k)});
+  return out;
+}
+
+std::size_t GateEvaluator::runDue() {
+  std::lock_guard l(mu_);
+  if (stopping_) return 0;
+  return dispatchLocked(opts_.clock->steadyNow());
+}
+
+std::size_t GateEvaluator::dispatchLocked(SteadyTime now) {
+  std::size_t n = 0;
+  for (auto& [key, e] : entries_) {
+    if (busy_.count(key) != 0) continue;  // one evaluation per key at a time
+    if (!e.dueNow && e.nextDue > now) continue;
+    e.dueNow = false;
+    busy_.insert(key);
+    jobs_.push_back(Job{key, e.request, e.generation});
+    ++n;
+  }
+  if (n > 0) jobsCv_.notify_all();
+  return n;
+}
+
+bool GateEvaluator::waitIdle(std::chrono::milliseconds timeout) {
+  std::unique_lock l(mu_);
+  return idleCv_.wait_for(l, timeout, [&] { return jobs_.empty() && running_ == 0; });
+}
+
+void GateEvaluator::workerLoop() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock l(mu_);
+      jobsCv_.wait(l, [&] { return stopping_ || !jobs_.empty(); });
+      if (stopping_) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+      ++running_;
+    }
+    const SteadyTime started = opts_.clock->steadyNow();
+    auto results = evaluate(job, opts_.clock->now());
+    finish(job, std::move(results), started);
+  }
+}
+
+void GateEvaluator::schedulerLoop() {
+  std::unique_lock l(mu_);
+  while (!stopping_) {
+    const SteadyTime now = opts_.clock->steadyNow();
+    dispatchLocked(now);
+    std::optional<SteadyTime> next;
+    for (const auto& [key, e] : entries_)
+      if (busy_.count(key) == 0 && !e.dueNow && (!next || e.nextDue < *next)) next = e.nextDue;
+    // Busy keys are rescheduled by finish(), which wakes us.
+    auto wait = next ? std::min<std::chrono::nanoseconds>(*next - now, kMaxSchedulerWait) : kMaxSchedulerWait;
+    if (wait > std::chrono::nanoseconds::zero()) schedulerCv_.wait_for(l, wait);
+  }
+}
+
+void GateEvaluator::finish(const Job& job, std::vector<GateObservation> results, SteadyTime started) {
+  bool stored = false;
+  {
+    std::lock_guard l(mu_);
+    busy_.erase(job.key);
+    auto it = entries_.find(job.key);
+    if (it != entries_.end()) {
+      Entry& e = it->second;
+      // Otherwise want() has already scheduled the changed request.
+      if (e.generation == job.generation) {
+        e.lastStart = started;
+        e.nextDue = started + intervalOf(e.request);
+        for (auto& o : results) {
+          auto prev = e.observations.find(o.name);
+          const Gate* gate = findGate(job.request.gates, o.name);
+          const bool pass = gate && GateJudge::countsAsPass(*gate, o.result);
+          const bool error = o.result == GateResult::Error;
+          const bool had = prev != e.observations.end();
+          o.consecutivePasses = pass ? (had ? prev->second.consecutivePasses : 0) + 1 : 0;
+          o.consecutiveErrors = error ? (had ? prev->second.consecutiveErrors : 0) + 1 : 0;
+          e.observations[o.name] = std::move(o);
+        }
+        stored = true;
+      }
+      // A request that changed meanwhile is due now (dueNow was set by want()).
+      if (!stopping_) dispatchLocked(opts_.clock->steadyNow());
+    }
+  }
+  schedulerCv_.notify_all();
+  if (stored && opts_.onResult) opts_.onResult(job.key);
+  {
+    std::lock_guard l(mu_);
+    --running_;  // after onResult, so waitIdle() returning means the callback has run
+  }
+  idleCv_.notify_all();
+}
+
+std::shared_ptr<http::HttpTransport> GateEvaluator::transportFor(const std::string& caPem) {
+  std::lock_guard l(transportsMu_);
+  auto it = transports_.find(caPem);
+  if (it != transports_.end()) return it->second;
+  if (transports_.size() >= 16) transports_.clear();  // rotated CAs: drop old ones (users hold shared_ptrs)
+  http::TlsConfig tls;
+  tls.caPem = caPem;  // verification stays on
+  auto t = opts_.transports(tls);
+  transports_.emplace(caPem, t);
+  return t;
+}
+
+std::vector<GateObservation> GateEvaluator::evaluate(const Job& job, std::chrono::system_clock::time_point at) {
+  const GateRequest& req = job.request;
+  std::optional<SetupFault> fault;
+
+  const std::string address = req.prometheus.address.empty() ? opts_.defaultAddress : req.prometheus.address;
+  if (address.empty()) {
+    fault = SetupFault{"no Prometheus address: set spec.prometheus.address or --default-prometheus-address", true};
+  } else if (!address.starts_with("http://") && !address.starts_with("https://")) {
+    fault = SetupFault{"Prometheus address \"" + PrometheusClient::displayAddress(address) +
+                           "\" is not an http:// or https:// URL",
+                       true};
+  }
+
+  // Reads one Secret value; never puts the value into a message.
+  auto readSecret = [&](const rollout::SecretKeyRef& ref, const char* what) -> std::optional<std::string> {
+    const std::string where = "Secret " + req.nameSpace + "/" + ref.name + " key \"" + ref.key + "\"";
+    if (!opts_.secrets) {
+      fault = SetupFault{std::string("cannot read the ") + what + " from " + where + ": no Secret reader configured",
+                         true};
+      return std::nullopt;
+    }
+    auto v = opts_.secrets(req.nameSpace, ref.name, ref.key);
+    if (!v) {
+      const bool missing = v.error().code == 404 || v.error().reason == "NotFound";
+      fault = SetupFault{std::string("cannot read the ") + what + " from " + where + ": " + v.error().message, missing};
+      return std::nullopt;
+    }
+    std::string s = trimmed(*v);  // `kubectl create secret --from-file` keeps the trailing newline
+    if (s.empty()) {
+      fault = SetupFault{std::string("the ") + what + " in " + where + " is empty", true};
+      return std::nullopt;
+    }
+    return s;
+  };
+
+  PrometheusClient::Config cfg;
+  cfg.address = address;
+  cfg.timeout = req.prometheus.timeout.count() > 0 ? req.prometheus.timeout : kDefaultTimeout;
+  cfg.cancel = &cancel_;
+  std::string caPem;
+  if (!fault && req.prometheus.bearerTokenSecretRef)
+    if (auto t = readSecret(*req.prometheus.bearerTokenSecretRef, "bearer token")) cfg.bearerToken = std::move(*t);
+  if (!fault && req.prometheus.caSecretRef)
+    if (auto c = readSecret(*req.prometheus.caSecretRef, "CA certificate")) caPem = std::move(*c);
+
+  std::vector<GateObservation> out;
+  std::optional<PrometheusClient> client;
+  if (!fault) client.emplace(transportFor(caPem), cfg);
+  for (const auto& gate : req.gates) {
+    GateObservation o;
+    o.name = gate.name;
+    o.query = gate.query;
+    o.evaluatedAt = at;
+    if (fault) {
+      o.result = GateResult::Error;
+      o.message = gate.name + ": " + fault->message;
+      o.permanent = fault->permanent;
+    } else {
+      auto j = GateJudge::judge(gate, client->query(gate.query));
+      o.result = j.result;
+      o.value = j.value;
+      o.threshold = std::move(j.threshold);
+      o.message = std::move(j.message);
+    }
+    out.push_back(std::move(o));
+    if (cancel_) break;
+  }
+  return out;
+}
+
+}  // namespace fro::gates

@@ -1,0 +1,85 @@
+#include "reconcilers/gates/GateJudge.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace fro::gates {
+
+using rollout::GateResult;
+
+namespace {
+
+struct Breach {
+  std::string threshold;  // "critical above 0.05"
+  std::string phrase;     // "is above the critical threshold 0.05"
+};
+
+// Which side of a threshold band v is past, if any.
+std::optional<Breach> breach(const rollout::Threshold& t, const char* level, double v) {
+  if (t.above && v > *t.above)
+    return Breach{std::string(level) + " above " + GateJudge::format(*t.above),
+                  std::string("is above the ") + level + " threshold " + GateJudge::format(*t.above)};
+  if (t.below && v < *t.below)
+    return Breach{std::string(level) + " below " + GateJudge::format(*t.below),
+                  std::string("is below the ") + level + " threshold " + GateJudge::format(*t.below)};
+  return std::nullopt;
+}
+
+std::string describe(const rollout::Threshold& t, const char* level) {
+  std::string s;
+  if (t.above) s += std::string(level) + " above " + GateJudge::format(*t.above);
+  if (t.below) s += (s.empty() ? "" : ", ") + std::string(level) + " below " + GateJudge::format(*t.below);
+  return s;
+}
+
+}  // namespace
+
+std::string GateJudge::format(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  if (ec != std::errc()) return std::to_string(v);
+  return std::string(buf, end);
+}
+
+bool GateJudge::countsAsPass(const rollout::Gate& gate, GateResult result) {
+  return result == GateResult::Passed || (result == GateResult::NoData && gate.onNoData == "pass");
+}
+
+Judgement GateJudge::judge(const rollout::Gate& gate, const Result<QueryValue>& outcome) {
+  Judgement j;
+  if (!outcome) {
+    j.result = GateResult::Error;
+    j.message = gate.name + ": " + outcome.error().message;
+    return j;
+  }
+  const auto& value = outcome->value;
+  if (!value || std::isnan(*value)) {
+    // NaN is what "0 errors / 0 requests" gives when nothing was served: no evidence either way.
+    j.result = GateResult::NoData;
+    j.message = gate.name + (value ? " = NaN (no data)" : " returned no data") + "; onNoData=" + gate.onNoData;
+    return j;
+  }
+  const double v = *value;
+  j.value = v;
+  const std::string subject = gate.name + " = " + format(v);
+  if (auto b = breach(gate.critical, "critical", v)) {
+    j.result = GateResult::Critical;
+    j.threshold = b->threshold;
+    j.message = subject + " " + b->phrase;
+  } else if (auto w = breach(gate.warning, "warning", v)) {
+    j.result = GateResult::Warning;
+    j.threshold = w->threshold;
+    j.message = subject + " " + w->phrase;
+  } else {
+    j.result = GateResult::Passed;
+    std::string limits = describe(gate.warning, "warning");
+    std::string crit = describe(gate.critical, "critical");
+    if (!crit.empty()) limits += (limits.empty() ? "" : ", ") + crit;
+    j.message = subject + (limits.empty() ? " (no thresholds set)" : " is within thresholds (" + limits + ")");
+  }
+  return j;
+}
+
+}  // namespace fro::gates

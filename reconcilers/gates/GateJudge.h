@@ -1,0 +1,32 @@
+#pragma once
+// Pure: turns one gate's query outcome into the result the planner acts on, with the threshold
+// that decided and a message naming value and threshold. Critical is checked before warning.
+#include <optional>
+#include <string>
+
+#include "operator/common/Result.h"
+#include "reconcilers/featurerollout/GateProvider.h"
+#include "reconcilers/featurerollout/RolloutSpec.h"
+#include "reconcilers/gates/PrometheusClient.h"
+
+namespace fro::gates {
+
+struct Judgement {
+  rollout::GateResult result = rollout::GateResult::NoData;
+  std::optional<double> value;  // absent for NoData and Error
+  std::string threshold;        // e.g. "critical above 0.05"; empty unless Warning or Critical
+  std::string message;
+};
+
+class GateJudge {
+ public:
+  static Judgement judge(const rollout::Gate& gate, const Result<QueryValue>& outcome);
+
+  // Whether the gate's policy counts this result as a pass (Passed, or NoData with onNoData=pass).
+  static bool countsAsPass(const rollout::Gate& gate, rollout::GateResult result);
+
+  // Shortest text that reads back as the same double; "NaN", "+Inf", "-Inf" as Prometheus writes them.
+  static std::string format(double v);
+};
+
+}  // namespace fro::gates

@@ -1,0 +1,189 @@
+#include "reconcilers/gates/PrometheusClient.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace fro::gates {
+
+namespace {
+
+// One line of at most 200 bytes of a body, for error messages (HTML error pages can be long).
+std::string snippet(std::string_view body) {
+  constexpr std::size_t kMax = 200;
+  std::string out;
+  for (char c : body.substr(0, kMax)) out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (body.size() > kMax) out += "...";
+  return out;
+}
+
+// Prometheus sends sample values as strings: "1.5", "NaN", "+Inf", "-Inf".
+std::optional<double> parseSample(std::string_view s) {
+  if (s == "+Inf" || s == "Inf") return std::numeric_limits<double>::infinity();
+  if (s == "-Inf") return -std::numeric_limits<double>::infinity();
+  if (s == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);  // from_chars refuses a leading '+'
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// A sample pair [<unix time>, "<value>"].
+Result<double> sampleValue(const nlohmann::json& pair) {
+  if (!pair.is_array() || pair.size() != 2 || !pair[1].is_string())
+    return Error::of("Prometheus returned a malformed sample " + snippet(pair.dump()) +
+                     " (want [<time>, \"<value>\"])");
+  auto v = parseSample(pair[1].get_ref<const std::string&>());
+  if (!v) return Error::of("Prometheus returned a sample value that is not a number: " + snippet(pair[1].dump()));
+  return *v;
+}
+
+std::string transportMessage(const Error& e, std::chrono::milliseconds timeout) {
+  switch (e.code) {
+    case http::kTimedOut:
+      return "Prometheus query timed out after " + std::to_string(timeout.count()) + " ms (" + e.message + ")";
+    case http::kConnectFailed: return "Prometheus unreachable: " + e.message;
+    case http::kTlsFailed: return "TLS connection to Prometheus failed: " + e.message;
+    case http::kCancelled: return "Prometheus query cancelled: " + e.message;
+    default: return "Prometheus request failed: " + e.message;
+  }
+}
+
+}  // namespace
+
+PrometheusClient::PrometheusClient(std::shared_ptr<http::HttpTransport> transport, Config config)
+    : transport_(std::move(transport)), config_(std::move(config)), display_(displayAddress(config_.address)) {
+  while (!config_.address.empty() && config_.address.back() == '/') config_.address.pop_back();
+}
+
+std::string PrometheusClient::urlEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() * 3);
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                      c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+std::string PrometheusClient::displayAddress(std::string_view address) {
+  std::string a(address.substr(0, address.find_first_of("?#")));
+  auto scheme = a.find("://");
+  auto hostStart = scheme == std::string::npos ? 0 : scheme + 3;
+  auto pathStart = a.find('/', hostStart);
+  auto at = a.rfind('@', pathStart == std::string::npos ? std::string::npos : pathStart);
+  if (at != std::string::npos && at >= hostStart) a.erase(hostStart, at + 1 - hostStart);
+  while (!a.empty() && a.back() == '/') a.pop_back();
+  return a;
+}
+
+// Belt and braces: a proxy echoing the request could put the token into a body we quote.
+std::string PrometheusClient::redact(std::string s) const {
+  auto hide = [&s](const std::string& secret) {
+    if (secret.empty()) return;
+    for (auto p = s.find(secret); p != std::string::npos; p = s.find(secret, p))
+      s.replace(p, secret.size(), "[redacted]");
+  };
+  hide(config_.bearerToken);
+  auto scheme = config_.address.find("://");
+  auto at = config_.address.find('@');
+  if (scheme != std::string::npos && at != std::string::npos && at > scheme + 3)
+    hide(config_.address.substr(scheme + 3, at - scheme - 3));  // user:password
+  return s;
+}
+
+Result<QueryValue> PrometheusClient::query(const std::string& promql) const {
+  http::HttpRequest req;
+  req.method = "GET";
+  // Prometheus's own timeout too, so it stops evaluating a query nobody waits for any more.
+  req.url = config_.address + "/api/v1/query?query=" + urlEncode(promql);
+  if (config_.timeout.count() > 0) req.url += "&timeout=" + std::to_string(config_.timeout.count()) + "ms";
+  req.timeout = config_.timeout;
+  req.cancel = config_.cancel;
+  req.headers.emplace_back("Accept", "application/json");
+  if (!config_.bearerToken.empty()) req.headers.emplace_back("Authorization", "Bearer " + config_.bearerToken);
+
+  auto resp = transport_->send(req);
+  if (!resp) {
+    Error e = resp.error();
+    e.message = redact(transportMessage(e, config_.timeout));
+    return e;
+  }
+  auto parsed = parse(*resp);
+  if (!parsed) {
+    Error e = parsed.error();
+    e.message = redact(std::move(e.message));
+    return e;
+  }
+  return parsed;
+}
+
+Result<QueryValue> PrometheusClient::parse(const http::HttpResponse& resp) const {
+  const std::string status = std::to_string(resp.status);
+  nlohmann::json doc = nlohmann::json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    if (resp.status < 200 || resp.status >= 300)
+      return Error::of("Prometheus " + display_ + " answered HTTP " + status +
+                           (resp.body.empty() ? std::string() : ": " + snippet(resp.body)),
+                       resp.status, "HttpError");
+    return Error::of("Prometheus " + display_ + " answered HTTP " + status + " with a body that is not JSON (" +
+                         std::to_string(resp.body.size()) + " bytes: " + snippet(resp.body) + ")",
+                     resp.status, "BadResponse");
+  }
+  try {
+    const std::string st = doc.value("status", "");
+    if (st == "error") {
+      // Prometheus's own words, e.g. "1:21: parse error: unexpected end of input".
+      std::string type = doc.value("errorType", "unknown");
+      return Error::of("Prometheus error " + type + " (HTTP " + status + "): " + doc.value("error", ""),
+                       resp.status, type);
+    }
+    if (resp.status < 200 || resp.status >= 300)
+      return Error::of("Prometheus " + display_ + " answered HTTP " + status + ": " + snippet(resp.body),
+                       resp.status, "HttpError");
+    if (st != "success")
+      return Error::of("Prometheus response has status " + snippet(doc["status"].dump()) +
+                           ", want \"success\" or \"error\"",
+                       resp.status, "BadResponse");
+    const auto& data = doc.at("data");
+    const std::string type = data.at("resultType").get<std::string>();
+    const auto& result = data.at("result");
+    if (type == "scalar") {
+      auto v = sampleValue(result);
+      if (!v) return v.error();
+      return QueryValue{*v, type};
+    }
+    if (type == "vector") {
+      if (!result.is_array()) return Error::of("Prometheus vector result is not an array", resp.status, "BadResponse");
+      if (result.empty()) return QueryValue{std::nullopt, type};
+      if (result.size() != 1)
+        return Error::of("query returned " + std::to_string(result.size()) +
+                             " series; a gate query must return exactly one (aggregate it, e.g. with sum())",
+                         0, "TooManySeries");
+      auto v = sampleValue(result[0].at("value"));
+      if (!v) return v.error();
+      return QueryValue{*v, type};
+    }
+    return Error::of("query returned a " + type + " result; a gate query must return a scalar or an instant vector",
+                     0, "UnsupportedResultType");
+  } catch (const nlohmann::json::exception& e) {
+    return Error::of(std::string("Prometheus response has an unexpected shape: ") + e.what(), resp.status,
+                     "BadResponse");
+  }
+}
+
+}  // namespace fro::gates
