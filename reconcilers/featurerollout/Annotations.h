@@ -1,0 +1,18 @@
+#pragma once
+// Names the operator and the kubectl plugin agree on. Imperative commands are annotations, never
+// spec edits, so a GitOps tool that owns the spec does not fight them (see README, "Commands").
+namespace fro::rollout::names {
+
+inline constexpr const char* kFieldManager = "feature-rollout-operator";
+inline constexpr const char* kFinalizer = "rollouts.featureflags.dev/cleanup";
+// On a target's pod template: SHA-256 of the flag values, so pods roll when a value changes.
+inline constexpr const char* kChecksumAnnotation = "rollouts.featureflags.dev/flags-checksum";
+// On the ConfigMap: which rollout wrote it (the ownerReference is the authority).
+inline constexpr const char* kRolloutLabel = "rollouts.featureflags.dev/rollout";
+// On the FeatureRollout: "true" pauses like spec.paused (kubectl featurerollout pause).
+inline constexpr const char* kPausedAnnotation = "rollouts.featureflags.dev/paused";
+// On the FeatureRollout: "<verb> <id>", verb one of resume, promote, promote-full, abort, retry;
+// acted on once, acknowledged by status.lastCommand = the same string.
+inline constexpr const char* kCommandAnnotation = "rollouts.featureflags.dev/command";
+
+}  // namespace fro::rollout::names

@@ -1,0 +1,762 @@
+#include "reconcilers/featurerollout/RolloutPlanner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+#include "operator/common/Rfc3339.h"
+#include "reconcilers/featurerollout/Annotations.h"
+#include "reconcilers/featurerollout/Duration.h"
+#include "reconcilers/featurerollout/EffectiveFlags.h"
+#include "reconcilers/featurerollout/FlagDocument.h"
+#include "reconcilers/featurerollout/RolloutSpec.h"
+
+namespace fro::rollout {
+namespace {
+
+using json = nlohmann::json;
+using std::chrono::milliseconds;
+
+std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
+  return out;
+}
+
+std::string fmtValue(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+std::string left(milliseconds d) {
+  // Whole seconds are enough for a person; Duration::format keeps it short ("1m30s").
+  auto s = std::chrono::ceil<std::chrono::seconds>(d);
+  return Duration::format(std::chrono::duration_cast<milliseconds>(s));
+}
+
+// How the current step's gates stand. Ordered by precedence: the worst wins.
+struct Verdict {
+  enum Kind { Pass, Wait, NoData, Error, Warning, Stalled, Critical } kind = Pass;
+  std::string reason;   // condition reason
+  std::string message;  // names gate, value, threshold
+  std::string rollbackReason;
+};
+
+class Planner {
+ public:
+  explicit Planner(const PlanInput& in) : in_(in) {}
+
+  Plan run();
+
+ private:
+  // --- helpers over status -----------------------------------------------------------------
+  void transition(const std::string& state, const std::string& reason, const std::string& message,
+                  const std::string& eventType = "Normal", bool event = true) {
+    st_.state = state;
+    st_.history.push_back({st_.phase, st_.step, state, reason, message, nowStr_});
+    if (st_.history.size() > RolloutStatus::kMaxHistory)
+      st_.history.erase(st_.history.begin(), st_.history.end() - RolloutStatus::kMaxHistory);
+    if (event) out_.events.push_back({eventType, reason, message});
+  }
+  void event(const std::string& type, const std::string& reason, const std::string& message) {
+    out_.events.push_back({type, reason, message});
+  }
+  void requeue(milliseconds d) {
+    if (d < milliseconds(0)) d = milliseconds(0);
+    if (!out_.requeueAfter || d < *out_.requeueAfter) out_.requeueAfter = d;
+  }
+  std::string phaseHash(int idx) const {
+    const json& phases = in_.rollout.value("/spec/phases"_json_pointer, json::array());
+    std::string dump = idx >= 0 && idx < static_cast<int>(phases.size()) ? phases[idx].dump() : "";
+    return FlagDocument::checksum({{"phase", dump}}).substr(0, 16);
+  }
+  const Phase& phase() const { return spec_.phases[st_.phaseIndex]; }
+  std::string stepLabel() const {
+    const Phase& p = phase();
+    return "phase " + p.name + " step " + std::to_string(st_.step + 1) + "/" + std::to_string(p.steps.size()) + " (" +
+           std::to_string(p.steps[st_.step].percent) + "%)";
+  }
+  void enterStep(int phaseIdx, int step) {
+    st_.phaseIndex = phaseIdx;
+    st_.phase = spec_.phases[phaseIdx].name;
+    st_.step = step;
+    st_.stepEnteredAt = in_.now;
+    st_.stepStartedAt.reset();
+    st_.phaseHash = phaseHash(phaseIdx);
+    st_.gates.clear();
+  }
+  void startPhase(int idx, const std::string& why) {
+    enterStep(idx, 0);
+    PhaseStatus* ps = st_.phaseStatus(st_.phase);
+    ps->state = "Progressing";
+    ps->startedAt = nowStr_;
+    ps->completedAt.clear();
+    const Phase& p = phase();
+    std::string msg = "phase " + p.name + " started" + why + ": " +
+                      (p.enable.empty() ? std::string("no flags to enable") : join(p.enable) + " on for " +
+                                                                                   std::to_string(p.steps[0].percent) +
+                                                                                   "% of users");
+    if (!p.disable.empty()) msg += "; " + join(p.disable) + " off";
+    transition("Progressing", "PhaseStarted", msg);
+  }
+  int firstUnfinishedPhase() {
+    for (size_t i = 0; i < spec_.phases.size(); ++i) {
+      PhaseStatus* ps = st_.phaseStatus(spec_.phases[i].name);
+      if (!ps || ps->state != "Succeeded") return static_cast<int>(i);
+    }
+    return -1;
+  }
+  void succeed() {
+    st_.phaseIndex = static_cast<int>(spec_.phases.size()) - 1;
+    st_.phase = spec_.phases.back().name;
+    st_.step = static_cast<int>(spec_.phases.back().steps.size()) - 1;
+    st_.stepEnteredAt.reset();
+    st_.stepStartedAt.reset();
+    transition("Succeeded", "RolloutSucceeded",
+               "all " + std::to_string(spec_.phases.size()) + " phases completed; flags stay at their final values");
+  }
+  // Phase list in status follows the spec's order; entries of removed phases go.
+  void syncPhaseList() {
+    std::vector<PhaseStatus> list;
+    for (const auto& p : spec_.phases) {
+      PhaseStatus* old = st_.phaseStatus(p.name);
+      list.push_back(old ? *old : PhaseStatus{p.name, "Pending", "", ""});
+    }
+    st_.phases = std::move(list);
+  }
+
+  // --- stages ------------------------------------------------------------------------------
+  bool invalid(const std::vector<std::string>& problems, const std::string& reason = "InvalidSpec");
+  bool checkCluster();
+  void repositionAfterEdit();
+  void handleCommand();
+  void normalize();
+  Verdict judgeGates(const Phase& p);
+  void rollBack(const Verdict& v);
+  void advance(bool fullPhase, const std::string& why);
+  void progress();
+  void finish();
+
+  const PlanInput& in_;
+  RolloutSpec spec_;
+  RolloutStatus old_;
+  RolloutStatus st_;
+  Plan out_;
+  std::string nowStr_;
+  std::int64_t generation_ = 0;
+  std::string ns_, name_;
+  bool paused_ = false;
+  std::string pausedBy_;
+  bool promote_ = false, promoteFull_ = false, retry_ = false;
+  std::string retryWhy_;
+  std::string waiting_;         // what the step waits for before it is active
+  std::string stalledReason_, stalledMessage_;
+  Verdict verdict_;
+  bool gatesJudged_ = false;
+  bool edited_ = false;
+};
+
+bool Planner::invalid(const std::vector<std::string>& problems, const std::string& reason) {
+  std::string msg = join(problems, "; ");
+  bool wasSame = old_.state == "Invalid" && old_.message == "invalid spec: " + msg;
+  st_.observedGeneration = generation_;
+  st_.message = "invalid spec: " + msg;
+  st_.gatesSummary.clear();
+  if (old_.state != "Invalid" || !wasSame) {
+    st_.history.push_back({st_.phase, st_.step, "Invalid", reason, msg, nowStr_});
+    if (st_.history.size() > RolloutStatus::kMaxHistory)
+      st_.history.erase(st_.history.begin(), st_.history.end() - RolloutStatus::kMaxHistory);
+    event("Warning", reason, msg + " (nothing was changed in the cluster)");
+  }
+  st_.state = "Invalid";
+  st_.setCondition("InvalidSpec", "True", reason, msg, nowStr_, generation_);
+  st_.setCondition("Stalled", "True", reason, msg, nowStr_, generation_);
+  st_.setCondition("Reconciling", "False", reason, "the spec must be fixed before the rollout can continue", nowStr_,
+                   generation_);
+  st_.setCondition("Ready", "False", reason, msg, nowStr_, generation_);
+  st_.setCondition("Progressing", "False", reason, msg, nowStr_, generation_);
+  out_.writeChildren = false;
+  out_.gateRequest.reset();
+  return true;
+}
+
+// What the CRD cannot check: the ConfigMap's owner, the targets and their containers.
+bool Planner::checkCluster() {
+  std::vector<std::string> problems;
+  if (in_.configMap.exists && !in_.configMap.ownedByUs)
+    problems.push_back("spec.configMapName: ConfigMap \"" + spec_.configMapName + "\" already exists in namespace " +
+                       ns_ + " and is not owned by this FeatureRollout (owner: " + in_.configMap.owner +
+                       "); choose another name or delete it");
+  std::vector<std::string> missing;
+  for (size_t i = 0; i < spec_.targets.size(); ++i) {
+    const Target& t = spec_.targets[i];
+    auto it = std::find_if(in_.workloads.begin(), in_.workloads.end(),
+                           [&](const WorkloadView& w) { return w.kind == t.kind && w.name == t.name; });
+    if (it == in_.workloads.end() || !it->exists) {
+      missing.push_back("spec.targets[" + std::to_string(i) + "]: " + t.kind + " \"" + t.name +
+                        "\" not found in namespace " + ns_);
+      continue;
+    }
+    for (size_t j = 0; j < t.containers.size(); ++j)
+      if (std::find(it->containers.begin(), it->containers.end(), t.containers[j]) == it->containers.end())
+        problems.push_back("spec.targets[" + std::to_string(i) + "].containers[" + std::to_string(j) +
+                           "]: container \"" + t.containers[j] + "\" is not in the pod template of " + t.kind + " " +
+                           t.name + " (containers: " + join(it->containers) + ")");
+  }
+  if (!problems.empty()) return invalid(problems);
+  if (!missing.empty()) {
+    // Not the user's typo necessarily: GitOps may create the workload a moment later. Wait, loudly.
+    std::string msg = join(missing, "; ");
+    bool same = old_.condition("Stalled") && old_.condition("Stalled")->reason == "TargetNotFound" &&
+                old_.condition("Stalled")->message == msg;
+    if (!same) event("Warning", "TargetNotFound", msg + " (nothing was changed in the cluster)");
+    st_.observedGeneration = generation_;
+    if (st_.state.empty()) st_.state = "Pending";
+    st_.message = "waiting for targets: " + msg;
+    st_.setCondition("InvalidSpec", "False", "SpecValid", "the spec is valid", nowStr_, generation_);
+    st_.setCondition("Stalled", "True", "TargetNotFound", msg, nowStr_, generation_);
+    st_.setCondition("Reconciling", "False", "TargetNotFound", msg, nowStr_, generation_);
+    st_.setCondition("Ready", "False", "TargetNotFound", msg, nowStr_, generation_);
+    out_.writeChildren = false;
+    out_.gateRequest.reset();
+    requeue(std::chrono::seconds(30));
+    return true;
+  }
+  return false;
+}
+
+void Planner::repositionAfterEdit() {
+  syncPhaseList();
+  if (st_.state.empty() || (st_.state == "Invalid" && st_.phase.empty()) || st_.state == "Pending") {
+    int first = firstUnfinishedPhase();
+    if (first < 0) return succeed();
+    return startPhase(first, "");
+  }
+  const bool edited = old_.observedGeneration != generation_;
+  if (st_.state == "Invalid" && st_.rollback) st_.state = "RolledBack";  // fixed: the fix counts as a spec change
+  if (st_.state == "RolledBack") {
+    if (st_.state != old_.state && !edited) edited_ = true;
+    if (edited || edited_) {
+      retry_ = true;
+      retryWhy_ = "the spec changed (generation " + std::to_string(generation_) + ")";
+    }
+    return;
+  }
+  if (!edited && st_.state != "Invalid") return;
+  const int idx = spec_.phaseIndex(st_.phase);
+  if (st_.state != "Succeeded" && idx >= 0 && phaseHash(idx) == st_.phaseHash) {
+    st_.phaseIndex = idx;  // phases may have moved; progress is kept by name
+    if (st_.state == "Invalid") transition("Progressing", "SpecValid", "the spec is valid again; continuing " + stepLabel());
+    return;
+  }
+  if (idx >= 0 && st_.state != "Succeeded") {
+    PhaseStatus* ps = st_.phaseStatus(st_.phase);
+    ps->state = "Progressing";
+    ps->startedAt = nowStr_;
+    enterStep(idx, 0);
+    transition("Progressing", "PhaseRestarted",
+               "phase " + st_.phase + " was edited: its steps restart at " + std::to_string(phase().steps[0].percent) + "%");
+    return;
+  }
+  int next = firstUnfinishedPhase();
+  if (next < 0) {
+    if (st_.state != "Succeeded") succeed();
+    return;
+  }
+  startPhase(next, st_.state == "Succeeded" ? " (added to a completed rollout)"
+                                            : " (phase " + st_.phase + " was removed from the spec)");
+}
+
+// A status that does not fit the spec (hand-edited, or written for another generation) is
+// re-resolved by phase name rather than trusted: the planner must never index out of range.
+void Planner::normalize() {
+  const bool active = st_.state == "Progressing" || st_.state == "Holding" || st_.state == "Paused" ||
+                      st_.state == "RolledBack";
+  if (!active) return;
+  const int n = static_cast<int>(spec_.phases.size());
+  if (st_.phaseIndex >= 0 && st_.phaseIndex < n && spec_.phases[st_.phaseIndex].name == st_.phase &&
+      st_.step >= 0 && st_.step < static_cast<int>(spec_.phases[st_.phaseIndex].steps.size()))
+    return;
+  int idx = spec_.phaseIndex(st_.phase);
+  if (idx >= 0 && st_.step >= 0 && st_.step < static_cast<int>(spec_.phases[idx].steps.size())) {
+    st_.phaseIndex = idx;
+    return;
+  }
+  if (st_.state == "RolledBack") {
+    st_.phaseIndex = idx >= 0 ? idx : 0;
+    st_.phase = spec_.phases[st_.phaseIndex].name;
+    st_.step = 0;
+    return;
+  }
+  idx = idx >= 0 ? idx : firstUnfinishedPhase();
+  if (idx < 0) return succeed();
+  enterStep(idx, 0);
+  transition("Progressing", "PhaseRestarted", "status did not match the spec: restarting " + stepLabel());
+}
+
+void Planner::handleCommand() {
+  const json annotations = in_.rollout.value("/metadata/annotations"_json_pointer, json::object());
+  std::string cmd = annotations.value(names::kCommandAnnotation, "");
+  if (cmd.empty() || cmd == st_.lastCommand) return;
+  st_.lastCommand = cmd;
+  std::string verb = cmd.substr(0, cmd.find(' '));
+  const bool inProgress = st_.state == "Progressing" || st_.state == "Holding" || st_.state == "Paused";
+  if (verb == "resume") {
+    if (st_.operatorPaused) {
+      st_.operatorPaused = false;
+      event("Normal", "CommandResume", "resume: the operator's pause (critical gate, rollback: manual) is lifted");
+    } else {
+      event("Normal", "CommandResume", "resume acknowledged");
+    }
+  } else if (verb == "promote" || verb == "promote-full") {
+    if (!inProgress) {
+      event("Normal", "CommandIgnored", verb + " ignored: the rollout is " + st_.state);
+      return;
+    }
+    (verb == "promote" ? promote_ : promoteFull_) = true;
+  } else if (verb == "abort") {
+    if (st_.state == "RolledBack" && st_.rollback && st_.rollback->reason == "Aborted") {
+      event("Normal", "CommandIgnored", "abort ignored: already aborted");
+      return;
+    }
+    std::string msg = "aborted by command: every flag is back to its default";
+    st_.rollback = RollbackInfo{st_.phase, "Aborted", msg, nowStr_};
+    if (PhaseStatus* ps = st_.phaseStatus(st_.phase); ps && ps->state == "Progressing") ps->state = "RolledBack";
+    st_.operatorPaused = false;
+    st_.pausedAt.reset();
+    st_.stepStartedAt.reset();
+    transition("RolledBack", "Aborted", msg, "Warning");
+  } else if (verb == "retry") {
+    if (st_.state != "RolledBack") {
+      event("Normal", "CommandIgnored", "retry ignored: the rollout is " + st_.state + ", not RolledBack");
+      return;
+    }
+    retry_ = true;
+    retryWhy_ = "retry requested";
+  } else {
+    event("Warning", "UnknownCommand",
+          "unknown command \"" + verb + "\" in annotation " + names::kCommandAnnotation +
+              ": use resume, promote, promote-full, abort or retry");
+  }
+}
+
+Verdict Planner::judgeGates(const Phase& p) {
+  Verdict worst;
+  worst.kind = Verdict::Pass;
+  int passed = 0;
+  auto consider = [&](Verdict v) {
+    if (v.kind > worst.kind) worst = std::move(v);
+  };
+  st_.gates.clear();
+  for (const auto& gname : p.gates) {
+    const Gate* g = spec_.gate(gname);
+    GateStatus gs{gname, g ? g->query : "", "", "", "", "", "", 0};
+    auto it = std::find_if(in_.gates.begin(), in_.gates.end(), [&](const GateObservation& o) {
+      // Strictly after activation: a result taken at that instant may predate the new values.
+      return o.name == gname && st_.stepStartedAt && o.evaluatedAt > *st_.stepStartedAt;
+    });
+    if (it == in_.gates.end()) {
+      gs.message = "waiting for the first evaluation since the step became active";
+      st_.gates.push_back(gs);
+      consider({Verdict::Wait, "AwaitingEvaluation", "waiting for the first evaluation of gate " + gname, ""});
+      continue;
+    }
+    const GateObservation& o = *it;
+    gs.value = o.value ? fmtValue(*o.value) : "";
+    gs.threshold = o.threshold;
+    gs.result = toString(o.result);
+    gs.message = o.message;
+    gs.evaluatedAt = Rfc3339::format(o.evaluatedAt);
+    gs.consecutivePasses = o.consecutivePasses;
+    st_.gates.push_back(gs);
+    const std::string onNoData = g ? g->onNoData : "hold";
+    switch (o.result) {
+      case GateResult::Critical:
+        consider({Verdict::Critical, "GateCritical", "gate " + gname + ": " + o.message, "GateCritical"});
+        break;
+      case GateResult::Warning:
+        consider({Verdict::Warning, "GateWarning", "gate " + gname + ": " + o.message, ""});
+        break;
+      case GateResult::Error:
+        if (o.permanent)
+          consider({Verdict::Stalled, "GateConfigError", "gate " + gname + ": " + o.message, ""});
+        else if (o.consecutiveErrors >= spec_.maxConsecutiveErrors)
+          consider({Verdict::Stalled, "GateErrors",
+                    "gate " + gname + " failed " + std::to_string(o.consecutiveErrors) +
+                        " evaluations in a row (analysis.maxConsecutiveErrors " +
+                        std::to_string(spec_.maxConsecutiveErrors) + "): " + o.message,
+                    ""});
+        else
+          consider({Verdict::Error, "GateError", "gate " + gname + ": " + o.message + " (holding; never advancing on an error)", ""});
+        break;
+      case GateResult::NoData:
+        if (onNoData == "fail") {
+          consider({Verdict::Critical, "GateNoData", "gate " + gname + " returned no data (onNoData: fail)", "GateNoData"});
+          break;
+        }
+        if (onNoData != "pass") {
+          consider({Verdict::NoData, "GateNoData", "gate " + gname + " returned no data (onNoData: hold)", ""});
+          break;
+        }
+        [[fallthrough]];
+      case GateResult::Passed:
+        if (o.consecutivePasses < spec_.consecutiveSuccesses)
+          consider({Verdict::Wait, "AwaitingEvaluation",
+                    "gate " + gname + " passed " + std::to_string(o.consecutivePasses) + " of " +
+                        std::to_string(spec_.consecutiveSuccesses) + " required consecutive evaluations",
+                    ""});
+        else
+          ++passed;
+        break;
+    }
+  }
+  // Summary for `kubectl get`: "2/2 Passed", or the worst results first.
+  std::map<std::string, int> counts;
+  for (const auto& g : st_.gates) counts[g.result.empty() ? "Pending" : g.result]++;
+  if (p.gates.empty()) {
+    st_.gatesSummary = "none";
+  } else {
+    std::string s = std::to_string(counts["Passed"]) + "/" + std::to_string(p.gates.size()) + " Passed";
+    for (const char* k : {"Critical", "Warning", "Error", "NoData", "Pending"})
+      if (counts[k]) s += ", " + std::to_string(counts[k]) + " " + k;
+    st_.gatesSummary = s;
+  }
+  if (worst.kind == Verdict::Pass)
+    worst.message = p.gates.empty() ? "phase " + p.name + " has no gates"
+                                    : "all " + std::to_string(passed) + " gates of phase " + p.name + " passed";
+  return worst;
+}
+
+void Planner::rollBack(const Verdict& v) {
+  const Phase& p = phase();
+  Position pos{Position::Mode::RolledBack, st_.phaseIndex, st_.step};
+  auto before = EffectiveFlags::at(spec_, Position{Position::Mode::InProgress, st_.phaseIndex, st_.step});
+  auto after = EffectiveFlags::at(spec_, pos);
+  std::vector<std::string> reverted;
+  for (size_t i = 0; i < before.size(); ++i)
+    if (before[i].percent != after[i].percent)
+      reverted.push_back(before[i].name + " " + std::to_string(before[i].percent) + "% -> " +
+                         std::to_string(after[i].percent) + "%");
+  std::string msg = "phase " + p.name + " rolled back at " + std::to_string(p.steps[st_.step].percent) + "%: " +
+                    v.message + "; reverted " + (reverted.empty() ? std::string("nothing") : join(reverted));
+  st_.rollback = RollbackInfo{p.name, v.rollbackReason, msg, nowStr_};
+  if (PhaseStatus* ps = st_.phaseStatus(p.name)) ps->state = "RolledBack";
+  st_.stepStartedAt.reset();
+  transition("RolledBack", "RolledBack", msg, "Warning");
+}
+
+void Planner::advance(bool fullPhase, const std::string& why) {
+  const Phase& p = phase();
+  const int last = static_cast<int>(p.steps.size()) - 1;
+  if (!fullPhase && st_.step < last) {
+    int from = p.steps[st_.step].percent;
+    enterStep(st_.phaseIndex, st_.step + 1);
+    transition("Progressing", "StepAdvanced",
+               stepLabel() + " started (was " + std::to_string(from) + "%)" + why + ": " +
+                   (p.enable.empty() ? std::string("no flags") : join(p.enable)) + " on for " +
+                   std::to_string(p.steps[st_.step].percent) + "% of users");
+    return;
+  }
+  PhaseStatus* ps = st_.phaseStatus(p.name);
+  ps->state = "Succeeded";
+  ps->completedAt = nowStr_;
+  st_.history.push_back({p.name, st_.step, "Progressing", "PhaseCompleted", "phase " + p.name + " completed" + why, nowStr_});
+  event("Normal", "PhaseCompleted", "phase " + p.name + " completed" + why);
+  int next = firstUnfinishedPhase();
+  if (next < 0) return succeed();
+  startPhase(next, "");
+}
+
+void Planner::progress() {
+  // Paused: by spec, by the plugin's annotation, or by the operator (critical gate, rollback: manual).
+  const json annotations = in_.rollout.value("/metadata/annotations"_json_pointer, json::object());
+  if (spec_.paused) pausedBy_ = "spec.paused";
+  else if (annotations.value(names::kPausedAnnotation, "") == "true") pausedBy_ = std::string("annotation ") + names::kPausedAnnotation;
+  else if (st_.operatorPaused) pausedBy_ = "the operator (critical gate with rollback: manual; resume with kubectl featurerollout resume)";
+  paused_ = !pausedBy_.empty();
+
+  if (st_.state != "Progressing" && st_.state != "Holding" && st_.state != "Paused") return;
+
+  if (paused_) {
+    if (!st_.pausedAt) {
+      st_.pausedAt = in_.now;
+      transition("Paused", "Paused", stepLabel() + " paused by " + pausedBy_);
+    } else {
+      st_.state = "Paused";
+    }
+    st_.message = stepLabel() + ": paused by " + pausedBy_ + "; timers are frozen";
+    if (promote_ || promoteFull_) event("Normal", "CommandIgnored", "promote ignored while paused: resume first");
+    return;
+  }
+  if (st_.pausedAt) {
+    auto d = in_.now - *st_.pausedAt;
+    if (st_.stepEnteredAt) *st_.stepEnteredAt += d;
+    if (st_.stepStartedAt) *st_.stepStartedAt += d;
+    st_.pausedAt.reset();
+    transition("Progressing", "Resumed",
+               stepLabel() + " resumed after " + left(std::chrono::duration_cast<milliseconds>(d)) + " paused");
+  }
+
+  const Phase& p = phase();
+  const Step& step = p.steps[st_.step];
+  if (promote_ || promoteFull_) {
+    event("Normal", promoteFull_ ? "CommandPromoteFull" : "CommandPromote",
+          std::string(promoteFull_ ? "promote-full: finishing phase " + p.name + " now"
+                                   : "promote: skipping the pause and gates of " + stepLabel()));
+    advance(promoteFull_, promoteFull_ ? " (promoted)" : " (promoted)");
+    return;
+  }
+
+  if (!st_.stepStartedAt) {
+    if (waiting_.empty()) {
+      st_.stepStartedAt = in_.now;
+      st_.history.push_back({st_.phase, st_.step, "Progressing", "StepActive",
+                             stepLabel() + " is active: values delivered and every target rolled out", nowStr_});
+    } else {
+      auto deadline = *st_.stepEnteredAt + spec_.progressDeadline;
+      if (in_.now >= deadline) {
+        stalledReason_ = "ProgressDeadlineExceeded";
+        stalledMessage_ = stepLabel() + " did not become active within progressDeadline " +
+                          Duration::format(spec_.progressDeadline) + ": " + waiting_;
+        if (st_.state != "Holding" || !old_.condition("Stalled") || old_.condition("Stalled")->reason != stalledReason_)
+          transition("Holding", stalledReason_, stalledMessage_, "Warning");
+        st_.message = stalledMessage_;
+      } else {
+        st_.state = "Progressing";
+        st_.message = stepLabel() + ": waiting for " + waiting_;
+        requeue(std::chrono::duration_cast<milliseconds>(deadline - in_.now));
+      }
+      st_.gatesSummary = p.gates.empty() ? "none" : "0/" + std::to_string(p.gates.size()) + " Passed, waiting for rollout";
+      return;
+    }
+  }
+
+  if (!p.gates.empty()) {
+    GateRequest req;
+    req.nameSpace = ns_;
+    for (const auto& g : p.gates)
+      if (const Gate* gate = spec_.gate(g)) req.gates.push_back(*gate);
+    req.prometheus = spec_.prometheus;
+    req.interval = spec_.analysisInterval;
+    req.since = *st_.stepStartedAt;
+    out_.gateRequest = req;
+  }
+  verdict_ = judgeGates(p);
+  gatesJudged_ = true;
+
+  if (verdict_.kind == Verdict::Critical) {
+    if (spec_.rollback == "automatic") return rollBack(verdict_);
+    st_.operatorPaused = true;
+    st_.pausedAt = in_.now;
+    pausedBy_ = "the operator";
+    paused_ = true;
+    std::string msg = stepLabel() + " paused: " + verdict_.message + " (rollback: manual; resume, abort or retry with kubectl featurerollout)";
+    transition("Paused", "GateCritical", msg, "Warning");
+    st_.message = msg;
+    out_.gateRequest.reset();
+    return;
+  }
+
+  const auto pauseEnd = *st_.stepStartedAt + step.pause;
+  if (in_.now < pauseEnd) {
+    auto remaining = std::chrono::duration_cast<milliseconds>(pauseEnd - in_.now);
+    st_.state = "Progressing";
+    st_.message = stepLabel() + ": pausing, " + left(remaining) + " left" +
+                  (verdict_.kind >= Verdict::NoData ? "; " + verdict_.message : std::string());
+    requeue(remaining);
+    if (verdict_.kind == Verdict::Stalled) stalledReason_ = verdict_.reason, stalledMessage_ = verdict_.message;
+    return;
+  }
+  if (verdict_.kind == Verdict::Pass) {
+    advance(false, "");
+    return;
+  }
+  // Holding: the pause has passed but the gates do not allow the next step yet.
+  if (verdict_.kind == Verdict::Stalled) stalledReason_ = verdict_.reason, stalledMessage_ = verdict_.message;
+  std::string msg = stepLabel() + ": holding: " + verdict_.message;
+  if (verdict_.kind == Verdict::Wait) {
+    st_.state = "Progressing";
+    st_.message = stepLabel() + ": " + verdict_.message;
+    return;
+  }
+  // One history entry and Event per new reason, not one per evaluation (values change each time).
+  bool sameReason = old_.state == "Holding" && old_.condition("GatesPassing") &&
+                    old_.condition("GatesPassing")->reason == verdict_.reason;
+  if (!sameReason) transition("Holding", verdict_.reason, msg, "Warning");
+  st_.state = "Holding";
+  st_.message = msg;
+}
+
+void Planner::finish() {
+  const std::string& s = st_.state;
+  const std::string g = std::to_string(generation_);
+  auto set = [&](const char* type, const char* status, const std::string& reason, const std::string& msg) {
+    st_.setCondition(type, status, reason, msg, nowStr_, generation_);
+  };
+  set("InvalidSpec", "False", "SpecValid", "the spec is valid (generation " + g + ")");
+  const bool stalled = !stalledReason_.empty();
+  if (s == "Succeeded") {
+    st_.message = "rollout complete: " + std::to_string(spec_.phases.size()) + " phases succeeded";
+    st_.gatesSummary = "done";
+    set("Ready", "True", "RolloutSucceeded", st_.message);
+    set("Reconciling", "False", "RolloutSucceeded", st_.message);
+    set("Stalled", "False", "RolloutSucceeded", st_.message);
+    set("Progressing", "False", "RolloutSucceeded", st_.message);
+    set("GatesPassing", "True", "RolloutSucceeded", "every phase passed its gates");
+    set("RolledBack", "False", "RolloutSucceeded", "not rolled back");
+  } else if (s == "RolledBack") {
+    const RollbackInfo rb = st_.rollback.value_or(RollbackInfo{st_.phase, "RolledBack", "rolled back", nowStr_});
+    st_.message = rb.message + "; stays rolled back until the spec changes or kubectl featurerollout retry";
+    set("Ready", "False", rb.reason, st_.message);
+    set("Reconciling", "False", rb.reason, "rolled back; waiting for a spec change or a retry");
+    set("Stalled", "True", rb.reason, rb.message);
+    set("Progressing", "False", rb.reason, rb.message);
+    set("RolledBack", "True", rb.reason, rb.message);
+    if (rb.reason == "Aborted") set("GatesPassing", "Unknown", "Aborted", "aborted; no gates are evaluated");
+    else set("GatesPassing", "False", rb.reason, rb.message);
+    st_.gatesSummary = rb.reason;
+  } else if (s == "Paused") {
+    set("Ready", "False", "Paused", st_.message);
+    set("Reconciling", "False", "Paused", st_.message);
+    set("Stalled", "False", "Paused", "paused, not stalled");
+    set("Progressing", "False", "Paused", st_.message);
+    set("RolledBack", "False", "NotRolledBack", "not rolled back");
+  } else {
+    std::string reason = stalled ? stalledReason_ : (s == "Holding" ? verdict_.reason : std::string("StepProgressing"));
+    if (reason.empty()) reason = "StepProgressing";
+    set("Ready", "False", reason, st_.message);
+    set("Reconciling", stalled ? "False" : "True", reason, st_.message);
+    set("Stalled", stalled ? "True" : "False", stalled ? stalledReason_ : "NotStalled",
+        stalled ? stalledMessage_ : "making progress");
+    set("Progressing", "True", reason, st_.message);
+    set("RolledBack", "False", "NotRolledBack", "not rolled back");
+    if (!st_.stepStartedAt) {
+      set("GatesPassing", "Unknown", "AwaitingRollout", "gates are evaluated once the step is active");
+    } else if (gatesJudged_) {
+      if (verdict_.kind == Verdict::Pass) set("GatesPassing", "True", phase().gates.empty() ? "NoGates" : "GatesPassed", verdict_.message);
+      else if (verdict_.kind == Verdict::Wait) set("GatesPassing", "Unknown", verdict_.reason, verdict_.message);
+      else set("GatesPassing", "False", verdict_.reason, verdict_.message);
+      // A Warning Event as soon as a gate warns, even while the pause is still running.
+      const Condition* was = old_.condition("GatesPassing");
+      if (verdict_.kind == Verdict::Warning && (!was || was->reason != "GateWarning") &&
+          (out_.events.empty() || out_.events.back().reason != "GateWarning"))
+        event("Warning", "GateWarning", verdict_.message + " (" + stepLabel() + " holds)");
+    }
+  }
+}
+
+Plan Planner::run() {
+  const json& md = in_.rollout.value("metadata", json::object());
+  ns_ = md.value("namespace", "");
+  name_ = md.value("name", "");
+  generation_ = md.value("generation", 0LL);
+  nowStr_ = Rfc3339::format(in_.now);
+  old_ = RolloutStatus::fromJson(in_.rollout.value("status", json::object()));
+  st_ = old_;
+
+  std::vector<FieldError> errors;
+  auto parsed = RolloutSpec::parse(in_.rollout.value("spec", json::object()), name_, &errors);
+  if (!parsed.ok()) {
+    std::vector<std::string> problems;
+    for (const auto& e : errors) problems.push_back(e.field + ": " + e.message);
+    if (problems.empty()) problems.push_back(parsed.error().message);
+    invalid(problems);
+    out_.status = st_;
+    return std::move(out_);
+  }
+  spec_ = std::move(*parsed);
+  out_.configMapName = spec_.configMapName;
+  st_.configMapName = spec_.configMapName;
+
+  if (checkCluster()) {
+    out_.status = st_;
+    return std::move(out_);
+  }
+
+  repositionAfterEdit();
+  normalize();
+  handleCommand();
+  if (retry_ && st_.state == "RolledBack") {
+    std::string failed = st_.rollback ? st_.rollback->phase : st_.phase;
+    int idx = spec_.phaseIndex(failed);
+    st_.rollback.reset();
+    st_.operatorPaused = false;
+    st_.pausedAt.reset();
+    if (idx < 0) idx = firstUnfinishedPhase();
+    if (idx < 0) succeed();
+    else startPhase(idx, " again (" + retryWhy_ + ")");
+  }
+
+  // Which values are delivered now, and whether the current step is active.
+  Position pos;
+  auto computePosition = [&] {
+    if (st_.state == "Succeeded") pos = {Position::Mode::Completed, 0, 0};
+    else if (st_.state == "RolledBack")
+      pos = {st_.rollback && st_.rollback->reason == "Aborted" ? Position::Mode::Aborted : Position::Mode::RolledBack,
+             st_.phaseIndex, st_.step};
+    else pos = {Position::Mode::InProgress, st_.phaseIndex, st_.step};
+  };
+  auto desire = [&] {
+    computePosition();
+    auto values = EffectiveFlags::at(spec_, pos);
+    out_.configMapData = FlagDocument::configMapData(values);
+    out_.checksum = FlagDocument::checksum(out_.configMapData);
+    st_.flags.clear();
+    for (const auto& v : values) st_.flags.push_back({v.name, v.envVar, v.percent == 100, v.percent});
+  };
+  desire();
+  out_.writeChildren = true;
+  for (size_t i = 0; i < spec_.targets.size(); ++i) {
+    const Target& t = spec_.targets[i];
+    auto it = std::find_if(in_.workloads.begin(), in_.workloads.end(),
+                           [&](const WorkloadView& w) { return w.kind == t.kind && w.name == t.name; });
+    TargetInjection inj{t.kind, t.name, t.containers.empty() ? it->containers : t.containers};
+    out_.targets.push_back(inj);
+    // Delivered: the ConfigMap holds the values, the pod template carries them, pods rolled out.
+    if (!waiting_.empty()) continue;
+    bool hasEnv = std::all_of(inj.containers.begin(), inj.containers.end(), [&](const std::string& c) {
+      return std::find(it->envFromContainers.begin(), it->envFromContainers.end(), c) != it->envFromContainers.end();
+    });
+    if (!in_.configMap.exists || in_.configMap.data != out_.configMapData)
+      waiting_ = "ConfigMap " + spec_.configMapName + " to hold the step's values";
+    else if (it->checksum != out_.checksum || !hasEnv)
+      waiting_ = t.kind + " " + t.name + " to receive the flag values in its pod template";
+    else if (!it->rolledOut)
+      waiting_ = it->progress;
+  }
+  for (const auto& a : st_.appliedTargets) {
+    bool still = std::any_of(spec_.targets.begin(), spec_.targets.end(),
+                             [&](const Target& t) { return t.kind + "/" + t.name == a; });
+    if (!still) out_.releaseTargets.push_back(a);
+  }
+
+  progress();
+  desire();  // the position may have moved (advance, rollback)
+  if (st_.state == "Progressing" || st_.state == "Holding" || st_.state == "Paused") {
+    st_.percent = phase().steps[st_.step].percent;
+  } else if (st_.state == "Succeeded") {
+    st_.percent = spec_.phases.back().steps.back().percent;
+  } else {
+    st_.percent = 0;
+  }
+  if (st_.state != "Progressing" && st_.state != "Holding") out_.gateRequest.reset();
+  if (st_.state == "RolledBack" && !st_.rollback) st_.rollback = RollbackInfo{st_.phase, "RolledBack", "rolled back", nowStr_};
+  finish();
+  st_.checksum = out_.checksum;
+  st_.observedGeneration = generation_;
+  st_.appliedTargets.clear();
+  for (const auto& t : out_.targets) st_.appliedTargets.push_back(t.kind + "/" + t.name);
+  out_.status = st_;
+  return std::move(out_);
+}
+
+}  // namespace
+
+Plan RolloutPlanner::plan(const PlanInput& in) { return Planner(in).run(); }
+
+}  // namespace fro::rollout

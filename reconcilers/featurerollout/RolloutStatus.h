@@ -1,0 +1,103 @@
+#pragma once
+// The FeatureRollout's .status as a typed value. All rollout progress lives here (nothing only in
+// memory), so a restarted operator reads it back and continues exactly where it was.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fro::rollout {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+struct Condition {
+  std::string type;
+  std::string status;  // True | False | Unknown
+  std::string reason;  // CamelCase
+  std::string message;
+  std::string lastTransitionTime;
+  std::int64_t observedGeneration = 0;
+};
+
+struct FlagStatus {
+  std::string name;
+  std::string envVar;
+  bool enabled = false;  // on for 100% of users
+  int percent = 0;
+};
+
+struct GateStatus {
+  std::string name;
+  std::string query;
+  std::string value;  // as measured, "" when none
+  std::string threshold;
+  std::string result;  // Passed | Warning | Critical | NoData | Error
+  std::string message;
+  std::string evaluatedAt;
+  int consecutivePasses = 0;
+};
+
+struct HistoryEntry {
+  std::string phase;
+  int step = 0;
+  std::string state;
+  std::string reason;
+  std::string message;
+  std::string at;
+};
+
+struct PhaseStatus {
+  std::string name;
+  std::string state;  // Pending | Progressing | Succeeded | RolledBack
+  std::string startedAt;
+  std::string completedAt;
+};
+
+struct RollbackInfo {
+  std::string phase;    // the phase that failed ("" for an abort before any phase)
+  std::string reason;   // GateCritical | NoDataFail | Aborted
+  std::string message;  // names gate, value and threshold
+  std::string at;
+};
+
+struct RolloutStatus {
+  static constexpr size_t kMaxHistory = 20;
+
+  std::int64_t observedGeneration = 0;
+  std::string phase;
+  int phaseIndex = 0;
+  int step = 0;
+  int percent = 0;
+  std::string state;  // "" before the first reconcile
+  std::optional<TimePoint> stepEnteredAt;  // the step's values were first written
+  std::optional<TimePoint> stepStartedAt;  // the step became active (values delivered, converged)
+  std::optional<TimePoint> pausedAt;       // paused since; timers resume shifted by the pause
+  bool operatorPaused = false;             // paused by the operator itself (critical gate, rollback: manual)
+  std::string phaseHash;                   // of the current phase's spec: an edit restarts its steps
+  std::string lastCommand;
+  std::string message;
+  std::string gatesSummary;
+  std::string configMapName;
+  std::string checksum;
+  std::optional<RollbackInfo> rollback;
+  std::vector<std::string> appliedTargets;  // "Deployment/web": where our env injection is
+  std::vector<FlagStatus> flags;
+  std::vector<GateStatus> gates;
+  std::vector<HistoryEntry> history;
+  std::vector<PhaseStatus> phases;
+  std::vector<Condition> conditions;
+
+  const Condition* condition(const std::string& type) const;
+  // Sets a condition, keeping lastTransitionTime when status does not change.
+  void setCondition(const std::string& type, const std::string& status, const std::string& reason, const std::string& message,
+                    const std::string& now, std::int64_t generation);
+  PhaseStatus* phaseStatus(const std::string& name);
+
+  static RolloutStatus fromJson(const nlohmann::json& status);
+  nlohmann::json toJson() const;
+};
+
+}  // namespace fro::rollout

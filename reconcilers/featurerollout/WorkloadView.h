@@ -1,0 +1,29 @@
+#pragma once
+// What the planner needs to know about one target workload (Deployment, StatefulSet, DaemonSet):
+// whether it exists, its containers, whether our envFrom and checksum are on its pod template,
+// and whether its pods have rolled out. Built from the informer's projected object.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fro::rollout {
+
+struct WorkloadView {
+  std::string kind;
+  std::string name;
+  bool exists = false;
+  std::vector<std::string> containers;          // pod template container names
+  std::vector<std::string> envFromContainers;   // containers with envFrom our ConfigMap
+  std::string checksum;                         // our annotation on the pod template ("" if none)
+  bool rolledOut = false;                       // the controller has rolled every pod to the template
+  std::string progress;                         // e.g. "2 of 3 replicas updated"; empty when rolled out
+
+  // kind: Deployment | StatefulSet | DaemonSet; obj may be null (missing target).
+  static WorkloadView observe(const std::string& kind, const std::string& name, const nlohmann::json* obj,
+                              const std::string& configMapName);
+  // Keeps only the fields observe() reads (informer cache projection).
+  static nlohmann::json project(const nlohmann::json& full);
+};
+
+}  // namespace fro::rollout

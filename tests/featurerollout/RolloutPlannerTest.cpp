@@ -1,0 +1,710 @@
+// The planner's decisions, walked through with an injected time: each test is a small world (one
+// FeatureRollout, its ConfigMap, its workloads, gate results) in which the plan's writes are
+// applied as the I/O layer would apply them, then time moves on.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "operator/common/Rfc3339.h"
+#include "reconcilers/featurerollout/Annotations.h"
+#include "reconcilers/featurerollout/RolloutPlanner.h"
+
+namespace fro::rollout {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+json yamlToJson(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      json o = json::object();
+      for (auto it = n.begin(); it != n.end(); ++it) o[it->first.as<std::string>()] = yamlToJson(it->second);
+      return o;
+    }
+    case YAML::NodeType::Sequence: {
+      json a = json::array();
+      for (const auto& e : n) a.push_back(yamlToJson(e));
+      return a;
+    }
+    case YAML::NodeType::Scalar: {
+      std::string s = n.as<std::string>();
+      if (n.Tag() == "!") return s;  // quoted
+      if (s == "true") return true;
+      if (s == "false") return false;
+      char* end = nullptr;
+      long long v = std::strtoll(s.c_str(), &end, 10);
+      if (!s.empty() && *end == '\0') return v;
+      double d = std::strtod(s.c_str(), &end);
+      if (!s.empty() && *end == '\0') return d;
+      return s;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+const char* kQuick = R"json({
+  "targets": [{"kind": "Deployment", "name": "web"}],
+  "flags": [{"name": "checkout", "envVar": "CHECKOUT"}, {"name": "banner", "envVar": "BANNER"},
+            {"name": "legacy", "envVar": "LEGACY", "default": true}],
+  "analysis": {"interval": "10s", "gates": [
+     {"name": "errors", "query": "err", "warning": {"above": 0.02}, "critical": {"above": 0.05}}]},
+  "phases": [
+    {"name": "one", "enable": ["checkout"], "steps": [{"percent": 10, "pause": "30s"}, {"percent": 100}],
+     "gates": ["errors"]},
+    {"name": "two", "enable": ["banner"], "disable": ["legacy"], "steps": [{"percent": 50, "pause": "1m"}, {"percent": 100}],
+     "gates": ["errors"], "onFailure": {"disable": ["banner"]}}]})json";
+
+struct World {
+  json rollout;
+  ConfigMapView cm;
+  std::vector<WorkloadView> workloads;
+  std::vector<GateObservation> gates;
+  TimePoint now = *Rfc3339::parse("2026-01-01T00:00:00Z");
+  bool autoRollout = true;
+  TimePoint since{};  // workloads converge as soon as they receive values
+  Plan last;
+  std::vector<PlannedEvent> events;
+  int statusWrites = 0, configMapWrites = 0, workloadWrites = 0;
+
+  explicit World(json spec, std::vector<std::pair<std::string, std::string>> targets = {{"Deployment", "web"}}) {
+    rollout = {{"apiVersion", "rollouts.featureflags.dev/v1alpha1"},
+               {"kind", "FeatureRollout"},
+               {"metadata", {{"name", "demo"}, {"namespace", "shop"}, {"generation", 1}, {"uid", "u1"}}},
+               {"spec", spec}};
+    for (auto& [k, n] : targets) {
+      WorkloadView w;
+      w.kind = k, w.name = n, w.exists = true, w.containers = {"app", "sidecar"}, w.rolledOut = true;
+      workloads.push_back(w);
+    }
+  }
+
+  // One reconcile: plan, then write status, ConfigMap and workloads as the I/O layer does.
+  Plan& reconcile() {
+    PlanInput in{rollout, cm, workloads, gates, now};
+    last = RolloutPlanner::plan(in);
+    // Like GateEvaluator: a request for a new step starts a new series of results.
+    if (last.gateRequest && last.gateRequest->since != since) {
+      since = last.gateRequest->since;
+      gates.clear();
+    }
+    json st = last.status.toJson();
+    if (st != rollout.value("status", json::object())) {
+      rollout["status"] = st;
+      ++statusWrites;
+    }
+    for (auto& e : last.events) events.push_back(e);
+    if (last.writeChildren) {
+      if (!cm.exists || cm.data != last.configMapData) {
+        cm.exists = true, cm.ownedByUs = true, cm.data = last.configMapData;
+        ++configMapWrites;
+      }
+      for (auto& t : last.targets)
+        for (auto& w : workloads)
+          if (w.kind == t.kind && w.name == t.name && (w.checksum != last.checksum || w.envFromContainers != t.containers)) {
+            w.checksum = last.checksum;
+            w.envFromContainers = t.containers;
+            w.rolledOut = autoRollout;
+            w.progress = autoRollout ? "" : "Deployment web: 0 of 2 replicas updated";
+            ++workloadWrites;
+          }
+    }
+    return last;
+  }
+  // Reconciles until nothing changes (what the watch events would cause), at most n times.
+  void settle(int n = 8) {
+    for (int i = 0; i < n; ++i) {
+      json before = rollout["status"];
+      reconcile();
+      if (rollout["status"] == before) return;
+    }
+  }
+  void advance(std::chrono::milliseconds d) { now += d; }
+  void gate(const std::string& name, GateResult r, double value, int passes = 1, int errors = 0, bool permanent = false) {
+    GateObservation o;
+    o.name = name, o.result = r, o.value = value, o.evaluatedAt = now, o.consecutivePasses = passes;
+    o.consecutiveErrors = errors, o.permanent = permanent;
+    o.threshold = r == GateResult::Warning ? "warning above 0.02" : r == GateResult::Critical ? "critical above 0.05" : "";
+    o.message = name + " = " + std::to_string(value);
+    std::erase_if(gates, [&](const GateObservation& g) { return g.name == name; });
+    gates.push_back(o);
+  }
+  void command(const std::string& c) { rollout["metadata"]["annotations"][names::kCommandAnnotation] = c; }
+  void editSpec(const std::function<void(json&)>& f) {
+    f(rollout["spec"]);
+    rollout["metadata"]["generation"] = rollout["metadata"]["generation"].get<int>() + 1;
+  }
+  const json& status() const { return rollout["status"]; }
+  std::string state() const { return status().value("state", ""); }
+  std::string cond(const std::string& type, const char* field = "status") const {
+    for (auto& c : status().value("conditions", json::array()))
+      if (c["type"] == type) return c[field];
+    return "";
+  }
+  int percentOf(const std::string& flag) const {
+    for (auto& f : status()["flags"])
+      if (f["name"] == flag) return f["percent"];
+    return -1;
+  }
+  std::string where() const {
+    return status().value("phase", "") + "/" + std::to_string(status().value("step", -1)) + "@" +
+           std::to_string(status().value("percent", -1)) + " " + state();
+  }
+  std::vector<std::string> reasons() const {
+    std::vector<std::string> r;
+    for (auto& e : events) r.push_back(e.reason);
+    return r;
+  }
+  bool hasEvent(const std::string& reason) const {
+    for (auto& e : events)
+      if (e.reason == reason) return true;
+    return false;
+  }
+};
+
+TEST(RolloutPlanner, FirstReconcileStartsThePhaseAndWritesValuesBeforeAnythingIsActive) {
+  World w(json::parse(kQuick));
+  auto& p = w.reconcile();
+  EXPECT_EQ(w.where(), "one/0@10 Progressing");
+  ASSERT_TRUE(p.writeChildren);
+  EXPECT_EQ(p.configMapData.at("CHECKOUT_PERCENT"), "10");
+  EXPECT_EQ(p.configMapData.at("CHECKOUT"), "false");  // 10% is not "on" for apps that ignore percents
+  EXPECT_EQ(p.configMapData.at("LEGACY"), "true");
+  EXPECT_EQ(p.configMapName, "demo-flags");
+  ASSERT_EQ(p.targets.size(), 1u);
+  EXPECT_EQ(p.targets[0].containers, (std::vector<std::string>{"app", "sidecar"}));
+  EXPECT_FALSE(w.status().contains("stepStartedAt"));  // the ConfigMap did not hold the values yet
+  EXPECT_NE(w.status()["message"].get<std::string>().find("waiting for ConfigMap demo-flags"), std::string::npos);
+  EXPECT_EQ(w.reasons(), (std::vector<std::string>{"PhaseStarted"}));
+  EXPECT_EQ(w.cond("Reconciling"), "True");
+  EXPECT_EQ(w.cond("Ready"), "False");
+  EXPECT_EQ(w.cond("GatesPassing"), "Unknown");
+  EXPECT_EQ(w.status()["observedGeneration"], 1);
+}
+
+TEST(RolloutPlanner, WalksPhasesStepByStepOnlyAfterPauseAndGates) {
+  World w(json::parse(kQuick));
+  w.settle();
+  ASSERT_TRUE(w.status().contains("stepStartedAt"));
+  EXPECT_EQ(w.where(), "one/0@10 Progressing");
+  EXPECT_EQ(w.status()["gatesSummary"], "0/1 Passed, 1 Pending");
+  ASSERT_TRUE(w.last.gateRequest.has_value());
+  EXPECT_EQ(w.last.gateRequest->gates.size(), 1u);
+  EXPECT_EQ(w.last.gateRequest->interval, 10s);
+  EXPECT_EQ(w.last.gateRequest->nameSpace, "shop");
+
+  w.advance(10s);
+  w.gate("errors", GateResult::Passed, 0.01);
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@10 Progressing") << "the 30s pause has not passed";
+  ASSERT_TRUE(w.last.requeueAfter.has_value());
+  EXPECT_EQ(*w.last.requeueAfter, 20s);
+  EXPECT_EQ(w.cond("GatesPassing"), "True");
+
+  w.advance(20s);
+  w.gate("errors", GateResult::Passed, 0.01, 2);
+  w.settle();
+  EXPECT_EQ(w.where(), "one/1@100 Progressing");
+  EXPECT_EQ(w.percentOf("checkout"), 100);
+  EXPECT_EQ(w.cm.data["CHECKOUT"], "true");
+  // The result of the previous step does not count for the new one.
+  EXPECT_EQ(w.cond("GatesPassing"), "Unknown");
+
+  w.advance(1s);
+  w.gate("errors", GateResult::Passed, 0.01);
+  w.settle();
+  EXPECT_EQ(w.where(), "two/0@50 Progressing");
+  EXPECT_EQ(w.percentOf("banner"), 50);
+  EXPECT_EQ(w.percentOf("legacy"), 0);
+  EXPECT_EQ(w.percentOf("checkout"), 100);
+  auto phases = w.status()["phases"];
+  EXPECT_EQ(phases[0]["state"], "Succeeded");
+  EXPECT_EQ(phases[1]["state"], "Progressing");
+
+  for (int i = 0; i < 2; ++i) {
+    w.advance(1min);
+    w.gate("errors", GateResult::Passed, 0.0);
+    w.settle();
+  }
+  EXPECT_EQ(w.state(), "Succeeded");
+  EXPECT_EQ(w.cond("Ready"), "True");
+  EXPECT_EQ(w.cond("Reconciling"), "False");
+  EXPECT_EQ(w.cond("Stalled"), "False");
+  EXPECT_FALSE(w.last.gateRequest.has_value());
+  EXPECT_EQ(w.reasons(), (std::vector<std::string>{"PhaseStarted", "StepAdvanced", "PhaseCompleted", "PhaseStarted",
+                                                   "StepAdvanced", "PhaseCompleted", "RolloutSucceeded"}));
+  // Succeeded is stable: more reconciles change nothing and say nothing.
+  int writes = w.statusWrites;
+  size_t events = w.events.size();
+  w.advance(1h);
+  w.reconcile();
+  EXPECT_EQ(w.statusWrites, writes);
+  EXPECT_EQ(w.events.size(), events);
+}
+
+TEST(RolloutPlanner, APausedTargetRolloutKeepsTheStepInactiveUntilItConverges) {
+  World w(json::parse(kQuick));
+  w.autoRollout = false;
+  w.settle();
+  EXPECT_FALSE(w.status().contains("stepStartedAt"));
+  EXPECT_NE(w.status()["message"].get<std::string>().find("0 of 2 replicas updated"), std::string::npos);
+  ASSERT_TRUE(w.last.requeueAfter);
+  EXPECT_EQ(*w.last.requeueAfter, 10min);  // the progress deadline
+  w.advance(2min);
+  w.workloads[0].rolledOut = true, w.workloads[0].progress.clear();
+  w.settle();
+  ASSERT_TRUE(w.status().contains("stepStartedAt"));
+  EXPECT_EQ(w.status()["stepStartedAt"], Rfc3339::formatMicro(w.now)) << "the pause counts from convergence";
+}
+
+TEST(RolloutPlanner, ProgressDeadlineStallsThenRecovers) {
+  World w(json::parse(kQuick));
+  w.autoRollout = false;
+  w.settle();
+  w.advance(10min);
+  w.settle();
+  EXPECT_EQ(w.state(), "Holding");
+  EXPECT_EQ(w.cond("Stalled"), "True");
+  EXPECT_EQ(w.cond("Stalled", "reason"), "ProgressDeadlineExceeded");
+  EXPECT_NE(w.cond("Stalled", "message").find("did not become active within progressDeadline 10m"), std::string::npos);
+  EXPECT_TRUE(w.hasEvent("ProgressDeadlineExceeded"));
+  w.workloads[0].rolledOut = true;
+  w.advance(1s);
+  w.settle();
+  EXPECT_EQ(w.state(), "Progressing");
+  EXPECT_EQ(w.cond("Stalled"), "False");
+}
+
+TEST(RolloutPlanner, WarningHoldsAfterThePauseAndResumesWhenItClears) {
+  World w(json::parse(kQuick));
+  w.settle();
+  w.advance(5s);
+  w.gate("errors", GateResult::Warning, 0.03);
+  w.settle();
+  EXPECT_EQ(w.state(), "Progressing") << "still within the pause";
+  EXPECT_EQ(w.cond("GatesPassing"), "False");
+  EXPECT_EQ(w.cond("GatesPassing", "reason"), "GateWarning");
+  EXPECT_TRUE(w.hasEvent("GateWarning"));
+  w.advance(30s);
+  w.gate("errors", GateResult::Warning, 0.04);
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@10 Holding");
+  EXPECT_NE(w.status()["message"].get<std::string>().find("holding"), std::string::npos);
+  EXPECT_EQ(w.status()["gatesSummary"], "0/1 Passed, 1 Warning");
+  size_t events = w.events.size();
+  w.advance(10s);
+  w.gate("errors", GateResult::Warning, 0.035);
+  w.settle();
+  EXPECT_EQ(w.events.size(), events) << "a held step does not repeat its Event on every evaluation";
+  w.advance(10s);
+  w.gate("errors", GateResult::Passed, 0.01);
+  w.settle();
+  EXPECT_EQ(w.where(), "one/1@100 Progressing");
+}
+
+TEST(RolloutPlanner, CriticalRollsBackWithOnFailureAndStaysRolledBack) {
+  World w(json::parse(kQuick));
+  w.settle();
+  w.advance(30s);
+  w.gate("errors", GateResult::Passed, 0.0);
+  w.settle();
+  w.advance(1s);
+  w.gate("errors", GateResult::Passed, 0.0);
+  w.settle();
+  ASSERT_EQ(w.where(), "two/0@50 Progressing");
+  w.advance(5s);  // within the pause: critical does not wait for it
+  w.gate("errors", GateResult::Critical, 0.071);
+  w.settle();
+  EXPECT_EQ(w.state(), "RolledBack");
+  EXPECT_EQ(w.percentOf("banner"), 0) << "onFailure disables banner";
+  EXPECT_EQ(w.percentOf("legacy"), 0) << "onFailure names only banner: legacy stays where phase two put it";
+  EXPECT_EQ(w.percentOf("checkout"), 100) << "earlier phases keep their values";
+  EXPECT_EQ(w.cm.data["BANNER_PERCENT"], "0");
+  EXPECT_EQ(w.cond("RolledBack"), "True");
+  EXPECT_EQ(w.cond("RolledBack", "reason"), "GateCritical");
+  EXPECT_EQ(w.cond("Stalled"), "True");
+  EXPECT_EQ(w.cond("Ready"), "False");
+  auto msg = w.cond("RolledBack", "message");
+  EXPECT_NE(msg.find("gate errors"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("0.071"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("banner 50% -> 0%"), std::string::npos) << msg;
+  EXPECT_EQ(w.status()["rollback"]["phase"], "two");
+  EXPECT_EQ(w.status()["phases"][1]["state"], "RolledBack");
+  EXPECT_FALSE(w.last.gateRequest.has_value());
+  EXPECT_EQ(w.events.back().type, "Warning");
+  // Passing gates later do not leave RolledBack.
+  w.advance(1h);
+  w.gate("errors", GateResult::Passed, 0.0);
+  w.settle();
+  EXPECT_EQ(w.state(), "RolledBack");
+  // retry restarts the failed phase from its first step.
+  w.command("retry 2026-01-01T01:00:00.000Z-abc");
+  w.settle();
+  EXPECT_EQ(w.where(), "two/0@50 Progressing");
+  EXPECT_EQ(w.status()["lastCommand"], "retry 2026-01-01T01:00:00.000Z-abc");
+  EXPECT_FALSE(w.status().contains("rollback"));
+  EXPECT_EQ(w.cond("RolledBack"), "False");
+  EXPECT_EQ(w.percentOf("banner"), 50);
+}
+
+TEST(RolloutPlanner, RollbackWithoutOnFailureRevertsWhatThePhaseTurnedOn) {
+  World w(json::parse(kQuick));
+  w.settle();
+  w.advance(2s);
+  w.gate("errors", GateResult::Critical, 0.2);
+  w.settle();
+  EXPECT_EQ(w.state(), "RolledBack");
+  EXPECT_EQ(w.percentOf("checkout"), 0);
+  EXPECT_EQ(w.percentOf("legacy"), 100);
+}
+
+TEST(RolloutPlanner, ASpecChangeLeavesRolledBack) {
+  World w(json::parse(kQuick));
+  w.settle();
+  w.advance(2s);
+  w.gate("errors", GateResult::Critical, 0.2);
+  w.settle();
+  ASSERT_EQ(w.state(), "RolledBack");
+  w.editSpec([](json& s) { s["analysis"]["gates"][0]["critical"]["above"] = 0.5; });
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@10 Progressing");
+  EXPECT_TRUE(w.hasEvent("PhaseStarted"));
+  EXPECT_EQ(w.status()["observedGeneration"], 2);
+}
+
+TEST(RolloutPlanner, ManualRollbackPausesOnCriticalUntilResumed) {
+  auto spec = json::parse(kQuick);
+  spec["rollback"] = "manual";
+  World w(spec);
+  w.settle();
+  w.advance(2s);
+  w.gate("errors", GateResult::Critical, 0.2);
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@10 Paused");
+  EXPECT_EQ(w.percentOf("checkout"), 10) << "manual: nothing is reverted";
+  EXPECT_TRUE(w.status()["operatorPaused"].get<bool>());
+  EXPECT_EQ(w.events.back().reason, "GateCritical");
+  EXPECT_FALSE(w.last.gateRequest.has_value());
+  w.advance(1h);
+  w.settle();
+  EXPECT_EQ(w.state(), "Paused");
+  w.command("resume r1");
+  w.settle();
+  EXPECT_EQ(w.state(), "Progressing");
+  EXPECT_FALSE(w.status().contains("operatorPaused"));
+  EXPECT_TRUE(w.hasEvent("Resumed"));
+  // The old critical result predates the resumed step's clock: it does not count.
+  EXPECT_EQ(w.cond("GatesPassing"), "Unknown");
+}
+
+TEST(RolloutPlanner, PauseFreezesTimersAndResumeContinuesWhereItWas) {
+  World w(json::parse(kQuick));
+  w.settle();
+  w.advance(20s);  // 10 s of the 30 s pause left
+  w.editSpec([](json& s) { s["paused"] = true; });
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@10 Paused");
+  EXPECT_EQ(w.cond("Reconciling"), "False");
+  EXPECT_EQ(w.cond("Stalled"), "False");
+  EXPECT_TRUE(w.hasEvent("Paused"));
+  EXPECT_FALSE(w.last.gateRequest.has_value());
+  EXPECT_FALSE(w.last.requeueAfter.has_value());
+  w.advance(3h);
+  w.gate("errors", GateResult::Passed, 0.0);
+  w.settle();
+  EXPECT_EQ(w.state(), "Paused");
+  w.editSpec([](json& s) { s["paused"] = false; });
+  w.settle();
+  EXPECT_EQ(w.state(), "Progressing");
+  EXPECT_TRUE(w.hasEvent("Resumed"));
+  ASSERT_TRUE(w.last.requeueAfter);
+  EXPECT_EQ(*w.last.requeueAfter, 10s) << "the pause kept its remaining 10 s";
+  w.advance(10s);
+  w.gate("errors", GateResult::Passed, 0.0);
+  w.settle();
+  EXPECT_EQ(w.where(), "one/1@100 Progressing");
+}
+
+TEST(RolloutPlanner, PausedAnnotationPausesLikeSpecPaused) {
+  World w(json::parse(kQuick));
+  w.settle();
+  w.rollout["metadata"]["annotations"][names::kPausedAnnotation] = "true";
+  w.settle();
+  EXPECT_EQ(w.state(), "Paused");
+  EXPECT_NE(w.status()["message"].get<std::string>().find(names::kPausedAnnotation), std::string::npos);
+  w.rollout["metadata"]["annotations"].erase(names::kPausedAnnotation);
+  w.settle();
+  EXPECT_EQ(w.state(), "Progressing");
+}
+
+TEST(RolloutPlanner, EditingTheCurrentPhaseRestartsItsStepsOtherEditsKeepProgress) {
+  World w(json::parse(kQuick));
+  w.settle();
+  w.advance(30s);
+  w.gate("errors", GateResult::Passed, 0.0);
+  w.settle();
+  ASSERT_EQ(w.where(), "one/1@100 Progressing");
+  // An edit elsewhere (a later phase, a gate threshold) keeps the step.
+  w.editSpec([](json& s) { s["phases"][1]["steps"][0]["percent"] = 25; });
+  w.settle();
+  EXPECT_EQ(w.where(), "one/1@100 Progressing");
+  // Inserting a phase before the current one keeps progress by name, not by index.
+  w.editSpec([](json& s) {
+    s["flags"].push_back({{"name", "extra"}, {"envVar", "EXTRA"}});
+    s["phases"].insert(s["phases"].begin() + 1, json{{"name", "later"}, {"enable", {"extra"}}, {"steps", {{{"percent", 100}}}}});
+  });
+  w.settle();
+  EXPECT_EQ(w.where(), "one/1@100 Progressing");
+  EXPECT_EQ(w.status()["phaseIndex"], 0);
+  // An edit of the current phase restarts its steps.
+  w.editSpec([](json& s) { s["phases"][0]["steps"][0]["percent"] = 20; });
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@20 Progressing");
+  EXPECT_TRUE(w.hasEvent("PhaseRestarted"));
+  // Removing the current phase moves on to the first phase not yet completed.
+  w.editSpec([](json& s) { s["phases"].erase(s["phases"].begin()); });
+  w.settle();
+  // "later" has no gates and no pause: it completes at once, and "two" (now 25%) starts.
+  EXPECT_EQ(w.status()["phases"][0]["name"], "later");
+  EXPECT_EQ(w.status()["phases"][0]["state"], "Succeeded");
+  EXPECT_EQ(w.where(), "two/0@25 Progressing");
+}
+
+TEST(RolloutPlanner, InvalidSpecChangesNothingAndSaysWhyOnce) {
+  World w(json::parse(kQuick));
+  w.settle();
+  auto cmBefore = w.cm.data;
+  int writes = w.configMapWrites + w.workloadWrites;
+  w.editSpec([](json& s) { s["phases"][0]["steps"][1]["percent"] = 5; });
+  w.settle();
+  EXPECT_EQ(w.state(), "Invalid");
+  EXPECT_FALSE(w.last.writeChildren);
+  EXPECT_EQ(w.configMapWrites + w.workloadWrites, writes);
+  EXPECT_EQ(w.cm.data, cmBefore);
+  EXPECT_EQ(w.cond("InvalidSpec"), "True");
+  EXPECT_EQ(w.cond("Stalled"), "True");
+  auto msg = w.cond("InvalidSpec", "message");
+  EXPECT_NE(msg.find("spec.phases[0].steps[1].percent"), std::string::npos) << msg;
+  EXPECT_EQ(w.status()["observedGeneration"], 2);
+  size_t events = w.events.size();
+  w.advance(1min);
+  w.settle();
+  EXPECT_EQ(w.events.size(), events) << "the same problem is reported once";
+  // Fixing it continues where the rollout was.
+  w.editSpec([](json& s) { s["phases"][0]["steps"][1]["percent"] = 100; });
+  w.settle();
+  EXPECT_EQ(w.cond("InvalidSpec"), "False");
+  EXPECT_EQ(w.status()["phase"], "one");
+  EXPECT_NE(w.state(), "Invalid");
+}
+
+TEST(RolloutPlanner, MissingTargetStallsWithoutWriting) {
+  World w(json::parse(kQuick));
+  w.workloads[0].exists = false;
+  auto& p = w.reconcile();
+  EXPECT_FALSE(p.writeChildren);
+  EXPECT_EQ(w.cond("Stalled"), "True");
+  EXPECT_EQ(w.cond("Stalled", "reason"), "TargetNotFound");
+  EXPECT_NE(w.cond("Stalled", "message").find("spec.targets[0]: Deployment \"web\" not found in namespace shop"),
+            std::string::npos);
+  EXPECT_FALSE(w.cm.exists);
+  EXPECT_TRUE(w.hasEvent("TargetNotFound"));
+  w.workloads[0].exists = true;
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@10 Progressing");
+  EXPECT_EQ(w.cond("Stalled"), "False");
+}
+
+TEST(RolloutPlanner, UnknownContainerAndForeignConfigMapAreInvalidSpec) {
+  auto spec = json::parse(kQuick);
+  spec["targets"][0]["containers"] = {"app", "nginx"};
+  World w(spec);
+  w.reconcile();
+  EXPECT_EQ(w.state(), "Invalid");
+  EXPECT_NE(w.cond("InvalidSpec", "message").find("spec.targets[0].containers[1]: container \"nginx\" is not in the pod template of Deployment web (containers: app, sidecar)"),
+            std::string::npos)
+      << w.cond("InvalidSpec", "message");
+
+  World w2(json::parse(kQuick));
+  w2.cm.exists = true, w2.cm.ownedByUs = false, w2.cm.owner = "nobody";
+  w2.reconcile();
+  EXPECT_EQ(w2.state(), "Invalid");
+  EXPECT_FALSE(w2.last.writeChildren);
+  EXPECT_NE(w2.cond("InvalidSpec", "message").find("spec.configMapName: ConfigMap \"demo-flags\" already exists"),
+            std::string::npos);
+}
+
+TEST(RolloutPlanner, GateFaultsHoldStallOrFail) {
+  struct Row {
+    const char* what;
+    GateResult result;
+    int errors;
+    bool permanent;
+    const char* onNoData;
+    std::string state, gatesReason, stalled;
+  } rows[] = {
+      {"no data holds", GateResult::NoData, 0, false, "hold", "Holding", "GateNoData", "False"},
+      {"no data passes when told", GateResult::NoData, 0, false, "pass", "Progressing", "", "False"},
+      {"no data fails when told", GateResult::NoData, 0, false, "fail", "RolledBack", "GateNoData", "True"},
+      {"an error holds", GateResult::Error, 1, false, "hold", "Holding", "GateError", "False"},
+      {"repeated errors stall", GateResult::Error, 5, false, "hold", "Holding", "GateErrors", "True"},
+      {"a missing Secret stalls at once", GateResult::Error, 1, true, "hold", "Holding", "GateConfigError", "True"},
+  };
+  for (const auto& r : rows) {
+    auto spec = json::parse(kQuick);
+    spec["analysis"]["gates"][0]["onNoData"] = r.onNoData;
+    World w(spec);
+    w.settle();
+    w.advance(30s);
+    w.gate("errors", r.result, 0, r.result == GateResult::NoData && std::string(r.onNoData) == "pass" ? 1 : 0,
+           r.errors, r.permanent);
+    w.gates.back().value.reset();
+    w.settle();
+    if (std::string(r.what) == "no data passes when told") {
+      EXPECT_EQ(w.where(), "one/1@100 Progressing") << r.what;
+      continue;
+    }
+    EXPECT_EQ(w.state(), r.state) << r.what;
+    EXPECT_EQ(w.cond("GatesPassing", "reason"), r.gatesReason) << r.what;
+    EXPECT_EQ(w.cond("Stalled"), r.stalled) << r.what;
+    EXPECT_EQ(w.status()["step"], 0) << r.what << ": never advances";
+  }
+}
+
+TEST(RolloutPlanner, ConsecutiveSuccessesAreRequired) {
+  auto spec = json::parse(kQuick);
+  spec["analysis"]["consecutiveSuccesses"] = 3;
+  World w(spec);
+  w.settle();
+  w.advance(30s);
+  w.gate("errors", GateResult::Passed, 0.0, 2);
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@10 Progressing");
+  EXPECT_NE(w.cond("GatesPassing", "message").find("passed 2 of 3"), std::string::npos);
+  w.advance(10s);
+  w.gate("errors", GateResult::Passed, 0.0, 3);
+  w.settle();
+  EXPECT_EQ(w.where(), "one/1@100 Progressing");
+}
+
+TEST(RolloutPlanner, ResultsFromBeforeTheStepBecameActiveDoNotCount) {
+  World w(json::parse(kQuick));
+  w.autoRollout = false;
+  w.settle();
+  w.gate("errors", GateResult::Passed, 0.0, 5);  // evaluated while the Deployment was rolling out
+  w.advance(1min);
+  w.workloads[0].rolledOut = true;
+  w.settle();
+  w.advance(30s);
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@10 Progressing");
+  EXPECT_EQ(w.cond("GatesPassing", "reason"), "AwaitingEvaluation");
+}
+
+TEST(RolloutPlanner, CommandsActOnceAndAreAcknowledged) {
+  World w(json::parse(kQuick));
+  w.settle();
+  w.command("promote c1");
+  w.settle();
+  EXPECT_EQ(w.where(), "one/1@100 Progressing") << "promote skips the pause and gates";
+  EXPECT_EQ(w.status()["lastCommand"], "promote c1");
+  w.settle();
+  EXPECT_EQ(w.where(), "one/1@100 Progressing") << "the same command is not acted on twice";
+  w.command("promote-full c2");
+  w.settle();
+  EXPECT_EQ(w.where(), "two/0@50 Progressing");
+  w.command("abort c3");
+  w.settle();
+  EXPECT_EQ(w.state(), "RolledBack");
+  EXPECT_EQ(w.cond("RolledBack", "reason"), "Aborted");
+  for (const char* f : {"checkout", "banner"}) EXPECT_EQ(w.percentOf(f), 0) << f;
+  EXPECT_EQ(w.percentOf("legacy"), 100) << "abort: every flag back to its default";
+  w.command("dance c4");
+  w.settle();
+  EXPECT_EQ(w.events.back().reason, "UnknownCommand");
+  EXPECT_EQ(w.status()["lastCommand"], "dance c4");
+  w.command("retry c5");
+  w.settle();
+  EXPECT_EQ(w.where(), "two/0@50 Progressing");
+}
+
+TEST(RolloutPlanner, ARestartedOperatorContinuesExactlyWhereItWas) {
+  World w(json::parse(kQuick));
+  w.settle();
+  w.advance(12s);
+  w.gate("errors", GateResult::Passed, 0.0);
+  w.settle();
+  // A fresh planner run on the same inputs (what a restarted operator sees) decides the same.
+  json before = w.status();
+  size_t events = w.events.size();
+  w.reconcile();
+  w.reconcile();
+  EXPECT_EQ(w.status(), before);
+  EXPECT_EQ(w.events.size(), events);
+  // Status says which step: even with the ConfigMap lost, the same step's values come back.
+  w.cm = ConfigMapView{};
+  w.reconcile();
+  EXPECT_EQ(w.cm.data["CHECKOUT_PERCENT"], "10");
+  EXPECT_EQ(w.status()["step"], 0);
+}
+
+TEST(RolloutPlanner, RemovedTargetsAreReleased) {
+  auto spec = json::parse(kQuick);
+  spec["targets"].push_back({{"kind", "StatefulSet"}, {"name", "db"}});
+  World w(spec, {{"Deployment", "web"}, {"StatefulSet", "db"}});
+  w.settle();
+  EXPECT_EQ(w.status()["appliedTargets"], json({"Deployment/web", "StatefulSet/db"}));
+  w.editSpec([](json& s) { s["targets"].erase(1); });
+  w.reconcile();
+  EXPECT_EQ(w.last.releaseTargets, (std::vector<std::string>{"StatefulSet/db"}));
+  EXPECT_EQ(w.status()["appliedTargets"], json({"Deployment/web"}));
+}
+
+TEST(RolloutPlanner, HandEditedStatusIsReResolvedNotTrusted) {
+  World w(json::parse(kQuick));
+  w.settle();
+  w.rollout["status"]["phaseIndex"] = 7;
+  w.rollout["status"]["step"] = 9;
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@10 Progressing");
+}
+
+// The shared example (DESIGN.md section 1) walked end to end: its pauses are days; the injected
+// clock makes them seconds of test time.
+TEST(RolloutPlanner, TheWholeUnifiedWorkflowPlanRunsToSucceeded) {
+  std::ifstream f(std::string(FRO_SOURCE_DIR) + "/crds/samples/unified-workflow.yaml");
+  ASSERT_TRUE(f) << "missing crds/samples/unified-workflow.yaml";
+  std::stringstream ss;
+  ss << f.rdbuf();
+  json doc = yamlToJson(YAML::Load(ss.str()));
+  World w(doc["spec"], {{"Deployment", "web"}, {"Deployment", "api"}});
+  for (auto& wl : w.workloads) wl.containers = {"web"};
+  w.settle();
+  std::vector<std::string> visited{w.where()};
+  for (int i = 0; i < 40 && w.state() != "Succeeded"; ++i) {
+    w.advance(48h);
+    for (auto& g : doc["spec"]["analysis"]["gates"]) w.gate(g["name"], GateResult::Passed, 0.001);
+    w.settle();
+    if (visited.back() != w.where()) visited.push_back(w.where());
+  }
+  std::string path;
+  for (auto& v : visited) path += v + "\n";
+  EXPECT_EQ(path,
+            "infrastructure/0@100 Progressing\n"
+            "core/0@10 Progressing\ncore/1@50 Progressing\ncore/2@100 Progressing\n"
+            "advanced/0@5 Progressing\nadvanced/1@25 Progressing\nadvanced/2@100 Progressing\n"
+            "experimental/0@1 Progressing\nexperimental/1@10 Progressing\n"
+            "legacy-deprecation/0@100 Progressing\n"
+            "legacy-deprecation/0@100 Succeeded\n")
+      << path;
+  EXPECT_EQ(w.cond("Ready"), "True");
+  for (auto& p : w.status()["phases"]) EXPECT_EQ(p["state"], "Succeeded") << p.dump();
+  EXPECT_LE(w.status()["history"].size(), RolloutStatus::kMaxHistory);
+}
+
+}  // namespace
+}  // namespace fro::rollout
