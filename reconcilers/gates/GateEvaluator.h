@@ -7,8 +7,9 @@
 // - Due keys go to a small fixed pool of threads. One evaluation runs the key's gates one after
 //   the other; a key is never evaluated twice at once, so a hung Prometheus holds at most one
 //   thread per rollout for at most its per-request timeout, and other rollouts keep their turn.
-// - After each evaluation onResult(key) is called (on a pool thread); the controller enqueues the
-//   rollout, whose reconcile reads observe(key).
+// - After each evaluation onResult(key) is called (on a pool thread, possibly several at once,
+//   until the destructor returns); the controller enqueues the rollout, whose reconcile reads
+//   observe(key). Answers to a request that changed or was forgotten meanwhile are dropped.
 // - Secrets (bearer token, CA) are read through the injected SecretReader on every evaluation,
 //   so rotation needs no restart. Their contents never appear in messages.
 // - Time comes from the injected Clock. With Options::schedulerThread a thread calls runDue()

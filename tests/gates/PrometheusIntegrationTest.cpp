@@ -2,6 +2,11 @@
 // `eval "$(hack/cluster.sh env)"` or hack/test.sh). Without it the test fails, never passes.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <cstdlib>
 #include <memory>
@@ -84,13 +89,28 @@ TEST_F(RealPrometheus, ScalarAndErrorTextComeFromPrometheus) {
   EXPECT_NE(many.error().message.find("returned 2 series"), std::string::npos) << many.error().message;
 }
 
+// A loopback port that was just free: bound, then closed again, so nothing listens on it.
+int closedPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+    return -1;
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
 TEST_F(RealPrometheus, ClosedPortIsUnreachable) {
-  // Port 9 (discard) on loopback: nothing listens there on the test machines.
-  auto r = PrometheusClient(transport, {.address = "http://127.0.0.1:9", .timeout = 2000ms}).query("up");
+  const int port = closedPort();
+  ASSERT_GT(port, 0);
+  const std::string addr = "http://127.0.0.1:" + std::to_string(port);
+  auto r = PrometheusClient(transport, {.address = addr, .timeout = 2000ms}).query("up");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, http::kConnectFailed) << r.error().message;
-  EXPECT_NE(r.error().message.find("Prometheus unreachable: GET http://127.0.0.1:9"), std::string::npos)
-      << r.error().message;
+  EXPECT_NE(r.error().message.find("Prometheus unreachable: GET " + addr), std::string::npos) << r.error().message;
 }
 
 // The whole path the controller uses: the evaluator with its scheduler thread, real clock and curl.
@@ -129,6 +149,36 @@ TEST_F(RealPrometheus, EvaluatorReportsEachGate) {
   EXPECT_EQ(obs[4].result, GateResult::Error) << obs[4].message;
   EXPECT_FALSE(obs[4].permanent);
   EXPECT_NE(obs[4].message.find("parse error"), std::string::npos) << obs[4].message;
+}
+
+// The production scheduler thread re-evaluates every interval on real time, and forget() stops it.
+TEST_F(RealPrometheus, SchedulerThreadReevaluatesEveryInterval) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int calls = 0;
+  GateEvaluator::Options o;
+  o.defaultAddress = address;
+  o.onResult = [&](const std::string&) {
+    std::lock_guard l(mu);
+    ++calls;
+    cv.notify_all();
+  };
+  GateEvaluator ev(std::move(o));
+  rollout::GateRequest req;
+  req.nameSpace = "default";
+  req.gates = {gate("passed", "vector(0.01)")};
+  req.interval = 200ms;
+  req.since = std::chrono::system_clock::now();
+  ev.want("default/web", req);
+  {
+    std::unique_lock l(mu);
+    ASSERT_TRUE(cv.wait_for(l, 20s, [&] { return calls >= 3; })) << calls;
+  }
+  auto obs = ev.observe("default/web");
+  ASSERT_EQ(obs.size(), 1u);
+  EXPECT_GE(obs[0].consecutivePasses, 3);
+  ev.forget("default/web");
+  EXPECT_TRUE(ev.observe("default/web").empty());
 }
 
 }  // namespace
