@@ -6,46 +6,17 @@
 #include <fstream>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
 
 #include "operator/common/Rfc3339.h"
 #include "reconcilers/featurerollout/Annotations.h"
 #include "reconcilers/featurerollout/RolloutPlanner.h"
+#include "tests/support/YamlJson.h"
 
 namespace fro::rollout {
 namespace {
 
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-
-json yamlToJson(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
-      json o = json::object();
-      for (auto it = n.begin(); it != n.end(); ++it) o[it->first.as<std::string>()] = yamlToJson(it->second);
-      return o;
-    }
-    case YAML::NodeType::Sequence: {
-      json a = json::array();
-      for (const auto& e : n) a.push_back(yamlToJson(e));
-      return a;
-    }
-    case YAML::NodeType::Scalar: {
-      std::string s = n.as<std::string>();
-      if (n.Tag() == "!") return s;  // quoted
-      if (s == "true") return true;
-      if (s == "false") return false;
-      char* end = nullptr;
-      long long v = std::strtoll(s.c_str(), &end, 10);
-      if (!s.empty() && *end == '\0') return v;
-      double d = std::strtod(s.c_str(), &end);
-      if (!s.empty() && *end == '\0') return d;
-      return s;
-    }
-    default:
-      return nullptr;
-  }
-}
 
 const char* kQuick = R"json({
   "targets": [{"kind": "Deployment", "name": "web"}],
@@ -676,11 +647,8 @@ TEST(RolloutPlanner, HandEditedStatusIsReResolvedNotTrusted) {
 // The shared example (DESIGN.md section 1) walked end to end: its pauses are days; the injected
 // clock makes them seconds of test time.
 TEST(RolloutPlanner, TheWholeUnifiedWorkflowPlanRunsToSucceeded) {
-  std::ifstream f(std::string(FRO_SOURCE_DIR) + "/crds/samples/unified-workflow.yaml");
-  ASSERT_TRUE(f) << "missing crds/samples/unified-workflow.yaml";
-  std::stringstream ss;
-  ss << f.rdbuf();
-  json doc = yamlToJson(YAML::Load(ss.str()));
+  json doc = testing::yamlFileToJson(std::string(FRO_SOURCE_DIR) + "/crds/samples/unified-workflow.yaml");
+  ASSERT_TRUE(doc.contains("spec")) << "missing crds/samples/unified-workflow.yaml";
   World w(doc["spec"], {{"Deployment", "web"}, {"Deployment", "api"}});
   for (auto& wl : w.workloads) wl.containers = {"web"};
   w.settle();

@@ -1,0 +1,60 @@
+#pragma once
+// The FeatureRollout controller: informers (FeatureRollouts, our ConfigMaps, Deployments,
+// StatefulSets, DaemonSets; all namespaces or a list) -> EventRouter -> WorkQueue -> Workers ->
+// FeatureRolloutReconciler. Informers run from start(); workers only from startWorkers() (with
+// leader election: once leading), so a standby keeps warm caches but never writes.
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "operator/controller/QueueMetricsListener.h"
+#include "operator/controller/WorkQueue.h"
+#include "operator/controller/Workers.h"
+#include "operator/events/EventRecorder.h"
+#include "operator/kube/Informer.h"
+#include "operator/kube/KubeClient.h"
+#include "reconcilers/featurerollout/FeatureRolloutReconciler.h"
+#include "reconcilers/featurerollout/GateProvider.h"
+
+namespace fro::rollout {
+
+class FeatureRolloutController : public ObjectSource {
+ public:
+  struct Options {
+    std::vector<std::string> namespaces;  // empty: all namespaces
+    int workers = 4;
+    std::shared_ptr<controller::QueueMetricsListener> queueMetrics;
+    FeatureRolloutReconciler::Options reconciler;
+  };
+
+  FeatureRolloutController(kube::KubeClient& client, GateProvider& gates, events::EventRecorder& recorder,
+                           Options options);
+  ~FeatureRolloutController() override;
+
+  void start();  // informers (threads)
+  bool waitForSync(std::chrono::milliseconds timeout) const;
+  bool synced() const;
+  void startWorkers();
+  // Stops taking keys, lets in-flight reconciles finish (bounded), stops the informers.
+  bool stop(std::chrono::milliseconds grace);
+  void enqueue(const std::string& key);  // e.g. a gate result arrived
+
+  kube::CachedPtr get(const std::string& kind, const std::string& ns, const std::string& name) const override;
+
+ private:
+  kube::Informer& add(const std::string& kind, kube::Resource r, const std::string& ns, kube::Informer::Options o);
+  std::vector<std::string> rolloutsTargeting(const std::string& kind, const kube::CachedPtr& obj) const;
+
+  kube::KubeClient& client_;
+  Options opts_;
+  controller::WorkQueue queue_;
+  std::unique_ptr<FeatureRolloutReconciler> reconciler_;
+  std::unique_ptr<controller::Workers> workers_;
+  // kind -> namespace ("" = all) -> informer
+  std::map<std::string, std::map<std::string, std::unique_ptr<kube::Informer>>> informers_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace fro::rollout

@@ -1,0 +1,288 @@
+#include "reconcilers/featurerollout/FeatureRolloutReconciler.h"
+
+#include <algorithm>
+
+#include "operator/kube/ApiError.h"
+#include "operator/kube/Resource.h"
+#include "reconcilers/featurerollout/Annotations.h"
+#include "reconcilers/featurerollout/RolloutPlanner.h"
+
+namespace fro::rollout {
+namespace {
+
+using json = nlohmann::json;
+using controller::ReconcileOutcome;
+
+kube::Resource workloadResource(const std::string& kind) {
+  if (kind == "StatefulSet") return kube::Resource::statefulSets();
+  if (kind == "DaemonSet") return kube::Resource::daemonSets();
+  return kube::Resource::deployments();
+}
+
+bool isOurs(const json& envFromEntry, const std::string& configMap) {
+  return envFromEntry.value("/configMapRef/name"_json_pointer, std::string()) == configMap &&
+         !envFromEntry.contains("prefix");
+}
+
+std::pair<std::string, std::string> splitKey(const std::string& key) {
+  auto slash = key.find('/');
+  if (slash == std::string::npos) return {"", key};
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+}  // namespace
+
+FeatureRolloutReconciler::FeatureRolloutReconciler(kube::KubeClient& client, const ObjectSource& objects,
+                                                   GateProvider& gates, events::EventRecorder& recorder,
+                                                   Options options)
+    : client_(client), objects_(objects), gates_(gates), recorder_(recorder), opts_(std::move(options)) {}
+
+void FeatureRolloutReconciler::log(const std::string& level, const std::string& msg, const json& fields) const {
+  if (opts_.log) opts_.log(level, msg, fields);
+}
+
+ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
+  auto [ns, name] = splitKey(key);
+  kube::CachedPtr cached = objects_.get("FeatureRollout", ns, name);
+  if (!cached) {
+    gates_.forget(key);
+    if (opts_.onStatus) opts_.onStatus(ns, name, nullptr);
+    return ReconcileOutcome::success();
+  }
+  json fr = cached->fields;
+  const json& md = fr["metadata"];
+
+  if (md.contains("deletionTimestamp")) return finalize(fr);
+
+  // 1. Finalizer first: everything written after it can be cleaned up on deletion.
+  std::vector<std::string> finalizers = md.value("finalizers", std::vector<std::string>{});
+  if (std::find(finalizers.begin(), finalizers.end(), names::kFinalizer) == finalizers.end()) {
+    json ops = json::array({{{"op", "test"}, {"path", "/metadata/resourceVersion"}, {"value", md.value("resourceVersion", "")}}});
+    if (finalizers.empty()) ops.push_back({{"op", "add"}, {"path", "/metadata/finalizers"}, {"value", {names::kFinalizer}}});
+    else ops.push_back({{"op", "add"}, {"path", "/metadata/finalizers/-"}, {"value", names::kFinalizer}});
+    auto r = client_.patch(kube::Resource::featureRollouts(), ns, name, kube::PatchType::JsonPatch, ops);
+    if (!r.ok()) {
+      // A failed test op (stale cache) comes back as 422 Invalid or 409: try again from the cache.
+      log("info", "adding finalizer failed; retrying", json{{"rollout", key}, {"error", r.error().message}});
+      return ReconcileOutcome::error("adding finalizer: " + r.error().message);
+    }
+    fr["metadata"] = (*r)["metadata"];
+  }
+
+  // 2. Observe.
+  PlanInput in;
+  in.now = opts_.clock->now();
+  in.rollout = fr;
+  const std::string uid = md.value("uid", "");
+  std::string cmName = fr.value("/spec/configMapName"_json_pointer, std::string());
+  if (cmName.empty()) cmName = name + "-flags";
+  json cmObj;
+  if (auto c = objects_.get("ConfigMap", ns, cmName)) {
+    cmObj = c->fields;
+  } else {
+    // Our ConfigMaps carry our label (the cache watches only those): check for a foreign one.
+    auto g = client_.get(kube::Resource::configMaps(), ns, cmName);
+    if (g.ok()) cmObj = *g;
+    else if (!kube::ApiError::isNotFound(g.error())) return ReconcileOutcome::error("reading ConfigMap: " + g.error().message);
+  }
+  if (cmObj.is_object()) {
+    in.configMap.exists = true;
+    in.configMap.owner = "nobody";
+    for (const auto& ref : cmObj.value("/metadata/ownerReferences"_json_pointer, json::array())) {
+      if (ref.value("uid", "") == uid) in.configMap.ownedByUs = true;
+      else if (ref.value("controller", false)) in.configMap.owner = ref.value("kind", "") + " " + ref.value("name", "");
+    }
+    const json data = cmObj.value("data", json::object());  // items() of a temporary would dangle
+    for (auto& [k, v] : data.items())
+      if (v.is_string()) in.configMap.data[k] = v.get<std::string>();
+  }
+  for (const auto& t : fr.value("/spec/targets"_json_pointer, json::array())) {
+    std::string kind = t.value("kind", ""), tname = t.value("name", "");
+    auto w = objects_.get(kind, ns, tname);
+    in.workloads.push_back(WorkloadView::observe(kind, tname, w ? &w->fields : nullptr, cmName));
+  }
+  in.gates = gates_.observe(key);
+
+  // 3. Decide.
+  Plan plan = RolloutPlanner::plan(in);
+
+  // 4. Status first: it is the record of what the children should be.
+  json newStatus = plan.status.toJson();
+  if (newStatus != fr.value("status", json::object())) {
+    json obj = fr;
+    obj["status"] = newStatus;
+    auto r = client_.updateStatus(kube::Resource::featureRollouts(), obj);
+    if (!r.ok()) {
+      if (kube::ApiError::isConflict(r.error())) return ReconcileOutcome::requeueAfter(std::chrono::milliseconds(50));
+      if (kube::ApiError::isNotFound(r.error())) return ReconcileOutcome::success();
+      log("error", "status update failed", json{{"rollout", key}, {"error", r.error().message}});
+      return ReconcileOutcome::error("status update: " + r.error().message);
+    }
+    fr["metadata"]["resourceVersion"] = (*r)["metadata"]["resourceVersion"];
+  }
+  events::ObjectReference ref{fr.value("apiVersion", "rollouts.featureflags.dev/v1alpha1"), "FeatureRollout", ns, name,
+                              uid, fr["metadata"].value("resourceVersion", "")};
+  for (const auto& e : plan.events) {
+    log(e.type == "Warning" ? "warn" : "info", e.message,
+        json{{"rollout", key}, {"phase", plan.status.phase}, {"step", plan.status.step}, {"reason", e.reason}});
+    if (auto s = recorder_.record(ref, e.type, e.reason, e.message); !s.ok())
+      log("warn", "recording event failed", json{{"rollout", key}, {"error", s.error().message}});
+  }
+
+  if (plan.gateRequest) gates_.want(key, *plan.gateRequest);
+  else gates_.forget(key);
+  if (opts_.onStatus) opts_.onStatus(ns, name, &plan.status);
+
+  // 5. Children, only when they differ from what is observed.
+  if (plan.writeChildren) {
+    if (!in.configMap.exists || in.configMap.data != plan.configMapData) {
+      if (auto s = applyConfigMap(fr, plan.configMapName, plan.configMapData); !s.ok())
+        return ReconcileOutcome::error("applying ConfigMap " + plan.configMapName + ": " + s.error().message);
+      log("info", "wrote flag values", json{{"rollout", key}, {"configMap", plan.configMapName}, {"checksum", plan.checksum},
+                                             {"phase", plan.status.phase}, {"step", plan.status.step}});
+    }
+    for (size_t i = 0; i < plan.targets.size(); ++i) {
+      const auto& t = plan.targets[i];
+      const WorkloadView* view = nullptr;
+      for (const auto& w : in.workloads)
+        if (w.kind == t.kind && w.name == t.name) view = &w;
+      bool hasEnv = view && std::all_of(t.containers.begin(), t.containers.end(), [&](const std::string& c) {
+        return std::find(view->envFromContainers.begin(), view->envFromContainers.end(), c) != view->envFromContainers.end();
+      });
+      if (view && view->checksum == plan.checksum && hasEnv) continue;
+      if (auto s = injectTarget(ns, t.kind, t.name, t.containers, plan.configMapName, plan.checksum); !s.ok())
+        return ReconcileOutcome::error("applying " + t.kind + " " + t.name + ": " + s.error().message);
+      log("info", "injected flag values into pod template",
+          json{{"rollout", key}, {"target", t.kind + "/" + t.name}, {"checksum", plan.checksum}});
+    }
+    for (const auto& rel : plan.releaseTargets) {
+      auto slash = rel.find('/');
+      if (auto s = releaseTarget(ns, rel.substr(0, slash), rel.substr(slash + 1), plan.configMapName); !s.ok())
+        return ReconcileOutcome::error("releasing " + rel + ": " + s.error().message);
+    }
+  }
+  if (plan.requeueAfter) return ReconcileOutcome::requeueAfter(*plan.requeueAfter + std::chrono::milliseconds(20));
+  return ReconcileOutcome::success();
+}
+
+ReconcileOutcome FeatureRolloutReconciler::finalize(const json& fr) {
+  const json& md = fr["metadata"];
+  const std::string ns = md.value("namespace", ""), name = md.value("name", "");
+  const std::string key = ns + "/" + name;
+  gates_.forget(key);
+  std::vector<std::string> finalizers = md.value("finalizers", std::vector<std::string>{});
+  auto pos = std::find(finalizers.begin(), finalizers.end(), names::kFinalizer);
+  if (pos == finalizers.end()) return ReconcileOutcome::success();
+
+  std::string cmName = fr.value("/spec/configMapName"_json_pointer, std::string());
+  if (cmName.empty()) cmName = name + "-flags";
+  std::vector<std::string> targets = fr.value("/status/appliedTargets"_json_pointer, std::vector<std::string>{});
+  for (const auto& t : fr.value("/spec/targets"_json_pointer, json::array())) {
+    std::string k = t.value("kind", "") + "/" + t.value("name", "");
+    if (std::find(targets.begin(), targets.end(), k) == targets.end()) targets.push_back(k);
+  }
+  for (const auto& t : targets) {
+    auto slash = t.find('/');
+    if (slash == std::string::npos) continue;
+    if (auto s = releaseTarget(ns, t.substr(0, slash), t.substr(slash + 1), cmName); !s.ok())
+      return ReconcileOutcome::error("removing flag injection from " + t + ": " + s.error().message);
+  }
+  const int idx = static_cast<int>(pos - finalizers.begin());
+  json ops = json::array({{{"op", "test"}, {"path", "/metadata/finalizers/" + std::to_string(idx)}, {"value", names::kFinalizer}},
+                          {{"op", "remove"}, {"path", "/metadata/finalizers/" + std::to_string(idx)}}});
+  auto r = client_.patch(kube::Resource::featureRollouts(), ns, name, kube::PatchType::JsonPatch, ops);
+  if (!r.ok() && !kube::ApiError::isNotFound(r.error()))
+    return ReconcileOutcome::error("removing finalizer: " + r.error().message);
+  log("info", "cleaned up before deletion", json{{"rollout", key}, {"targets", targets}});
+  if (opts_.onStatus) opts_.onStatus(ns, name, nullptr);
+  return ReconcileOutcome::success();
+}
+
+Status FeatureRolloutReconciler::applyConfigMap(const json& fr, const std::string& name,
+                                                const std::map<std::string, std::string>& data) {
+  const json& md = fr["metadata"];
+  json obj = {{"apiVersion", "v1"},
+              {"kind", "ConfigMap"},
+              {"metadata",
+               {{"name", name},
+                {"namespace", md.value("namespace", "")},
+                {"labels", {{names::kRolloutLabel, md.value("name", "")}}},
+                {"ownerReferences",
+                 {{{"apiVersion", fr.value("apiVersion", "rollouts.featureflags.dev/v1alpha1")},
+                   {"kind", "FeatureRollout"},
+                   {"name", md.value("name", "")},
+                   {"uid", md.value("uid", "")},
+                   {"controller", true},
+                   {"blockOwnerDeletion", true}}}}}},
+              {"data", data}};
+  auto r = client_.apply(kube::Resource::configMaps(), obj, names::kFieldManager, true);
+  if (!r.ok()) return r.error();
+  return ok();
+}
+
+// envFrom is an atomic list: applying only our entry would drop the user's. So the applied list is
+// the live one with ours added (read fresh, not from the projected cache).
+Status FeatureRolloutReconciler::injectTarget(const std::string& ns, const std::string& kind, const std::string& name,
+                                              const std::vector<std::string>& containers, const std::string& configMap,
+                                              const std::string& checksum) {
+  auto res = workloadResource(kind);
+  auto live = client_.get(res, ns, name);
+  if (!live.ok()) return live.error();
+  json cs = json::array();
+  for (const auto& c : live->value("/spec/template/spec/containers"_json_pointer, json::array())) {
+    std::string cname = c.value("name", "");
+    if (std::find(containers.begin(), containers.end(), cname) == containers.end()) continue;
+    json envFrom = json::array();
+    bool have = false;
+    for (const auto& e : c.value("envFrom", json::array())) {
+      if (isOurs(e, configMap)) {
+        if (have) continue;
+        have = true;
+        envFrom.push_back({{"configMapRef", {{"name", configMap}, {"optional", true}}}});
+      } else {
+        envFrom.push_back(e);
+      }
+    }
+    if (!have) envFrom.push_back({{"configMapRef", {{"name", configMap}, {"optional", true}}}});
+    cs.push_back({{"name", cname}, {"envFrom", envFrom}});
+  }
+  json obj = {{"apiVersion", "apps/v1"},
+              {"kind", kind},
+              {"metadata", {{"name", name}, {"namespace", ns}}},
+              {"spec",
+               {{"template",
+                 {{"metadata", {{"annotations", {{names::kChecksumAnnotation, checksum}}}}}, {"spec", {{"containers", cs}}}}}}}};
+  auto r = client_.apply(res, obj, names::kFieldManager, true);
+  if (!r.ok()) return r.error();
+  return ok();
+}
+
+// Gives up our fields: containers whose envFrom holds other entries keep them (applied without
+// ours); everything else we applied (annotation, our envFrom) is dropped by not applying it.
+Status FeatureRolloutReconciler::releaseTarget(const std::string& ns, const std::string& kind, const std::string& name,
+                                               const std::string& configMap) {
+  auto res = workloadResource(kind);
+  auto live = client_.get(res, ns, name);
+  if (!live.ok()) return kube::ApiError::isNotFound(live.error()) ? ok() : Status(live.error());
+  bool managed = false;
+  for (const auto& mf : live->value("/metadata/managedFields"_json_pointer, json::array()))
+    if (mf.value("manager", "") == names::kFieldManager) managed = true;
+  if (!managed) return ok();
+  json cs = json::array();
+  for (const auto& c : live->value("/spec/template/spec/containers"_json_pointer, json::array())) {
+    json rest = json::array();
+    bool hadOurs = false;
+    for (const auto& e : c.value("envFrom", json::array())) {
+      if (isOurs(e, configMap)) hadOurs = true;
+      else rest.push_back(e);
+    }
+    if (hadOurs && !rest.empty()) cs.push_back({{"name", c.value("name", "")}, {"envFrom", rest}});
+  }
+  json obj = {{"apiVersion", "apps/v1"}, {"kind", kind}, {"metadata", {{"name", name}, {"namespace", ns}}}};
+  if (!cs.empty()) obj["spec"] = {{"template", {{"spec", {{"containers", cs}}}}}};
+  auto r = client_.apply(res, obj, names::kFieldManager, true);
+  if (!r.ok()) return kube::ApiError::isNotFound(r.error()) ? ok() : Status(r.error());
+  return ok();
+}
+
+}  // namespace fro::rollout

@@ -1,0 +1,329 @@
+// The FeatureRollout controller against the real control plane: the product CRD, a Deployment
+// whose pods kwok makes Ready, and the controller running in-process with its informers, queue
+// and workers. Asserts what a user sees: status, the ConfigMap, the pod template, Events.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "operator/events/EventRecorder.h"
+#include "operator/kube/ApiError.h"
+#include "operator/kube/Resource.h"
+#include "reconcilers/featurerollout/Annotations.h"
+#include "reconcilers/featurerollout/FeatureRolloutController.h"
+#include "tests/integration/IntegrationEnv.h"
+#include "tests/support/YamlJson.h"
+
+namespace fro {
+namespace {
+
+using json = nlohmann::json;
+using kube::Resource;
+using namespace std::chrono_literals;
+namespace names = rollout::names;
+
+// A provider for rollouts without gates (these tests); gate evaluation has its own tests.
+class NoGates : public rollout::GateProvider {
+ public:
+  void want(const std::string&, const rollout::GateRequest&) override {}
+  void forget(const std::string&) override {}
+  std::vector<rollout::GateObservation> observe(const std::string&) const override { return {}; }
+};
+
+class RolloutController : public testing::IntegrationTest {
+ protected:
+  void SetUp() override {
+    IntegrationTest::SetUp();
+    if (HasFatalFailure()) return;
+    installCrd();
+    ns = createNamespace("rollout");
+    recorder = std::make_unique<events::EventRecorder>(*client, events::EventRecorder::Options{});
+  }
+  void TearDown() override {
+    stopController();
+    IntegrationTest::TearDown();
+  }
+
+  void installCrd() {
+    json crd = testing::yamlFileToJson(std::string(FRO_SOURCE_DIR) + "/crds/featurerollouts.rollouts.featureflags.dev.yaml");
+    Resource crds{"apiextensions.k8s.io", "v1", "customresourcedefinitions", false};
+    auto applied = client->apply(crds, crd, "fro-integration-tests");
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+    for (int i = 0; i < 100; ++i) {  // served a moment after it is accepted
+      auto l = client->list(Resource::featureRollouts(), "default");
+      if (l.ok()) return;
+      std::this_thread::sleep_for(100ms);
+    }
+    FAIL() << "FeatureRollout resource not served";
+  }
+
+  void startController() {
+    rollout::FeatureRolloutController::Options o;
+    o.namespaces = {ns};
+    o.workers = 2;
+    o.reconciler.log = [this](const std::string& level, const std::string& msg, const json& f) {
+      std::lock_guard<std::mutex> l(logMu);
+      logs.push_back(level + " " + msg + " " + f.dump());
+    };
+    controller = std::make_unique<rollout::FeatureRolloutController>(*client, gates, *recorder, o);
+    controller->start();
+    ASSERT_TRUE(controller->waitForSync(20s));
+    controller->startWorkers();
+  }
+  void stopController() {
+    if (controller) controller->stop(5s);
+    controller.reset();
+  }
+
+  void createDeployment(const std::string& name, int replicas = 2) {
+    json d = json::parse(R"({
+      "apiVersion": "apps/v1", "kind": "Deployment",
+      "metadata": {"name": "web"},
+      "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+        "template": {"metadata": {"labels": {"app": "web"}},
+          "spec": {"containers": [
+            {"name": "app", "image": "registry.invalid/web:1", "envFrom": [{"secretRef": {"name": "app-secrets", "optional": true}}]},
+            {"name": "sidecar", "image": "registry.invalid/proxy:1"}]}}}})");
+    d["metadata"]["name"] = name;
+    d["spec"]["replicas"] = replicas;
+    d["spec"]["selector"]["matchLabels"]["app"] = name;
+    d["spec"]["template"]["metadata"]["labels"]["app"] = name;
+    auto r = client->create(Resource::deployments(), ns, d);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+
+  json createRollout(json spec, const std::string& name = "checkout") {
+    json fr = {{"apiVersion", "rollouts.featureflags.dev/v1alpha1"},
+               {"kind", "FeatureRollout"},
+               {"metadata", {{"name", name}}},
+               {"spec", spec}};
+    auto r = client->create(Resource::featureRollouts(), ns, fr);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? *r : json();
+  }
+
+  // Polls the resource until pred holds; returns the last version seen.
+  json waitFor(const std::string& name, const std::function<bool(const json&)>& pred, std::chrono::seconds timeout,
+               const std::string& what) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    json last;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = client->get(Resource::featureRollouts(), ns, name);
+      if (r.ok()) {
+        last = *r;
+        if (pred(last)) return last;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    ADD_FAILURE() << "timed out waiting for " << what << "; last status: " << last.value("status", json()).dump(1);
+    return last;
+  }
+
+  std::string condition(const json& fr, const std::string& type, const char* field = "status") {
+    for (auto& c : fr.value("/status/conditions"_json_pointer, json::array()))
+      if (c["type"] == type) return c[field];
+    return "";
+  }
+
+  std::vector<std::string> eventReasons(const std::string& name) {
+    kube::ListOptions lo;
+    lo.fieldSelector = "involvedObject.name=" + name;
+    auto l = client->list(Resource::coreEvents(), ns, lo);
+    std::vector<std::string> out;
+    if (l.ok())
+      for (auto& e : (*l)["items"]) out.push_back(e.value("reason", ""));
+    return out;
+  }
+
+  static bool has(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  }
+
+  std::string ns;
+  NoGates gates;
+  std::unique_ptr<events::EventRecorder> recorder;
+  std::unique_ptr<rollout::FeatureRolloutController> controller;
+  std::mutex logMu;
+  std::vector<std::string> logs;
+};
+
+const char* kSpec = R"({
+  "targets": [{"kind": "Deployment", "name": "web", "containers": ["app"]}],
+  "flags": [{"name": "new-checkout", "envVar": "NEW_CHECKOUT"}, {"name": "old-cart", "envVar": "OLD_CART", "default": true}],
+  "phases": [
+    {"name": "checkout", "enable": ["new-checkout"], "steps": [{"percent": 20, "pause": "1s"}, {"percent": 100}]},
+    {"name": "cleanup", "enable": [], "disable": ["old-cart"], "steps": [{"percent": 100}]}]})";
+
+TEST_F(RolloutController, RunsEveryPhaseToSucceededAndDeliversTheValues) {
+  createDeployment("web");
+  startController();
+  createRollout(json::parse(kSpec));
+
+  json fr = waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Succeeded"; },
+                    90s, "state Succeeded");
+  EXPECT_EQ(condition(fr, "Ready"), "True");
+  EXPECT_EQ(condition(fr, "Stalled"), "False");
+  EXPECT_EQ(fr["status"]["observedGeneration"], fr["metadata"]["generation"]);
+  std::vector<std::string> steps;
+  for (auto& h : fr["status"]["history"]) steps.push_back(h.value("reason", "") + ":" + h.value("phase", "") + "/" + std::to_string(h.value("step", 0)));
+  std::string path;
+  for (auto& s : steps) path += s + " ";
+  EXPECT_EQ(path,
+            "PhaseStarted:checkout/0 StepActive:checkout/0 StepAdvanced:checkout/1 StepActive:checkout/1 "
+            "PhaseCompleted:checkout/1 PhaseStarted:cleanup/0 StepActive:cleanup/0 PhaseCompleted:cleanup/0 "
+            "RolloutSucceeded:cleanup/0 ");
+
+  // The ConfigMap, owned by the rollout.
+  auto cm = client->get(Resource::configMaps(), ns, "checkout-flags");
+  ASSERT_TRUE(cm.ok()) << cm.error().message;
+  EXPECT_EQ((*cm)["data"]["NEW_CHECKOUT"], "true");
+  EXPECT_EQ((*cm)["data"]["NEW_CHECKOUT_PERCENT"], "100");
+  EXPECT_EQ((*cm)["data"]["OLD_CART"], "false");
+  EXPECT_TRUE((*cm)["data"].contains("flags.flagd.json"));
+  EXPECT_EQ((*cm)["metadata"]["ownerReferences"][0]["uid"], fr["metadata"]["uid"]);
+  EXPECT_EQ((*cm)["metadata"]["ownerReferences"][0]["controller"], true);
+
+  // The pod template: our envFrom next to the user's, on the chosen container only; the checksum.
+  auto d = client->get(Resource::deployments(), ns, "web");
+  ASSERT_TRUE(d.ok());
+  auto& tmpl = (*d)["spec"]["template"];
+  EXPECT_EQ(tmpl["metadata"]["annotations"][names::kChecksumAnnotation], fr["status"]["checksum"]);
+  auto& app = tmpl["spec"]["containers"][0];
+  ASSERT_EQ(app["envFrom"].size(), 2u) << app.dump();
+  EXPECT_EQ(app["envFrom"][0]["secretRef"]["name"], "app-secrets") << "the user's envFrom is kept";
+  EXPECT_EQ(app["envFrom"][1]["configMapRef"]["name"], "checkout-flags");
+  EXPECT_EQ(app["envFrom"][1]["configMapRef"]["optional"], true);
+  EXPECT_FALSE(tmpl["spec"]["containers"][1].contains("envFrom")) << "sidecar was not chosen";
+  EXPECT_EQ((*d)["status"].value("updatedReplicas", 0), 2);
+
+  auto reasons = eventReasons("checkout");
+  for (const char* r : {"PhaseStarted", "StepAdvanced", "PhaseCompleted", "RolloutSucceeded"})
+    EXPECT_TRUE(has(reasons, r)) << r;
+}
+
+TEST_F(RolloutController, DeletionRemovesTheInjectionBeforeTheConfigMapGoes) {
+  createDeployment("web");
+  startController();
+  createRollout(json::parse(kSpec));
+  waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Succeeded"; }, 90s,
+          "state Succeeded");
+  auto fr = client->get(Resource::featureRollouts(), ns, "checkout");
+  ASSERT_TRUE(fr.ok());
+  EXPECT_EQ((*fr)["metadata"]["finalizers"][0], names::kFinalizer);
+
+  ASSERT_TRUE(client->remove(Resource::featureRollouts(), ns, "checkout").ok());
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    auto g = client->get(Resource::featureRollouts(), ns, "checkout");
+    gone = !g.ok() && kube::ApiError::isNotFound(g.error());
+    if (!gone) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(gone) << "the finalizer was not removed";
+  auto d = client->get(Resource::deployments(), ns, "web");
+  ASSERT_TRUE(d.ok());
+  auto& tmpl = (*d)["spec"]["template"];
+  EXPECT_FALSE(tmpl.value("/metadata/annotations"_json_pointer, json::object()).contains(names::kChecksumAnnotation));
+  auto& app = tmpl["spec"]["containers"][0];
+  ASSERT_EQ(app["envFrom"].size(), 1u) << app.dump();
+  EXPECT_EQ(app["envFrom"][0]["secretRef"]["name"], "app-secrets") << "the user's envFrom stays";
+  // The garbage collector removes the owned ConfigMap.
+  bool cmGone = false;
+  for (int i = 0; i < 300 && !cmGone; ++i) {
+    auto g = client->get(Resource::configMaps(), ns, "checkout-flags");
+    cmGone = !g.ok() && kube::ApiError::isNotFound(g.error());
+    if (!cmGone) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(cmGone) << "ConfigMap checkout-flags was not garbage-collected";
+}
+
+TEST_F(RolloutController, ARestartedControllerContinuesWithoutRepeatingOrSkippingASteps) {
+  createDeployment("web");
+  json spec = json::parse(kSpec);
+  spec["phases"][0]["steps"] = json::parse(R"([{"percent": 10, "pause": "2s"}, {"percent": 40, "pause": "2s"}, {"percent": 100}])");
+  startController();
+  createRollout(spec);
+  waitFor("checkout", [](const json& o) { return o.value("/status/step"_json_pointer, 0) == 1; }, 60s, "step 1");
+  stopController();
+  std::this_thread::sleep_for(3s);  // longer than the pause: nothing may move while no operator runs
+  auto mid = client->get(Resource::featureRollouts(), ns, "checkout");
+  ASSERT_TRUE(mid.ok());
+  EXPECT_EQ((*mid)["status"]["step"], 1);
+  startController();
+  json fr = waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Succeeded"; },
+                    90s, "state Succeeded");
+  int advanced = 0, started = 0;
+  for (auto& h : fr["status"]["history"]) {
+    if (h["reason"] == "StepAdvanced") ++advanced;
+    if (h["reason"] == "PhaseStarted") ++started;
+  }
+  EXPECT_EQ(advanced, 2) << fr["status"]["history"].dump(1);
+  EXPECT_EQ(started, 2);
+}
+
+TEST_F(RolloutController, AnInvalidTargetChangesNothingAndSaysWhy) {
+  createDeployment("web");
+  startController();
+  json spec = json::parse(kSpec);
+  spec["targets"][0]["containers"] = {"apps"};
+  createRollout(spec);
+  json fr = waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Invalid"; },
+                    30s, "state Invalid");
+  EXPECT_EQ(condition(fr, "InvalidSpec"), "True");
+  EXPECT_NE(condition(fr, "InvalidSpec", "message").find("spec.targets[0].containers[0]: container \"apps\" is not in the pod template of Deployment web (containers: app, sidecar)"),
+            std::string::npos)
+      << condition(fr, "InvalidSpec", "message");
+  std::this_thread::sleep_for(1s);
+  auto cm = client->get(Resource::configMaps(), ns, "checkout-flags");
+  EXPECT_FALSE(cm.ok()) << "no ConfigMap for an invalid rollout";
+  auto d = client->get(Resource::deployments(), ns, "web");
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE((*d)["spec"]["template"].value("/metadata/annotations"_json_pointer, json::object()).contains(names::kChecksumAnnotation));
+  EXPECT_TRUE(has(eventReasons("checkout"), "InvalidSpec"));
+
+  // Fixing the spec continues: kubectl edit / a GitOps commit.
+  json patch = {{"spec", {{"targets", {{{"kind", "Deployment"}, {"name", "web"}, {"containers", {"app"}}}}}}}};
+  ASSERT_TRUE(client->patch(Resource::featureRollouts(), ns, "checkout", kube::PatchType::Merge, patch).ok());
+  waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Succeeded"; }, 90s,
+          "state Succeeded after the fix");
+}
+
+TEST_F(RolloutController, AForeignConfigMapIsNeverTakenOver) {
+  createDeployment("web");
+  json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "checkout-flags"}}}, {"data", {{"mine", "yes"}}}};
+  ASSERT_TRUE(client->create(Resource::configMaps(), ns, cm).ok());
+  startController();
+  createRollout(json::parse(kSpec));
+  json fr = waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Invalid"; },
+                    30s, "state Invalid");
+  EXPECT_NE(condition(fr, "InvalidSpec", "message").find("spec.configMapName: ConfigMap \"checkout-flags\" already exists"),
+            std::string::npos);
+  auto after = client->get(Resource::configMaps(), ns, "checkout-flags");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ((*after)["data"], json({{"mine", "yes"}}));
+}
+
+TEST_F(RolloutController, SpecPausedFreezesAndResumeContinues) {
+  createDeployment("web");
+  json spec = json::parse(kSpec);
+  spec["paused"] = true;
+  startController();
+  createRollout(spec);
+  json fr = waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Paused"; },
+                    30s, "state Paused");
+  EXPECT_EQ(fr["status"]["step"], 0);
+  std::this_thread::sleep_for(2s);  // longer than the step's pause
+  auto still = client->get(Resource::featureRollouts(), ns, "checkout");
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ((*still)["status"]["state"], "Paused");
+  EXPECT_EQ((*still)["status"]["step"], 0);
+  ASSERT_TRUE(client->patch(Resource::featureRollouts(), ns, "checkout", kube::PatchType::Merge,
+                            {{"spec", {{"paused", false}}}})
+                  .ok());
+  waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Succeeded"; }, 90s,
+          "state Succeeded after resume");
+  auto reasons = eventReasons("checkout");
+  EXPECT_TRUE(has(reasons, "Paused"));
+  EXPECT_TRUE(has(reasons, "Resumed"));
+}
+
+}  // namespace
+}  // namespace fro
