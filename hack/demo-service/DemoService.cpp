@@ -45,10 +45,11 @@ Status DemoService::start() {
   auto cp = control_.start(opts_.control);
   if (!cp) return cp.error();
   controlPort_ = *cp;
+  std::ostringstream rate;
+  rate << opts_.rate;
   log_.info("serving metrics on http://" + opts_.metrics.host + ":" + std::to_string(metricsPort_) +
             "/metrics, control on http://" + opts_.control.host + ":" + std::to_string(controlPort_) + "/faults; " +
-            std::to_string(opts_.users) + " users, " + std::to_string(opts_.rate) + " req/s, seed " +
-            std::to_string(opts_.seed));
+            std::to_string(opts_.users) + " users, " + rate.str() + " req/s, seed " + std::to_string(opts_.seed));
   pollThread_ = std::thread([this] { pollLoop(); });
   loadThread_ = std::thread([this] { loadLoop(); });
   return ok();
