@@ -142,12 +142,8 @@ void GateEvaluator::forget(const std::string& key) {
   schedulerCv_.notify_all();
 }
 
-std::vector<GateObservation> GateEvaluator::observe(const std::string& key) const {
-  std::lock_guard l(mu_);
+std::vector<GateObservation> GateEvaluator::observeLocked(const Entry& e) {
   std::vector<GateObservation> out;
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return out;
-  const Entry& e = it->second;
   for (const auto& g : e.request.gates) {
     auto o = e.observations.find(g.name);
     if (o != e.observations.end() && o->second.evaluatedAt >= e.request.since) out.push_back(o->second);
@@ -155,14 +151,16 @@ std::vector<GateObservation> GateEvaluator::observe(const std::string& key) cons
   return out;
 }
 
+std::vector<GateObservation> GateEvaluator::observe(const std::string& key) const {
+  std::lock_guard l(mu_);
+  auto it = entries_.find(key);
+  return it == entries_.end() ? std::vector<GateObservation>{} : observeLocked(it->second);
+}
+
 std::vector<GateEvaluator::KeySnapshot> GateEvaluator::snapshot() const {
+  std::lock_guard l(mu_);
   std::vector<KeySnapshot> out;
-  std::vector<std::string> keys;
-  {
-    std::lock_guard l(mu_);
-    for (const auto& [k, e] : entries_) keys.push_back(k);
-  }
-  for (auto& k : keys) out.push_back({k, observe(k)});
+  for (const auto& [k, e] : entries_) out.push_back({k, observeLocked(e)});
   return out;
 }
 

@@ -100,6 +100,7 @@ class GateEvaluator final : public rollout::GateProvider {
     std::uint64_t generation = 0;
   };
 
+  static std::vector<rollout::GateObservation> observeLocked(const Entry& e);
   std::vector<rollout::GateObservation> evaluate(const Job& job, std::chrono::system_clock::time_point at);
   void finish(const Job& job, std::vector<rollout::GateObservation> results, SteadyTime started);
   std::shared_ptr<http::HttpTransport> transportFor(const std::string& caPem);
