@@ -6,6 +6,7 @@
 #   hack/cluster.sh status  what runs, on which ports
 #   hack/cluster.sh env     shell exports: KUBECONFIG, PROMETHEUS_URL, PROMETHEUS_TARGETS_DIR, PATH
 #   hack/cluster.sh restart COMPONENT   stop one component and start it again (fault tests)
+#   hack/cluster.sh stop COMPONENT      stop one component; `up` starts it again (fault tests)
 # FRO_CLUSTER_DIR picks the state directory (default .local/cluster in the checkout), so two
 # checkouts or two names never collide. Ports are picked free at `up` unless set:
 # FRO_ETCD_PORT FRO_ETCD_PEER_PORT FRO_APISERVER_PORT FRO_PROMETHEUS_PORT FRO_KWOK_PORT.
@@ -293,11 +294,20 @@ cmd_restart() {
   cmd_up
 }
 
+# Stops one component (fault tests: "Prometheus down"); `up` starts it again.
+cmd_stop() {
+  local c=${1:-}
+  [[ " ${COMPONENTS[*]} " == *" $c "* ]] || die "unknown component '$c' (one of: ${COMPONENTS[*]})"
+  [[ -f $DIR/ports.env ]] || die "control plane not up (run $0 up)"
+  stop "$c"
+}
+
 case ${1:-} in
   up) cmd_up ;;
+  stop) cmd_stop "${2:-}" ;;
   restart) cmd_restart "${2:-}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
-  *) echo "usage: $0 up|down|status|env|restart COMPONENT" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|env|restart COMPONENT|stop COMPONENT" >&2; exit 2 ;;
 esac

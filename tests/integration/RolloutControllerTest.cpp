@@ -3,15 +3,7 @@
 // and workers. Asserts what a user sees: status, the ConfigMap, the pod template, Events.
 #include <gtest/gtest.h>
 
-#include <thread>
-
-#include "operator/events/EventRecorder.h"
-#include "operator/kube/ApiError.h"
-#include "operator/kube/Resource.h"
-#include "reconcilers/featurerollout/Annotations.h"
-#include "reconcilers/featurerollout/FeatureRolloutController.h"
-#include "tests/integration/IntegrationEnv.h"
-#include "tests/support/YamlJson.h"
+#include "tests/integration/RolloutFixture.h"
 
 namespace fro {
 namespace {
@@ -21,130 +13,7 @@ using kube::Resource;
 using namespace std::chrono_literals;
 namespace names = rollout::names;
 
-// A provider for rollouts without gates (these tests); gate evaluation has its own tests.
-class NoGates : public rollout::GateProvider {
- public:
-  void want(const std::string&, const rollout::GateRequest&) override {}
-  void forget(const std::string&) override {}
-  std::vector<rollout::GateObservation> observe(const std::string&) const override { return {}; }
-};
-
-class RolloutController : public testing::IntegrationTest {
- protected:
-  void SetUp() override {
-    IntegrationTest::SetUp();
-    if (HasFatalFailure()) return;
-    installCrd();
-    ns = createNamespace("rollout");
-    recorder = std::make_unique<events::EventRecorder>(*client, events::EventRecorder::Options{});
-  }
-  void TearDown() override {
-    stopController();
-    IntegrationTest::TearDown();
-  }
-
-  void installCrd() {
-    json crd = testing::yamlFileToJson(std::string(FRO_SOURCE_DIR) + "/crds/featurerollouts.rollouts.featureflags.dev.yaml");
-    Resource crds{"apiextensions.k8s.io", "v1", "customresourcedefinitions", false};
-    auto applied = client->apply(crds, crd, "fro-integration-tests");
-    ASSERT_TRUE(applied.ok()) << applied.error().message;
-    for (int i = 0; i < 100; ++i) {  // served a moment after it is accepted
-      auto l = client->list(Resource::featureRollouts(), "default");
-      if (l.ok()) return;
-      std::this_thread::sleep_for(100ms);
-    }
-    FAIL() << "FeatureRollout resource not served";
-  }
-
-  void startController() {
-    rollout::FeatureRolloutController::Options o;
-    o.namespaces = {ns};
-    o.workers = 2;
-    o.reconciler.log = [this](const std::string& level, const std::string& msg, const json& f) {
-      std::lock_guard<std::mutex> l(logMu);
-      logs.push_back(level + " " + msg + " " + f.dump());
-    };
-    controller = std::make_unique<rollout::FeatureRolloutController>(*client, gates, *recorder, o);
-    controller->start();
-    ASSERT_TRUE(controller->waitForSync(20s));
-    controller->startWorkers();
-  }
-  void stopController() {
-    if (controller) controller->stop(5s);
-    controller.reset();
-  }
-
-  void createDeployment(const std::string& name, int replicas = 2) {
-    json d = json::parse(R"({
-      "apiVersion": "apps/v1", "kind": "Deployment",
-      "metadata": {"name": "web"},
-      "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
-        "template": {"metadata": {"labels": {"app": "web"}},
-          "spec": {"containers": [
-            {"name": "app", "image": "registry.invalid/web:1", "envFrom": [{"secretRef": {"name": "app-secrets", "optional": true}}]},
-            {"name": "sidecar", "image": "registry.invalid/proxy:1"}]}}}})");
-    d["metadata"]["name"] = name;
-    d["spec"]["replicas"] = replicas;
-    d["spec"]["selector"]["matchLabels"]["app"] = name;
-    d["spec"]["template"]["metadata"]["labels"]["app"] = name;
-    auto r = client->create(Resource::deployments(), ns, d);
-    ASSERT_TRUE(r.ok()) << r.error().message;
-  }
-
-  json createRollout(json spec, const std::string& name = "checkout") {
-    json fr = {{"apiVersion", "rollouts.featureflags.dev/v1alpha1"},
-               {"kind", "FeatureRollout"},
-               {"metadata", {{"name", name}}},
-               {"spec", spec}};
-    auto r = client->create(Resource::featureRollouts(), ns, fr);
-    EXPECT_TRUE(r.ok()) << r.error().message;
-    return r.ok() ? *r : json();
-  }
-
-  // Polls the resource until pred holds; returns the last version seen.
-  json waitFor(const std::string& name, const std::function<bool(const json&)>& pred, std::chrono::seconds timeout,
-               const std::string& what) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    json last;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto r = client->get(Resource::featureRollouts(), ns, name);
-      if (r.ok()) {
-        last = *r;
-        if (pred(last)) return last;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    ADD_FAILURE() << "timed out waiting for " << what << "; last status: " << last.value("status", json()).dump(1);
-    return last;
-  }
-
-  std::string condition(const json& fr, const std::string& type, const char* field = "status") {
-    for (auto& c : fr.value("/status/conditions"_json_pointer, json::array()))
-      if (c["type"] == type) return c[field];
-    return "";
-  }
-
-  std::vector<std::string> eventReasons(const std::string& name) {
-    kube::ListOptions lo;
-    lo.fieldSelector = "involvedObject.name=" + name;
-    auto l = client->list(Resource::coreEvents(), ns, lo);
-    std::vector<std::string> out;
-    if (l.ok())
-      for (auto& e : (*l)["items"]) out.push_back(e.value("reason", ""));
-    return out;
-  }
-
-  static bool has(const std::vector<std::string>& v, const std::string& s) {
-    return std::find(v.begin(), v.end(), s) != v.end();
-  }
-
-  std::string ns;
-  NoGates gates;
-  std::unique_ptr<events::EventRecorder> recorder;
-  std::unique_ptr<rollout::FeatureRolloutController> controller;
-  std::mutex logMu;
-  std::vector<std::string> logs;
-};
+class RolloutController : public testing::RolloutFixture {};
 
 const char* kSpec = R"({
   "targets": [{"kind": "Deployment", "name": "web", "containers": ["app"]}],
