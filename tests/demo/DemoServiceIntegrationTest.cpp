@@ -19,6 +19,7 @@
 #include "reconcilers/featurerollout/Bucketing.h"
 #include "reconcilers/featurerollout/FlagDocument.h"
 #include "tests/integration/IntegrationEnv.h"
+#include "tests/support/ChildProcess.h"
 
 namespace fro {
 namespace {
@@ -27,17 +28,6 @@ using namespace std::chrono_literals;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-int freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 std::string urlEncode(const std::string& s) {
   std::string out;
@@ -53,65 +43,7 @@ std::string urlEncode(const std::string& s) {
   return out;
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
-// The service as a child process, its output in a log file; SIGTERM and a bounded wait at the end.
-class ServiceProcess {
- public:
-  ServiceProcess(const std::vector<std::string>& args, std::string logPath) : log_(std::move(logPath)) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      std::vector<char*> argv;
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      _exit(127);
-    }
-  }
-  ~ServiceProcess() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  // SIGTERM, then waits up to `limit`; the exit code, or nullopt if it had to be killed.
-  std::optional<int> terminate(std::chrono::milliseconds limit) {
-    ::kill(pid_, SIGTERM);
-    return waitExit(limit);
-  }
-  // Waits up to `limit` for the process to exit on its own.
-  std::optional<int> waitExit(std::chrono::milliseconds limit) {
-    auto deadline = Clock::now() + limit;
-    int status = 0;
-    while (Clock::now() < deadline) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return std::nullopt;
-  }
-  bool running() {
-    int status = 0;
-    if (exited_ || ::waitpid(pid_, &status, WNOHANG) == pid_) exited_ = true;
-    return !exited_;
-  }
-  std::string log() const { return readFile(log_); }
-
- private:
-  pid_t pid_ = -1;
-  bool exited_ = false;
-  std::string log_;
-};
 
 class DemoServiceIT : public testing::IntegrationTest {
  protected:
@@ -190,10 +122,10 @@ TEST_F(DemoServiceIT, ServesFlagsFromTheConfigMapAndFaultsReachPrometheus) {
   auto created = client->create(kube::Resource::configMaps(), ns, cm);
   ASSERT_TRUE(created.ok()) << created.error().message;
 
-  const int metricsPort = freePort(), controlPort = freePort();
+  const int metricsPort = testing::freePort(), controlPort = testing::freePort();
   const std::string control = "http://127.0.0.1:" + std::to_string(controlPort);
   std::string logPath = (std::filesystem::temp_directory_path() / (run + ".log")).string();
-  ServiceProcess svc({FRO_DEMO_SERVICE_BIN, "--kubeconfig", env("KUBECONFIG"), "--namespace", ns, "--configmap", "flags",
+  testing::ChildProcess svc({FRO_DEMO_SERVICE_BIN, "--kubeconfig", env("KUBECONFIG"), "--namespace", ns, "--configmap", "flags",
                       "--users", "1000", "--rate", "200", "--seed", "3", "--poll-interval-ms", "200",
                       "--metrics-address", "127.0.0.1:" + std::to_string(metricsPort),
                       "--control-address", "127.0.0.1:" + std::to_string(controlPort)},
@@ -284,7 +216,7 @@ TEST_F(DemoServiceIT, RefusesToStartOnAPortInUse) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   const std::string busy = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
   std::string logPath = (std::filesystem::temp_directory_path() / (uniqueName("demo-busy") + ".log")).string();
-  ServiceProcess svc({FRO_DEMO_SERVICE_BIN, "--kubeconfig", env("KUBECONFIG"), "--configmap", "none",
+  testing::ChildProcess svc({FRO_DEMO_SERVICE_BIN, "--kubeconfig", env("KUBECONFIG"), "--configmap", "none",
                       "--metrics-address", "127.0.0.1:0", "--control-address", busy},
                      logPath);
   auto code = svc.waitExit(10s);
