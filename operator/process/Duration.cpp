@@ -29,6 +29,7 @@ Result<std::chrono::milliseconds> Duration::parse(std::string_view text) {
     else if (unit == "m") scale = 60'000;
     else if (unit == "h") scale = 3'600'000;
     else if (unit.empty()) return Error::of("missing unit (ms, s, m or h)");
+    else if (unit.front() == '.') return Error::of("fractions are not supported (write 1500ms, not 1.5s)");
     else return Error::of("unknown unit \"" + std::string(unit) + "\" (ms, s, m or h)");
     if (n > (kMax - total) / scale) return Error::of("duration out of range");
     total += n * scale;

@@ -85,14 +85,18 @@ constexpr const char* kDescription =
 
 constexpr const char* kExamples[][2] = {
     {"Run on a workstation against the current kubectl context, readable logs:",
-     "feature-rollout-operator --kubeconfig ~/.kube/config --log-format text --log-level debug"},
+     "feature-rollout-operator --kubeconfig ~/.kube/config \\\n"
+     "    --log-format text --log-level debug"},
     {"In a Deployment with two replicas (in-cluster credentials, one active):",
-     "feature-rollout-operator --leader-elect --metrics-bind-address :8080 --health-probe-bind-address :8081"},
+     "feature-rollout-operator --leader-elect \\\n"
+     "    --metrics-bind-address :8080 --health-probe-bind-address :8081"},
     {"Only two team namespaces, a shared Prometheus, no metrics endpoint:",
      "feature-rollout-operator --watch-namespaces team-a,team-b \\\n"
-     "    --default-prometheus-address http://prometheus.monitoring.svc:9090 --metrics-bind-address 0"},
+     "    --default-prometheus-address http://prometheus.monitoring.svc:9090 \\\n"
+     "    --metrics-bind-address 0"},
     {"Faster failover for a test cluster:",
-     "feature-rollout-operator --leader-elect --lease-duration 6s --renew-deadline 4s --retry-period 1s"},
+     "feature-rollout-operator --leader-elect \\\n"
+     "    --lease-duration 6s --renew-deadline 4s --retry-period 1s"},
 };
 
 // Wraps `text` to `width` columns, every line prefixed with `indent`.
@@ -193,7 +197,7 @@ Options::Environment Options::Environment::fromProcess() {
 std::string_view Options::version() { return FRO_VERSION; }
 
 std::string Options::helpText() {
-  std::string out = "NAME\n    feature-rollout-operator - rolls feature flags out to Kubernetes workloads, "
+  std::string out = "NAME\n    feature-rollout-operator - staged feature-flag rollouts, "
                     "guarded by Prometheus\n\nSYNOPSIS\n    feature-rollout-operator [OPTIONS]\n\nDESCRIPTION\n";
   out += wrap(kDescription, 4);
   out += "\nOPTIONS\n";
