@@ -197,8 +197,8 @@ Options::Environment Options::Environment::fromProcess() {
 std::string_view Options::version() { return FRO_VERSION; }
 
 std::string Options::helpText() {
-  std::string out = "NAME\n    feature-rollout-operator - staged feature-flag rollouts, "
-                    "guarded by Prometheus\n\nSYNOPSIS\n    feature-rollout-operator [OPTIONS]\n\nDESCRIPTION\n";
+  std::string out = "NAME\n    feature-rollout-operator - staged feature-flag rollouts "
+                    "gated by Prometheus\n\nSYNOPSIS\n    feature-rollout-operator [OPTIONS]\n\nDESCRIPTION\n";
   out += wrap(kDescription, 4);
   out += "\nOPTIONS\n";
   for (const auto& f : kFlags) {
