@@ -56,7 +56,14 @@ FeatureRolloutController::FeatureRolloutController(kube::KubeClient& client, Gat
     }
   }
   workers_ = std::make_unique<controller::Workers>(
-      queue_, [this](const std::string& key) { return reconciler_->reconcile(key); }, opts_.workers);
+      queue_,
+      [this](const std::string& key) {
+        auto start = std::chrono::steady_clock::now();
+        auto outcome = reconciler_->reconcile(key);
+        if (opts_.onReconcile) opts_.onReconcile(outcome, std::chrono::steady_clock::now() - start);
+        return outcome;
+      },
+      opts_.workers);
 }
 
 FeatureRolloutController::~FeatureRolloutController() { stop(std::chrono::seconds(5)); }

@@ -3,6 +3,7 @@
 // StatefulSets, DaemonSets; all namespaces or a list) -> EventRouter -> WorkQueue -> Workers ->
 // FeatureRolloutReconciler. Informers run from start(); workers only from startWorkers() (with
 // leader election: once leading), so a standby keeps warm caches but never writes.
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,6 +27,8 @@ class FeatureRolloutController : public ObjectSource {
     std::vector<std::string> namespaces;  // empty: all namespaces
     int workers = 4;
     std::shared_ptr<controller::QueueMetricsListener> queueMetrics;
+    // After each reconcile: its outcome and how long it took (metrics, logs).
+    std::function<void(const controller::ReconcileOutcome&, std::chrono::nanoseconds)> onReconcile;
     FeatureRolloutReconciler::Options reconciler;
   };
 

@@ -174,6 +174,12 @@ bool Planner::invalid(const std::vector<std::string>& problems, const std::strin
     event("Warning", reason, msg + " (nothing was changed in the cluster)");
   }
   st_.state = "Invalid";
+  // A command still gets its answer (the plugin waits for it), even if it cannot act now.
+  const json annotations = in_.rollout.value("/metadata/annotations"_json_pointer, json::object());
+  if (std::string cmd = annotations.value(names::kCommandAnnotation, ""); !cmd.empty() && cmd != st_.lastCommand) {
+    st_.lastCommand = cmd;
+    event("Warning", "CommandIgnored", cmd.substr(0, cmd.find(' ')) + " ignored: the spec is invalid; fix it first");
+  }
   st_.setCondition("InvalidSpec", "True", reason, msg, nowStr_, generation_);
   st_.setCondition("Stalled", "True", reason, msg, nowStr_, generation_);
   st_.setCondition("Reconciling", "False", reason, "the spec must be fixed before the rollout can continue", nowStr_,

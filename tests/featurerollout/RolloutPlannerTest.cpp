@@ -465,6 +465,12 @@ TEST(RolloutPlanner, InvalidSpecChangesNothingAndSaysWhyOnce) {
   w.advance(1min);
   w.settle();
   EXPECT_EQ(w.events.size(), events) << "the same problem is reported once";
+  // A command is answered even now, and does nothing.
+  w.command("promote x1");
+  w.settle();
+  EXPECT_EQ(w.status()["lastCommand"], "promote x1");
+  EXPECT_EQ(w.events.back().reason, "CommandIgnored");
+  EXPECT_EQ(w.state(), "Invalid");
   // Fixing it continues where the rollout was.
   w.editSpec([](json& s) { s["phases"][0]["steps"][1]["percent"] = 100; });
   w.settle();
