@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# The Helm chart (charts/feature-rollout-operator).
+#   chart_test.sh render    no cluster: the chart's CRD is a byte-identical copy of the root one;
+#                           helm lint --strict is clean; helm template renders for each values set
+#                           (defaults, watchNamespaces, ServiceMonitor + PrometheusRule,
+#                           gates.readSecrets=false, leader election off) and check_render.py
+#                           asserts the security context, probes, args and RBAC (no wildcard,
+#                           exactly the golden verbs per resource: tests/chart/golden/rbac-*.txt,
+#                           namespaced Roles, the Lease Role in the release namespace only); the
+#                           alerts pass promtool check and promtool unit tests (alerts_test.yaml);
+#                           values that cannot work are refused with a message.
+#   chart_test.sh install   against the local control plane: helm install into a fresh namespace
+#                           that enforces the "restricted" Pod Security Standard, waits for the
+#                           Deployment (kwok runs the pods), the CRD is Established, the
+#                           ServiceAccount and RBAC exist; `kubectl auth can-i --as` the
+#                           ServiceAccount for every granted verb (yes) and for verbs it must not
+#                           have (no); a second release with watchNamespaces and
+#                           gates.readSecrets=false is limited to its namespaces; helm uninstall
+#                           removes everything but the CRD.
+# Needs helm (hack/build-tools.sh helm), kubectl and python3; promtool (Debian prometheus package)
+# for the alert tests; install also needs KUBECONFIG (hack/cluster.sh up; eval "$(hack/cluster.sh env)").
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+CHART=$root/charts/feature-rollout-operator
+CRD_NAME=featurerollouts.rollouts.featureflags.dev
+CRD_SRC=$root/crds/$CRD_NAME.yaml
+CRD_COPY=$CHART/crds/$CRD_NAME.yaml
+mode=${1:-render}
+start=$SECONDS
+
+die() { echo "FAIL: $*" >&2; exit 1; }
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+
+if ! command -v helm >/dev/null; then
+  # shellcheck source=/dev/null
+  . "$root/hack/versions.sh"
+  cached=${FRO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/feature-rollout-operator}/bin/helm-$HELM_VERSION/helm
+  [[ -x $cached ]] || die "helm is not on PATH nor at $cached (bash hack/build-tools.sh helm)"
+  PATH=$(dirname "$cached"):$PATH
+fi
+command -v kubectl >/dev/null || die "kubectl is not on PATH (eval \"\$(hack/cluster.sh env)\" adds it)"
+command -v python3 >/dev/null || die "python3 is not on PATH"
+tmp=$(mktemp -d)
+cleanup_tmp() { rm -rf "$tmp"; }
+trap cleanup_tmp EXIT
+
+# to_json FILE: the YAML documents of FILE as a stream of JSON objects, converted offline by kubectl.
+to_json() { kubectl annotate --local -f "$1" fro-chart-test- -o json; }
+
+render_tests() {
+  # --- the CRD copy -------------------------------------------------------------------------------
+  if cmp -s "$CRD_SRC" "$CRD_COPY"; then
+    ok "chart CRD is identical to crds/$CRD_NAME.yaml"
+  else
+    fail "charts/feature-rollout-operator/crds/$CRD_NAME.yaml differs from the root crds/$CRD_NAME.yaml (the source).
+  Re-copy it: cp crds/$CRD_NAME.yaml charts/feature-rollout-operator/crds/"
+  fi
+
+  # --- lint -----------------------------------------------------------------------------------------
+  local sets=("" "--set watchNamespaces={team-a,team-b}" "--set serviceMonitor.enabled=true --set prometheusRule.enabled=true"
+              "--set gates.readSecrets=false" "--set leaderElection.enabled=false --set replicaCount=1")
+  local s out
+  for s in "${sets[@]}"; do
+    # shellcheck disable=SC2086
+    if out=$(helm lint --strict "$CHART" $s 2>&1) && ! grep -qE '^\[(WARNING|ERROR|INFO)\]' <<<"$out"; then
+      ok "helm lint --strict ${s:-(defaults)}: clean"
+    else
+      fail "helm lint --strict ${s:-(defaults)}:"$'\n'"$out"
+    fi
+  done
+
+  # --- render and check each values set -------------------------------------------------------------
+  local case args
+  for case in default namespaced monitoring no-secrets no-leader-election; do
+    case $case in
+      default) args=() ;;
+      namespaced) args=(--set 'watchNamespaces={team-a,team-b}') ;;
+      monitoring) args=(--set serviceMonitor.enabled=true --set prometheusRule.enabled=true) ;;
+      no-secrets) args=(--set gates.readSecrets=false) ;;
+      no-leader-election) args=(--set leaderElection.enabled=false --set replicaCount=1) ;;
+    esac
+    if ! helm template fro "$CHART" --namespace fro-system "${args[@]}" >"$tmp/$case.yaml" 2>"$tmp/$case.err"; then
+      fail "helm template ($case) failed: $(<"$tmp/$case.err")"
+      continue
+    fi
+    ok "helm template renders ($case: ${args[*]:-defaults})"
+    if ! to_json "$tmp/$case.yaml" >"$tmp/$case.json" 2>"$tmp/$case.err"; then
+      fail "rendered YAML ($case) is not readable by kubectl: $(<"$tmp/$case.err")"
+      continue
+    fi
+    if out=$(python3 "$here/check_render.py" "$case" fro-system "$tmp/rbac-$case.txt" <"$tmp/$case.json"); then
+      echo "$out" | tail -n 1
+    else
+      echo "$out" | grep -v '^ok: ' >&2
+      fail "render checks ($case)"
+    fi
+    if diff -u "$here/golden/rbac-$case.txt" "$tmp/rbac-$case.txt" >"$tmp/rbac-$case.diff"; then
+      ok "RBAC ($case) is exactly tests/chart/golden/rbac-$case.txt ($(grep -c ' | ' "$here/golden/rbac-$case.txt") grants)"
+    else
+      fail "RBAC ($case) differs from tests/chart/golden/rbac-$case.txt (- golden, + rendered):"$'\n'"$(<"$tmp/rbac-$case.diff")"
+    fi
+  done
+  # CRDs come from crds/, never from a template (Helm installs them before anything else).
+  local with without
+  with=$(helm template fro "$CHART" --include-crds) without=$(helm template fro "$CHART" --skip-crds)
+  if grep -q "^kind: CustomResourceDefinition" <<<"$with" && ! grep -q "^kind: CustomResourceDefinition" <<<"$without"; then
+    ok "the CRD ships in crds/ (installed first, not templated)"
+  else
+    fail "the CRD is not shipped through the chart's crds/ directory"
+  fi
+
+  # --- alerts ----------------------------------------------------------------------------------------
+  if command -v promtool >/dev/null; then
+    mkdir -p "$tmp/promtool"
+    cp "$tmp/rbac-monitoring.txt.rules.json" "$tmp/promtool/rules.json"
+    cp "$here/alerts_test.yaml" "$tmp/promtool/"
+    if out=$(promtool check rules "$tmp/promtool/rules.json" 2>&1); then ok "promtool check rules: $(grep -o '[0-9]* rules found' <<<"$out")"; else fail "promtool check rules:"$'\n'"$out"; fi
+    if out=$(promtool test rules "$tmp/promtool/alerts_test.yaml" 2>&1); then
+      ok "promtool test rules: alerts fire (and stay quiet) as tests/chart/alerts_test.yaml expects"
+    else
+      fail "promtool test rules (tests/chart/alerts_test.yaml):"$'\n'"$out"
+    fi
+  else
+    fail "promtool is not on PATH (Debian package prometheus, installed by hack/install-deps.sh)"
+  fi
+
+  # --- values that cannot work are refused with a message ----------------------------------------------
+  local bad want
+  while IFS='|' read -r bad want; do
+    # shellcheck disable=SC2086
+    if out=$(helm template fro "$CHART" $bad 2>&1); then
+      fail "helm template $bad was accepted"
+    elif [[ $out == *"$want"* ]]; then
+      ok "refused: $bad ($want)"
+    else
+      fail "helm template $bad: refused without '$want':"$'\n'"$out"
+    fi
+  done <<'EOF'
+--set leaderElection.enabled=false|replicaCount > 1 needs leaderElection.enabled=true
+--set watchNamespaces={Team_A}|watchNamespaces: "Team_A" is not a valid namespace name
+--set logging.format=xml|logging.format must be json or text
+--set serviceAccount.create=false|serviceAccount.name is required when serviceAccount.create is false
+EOF
+  # The image can be pinned: tag and digest.
+  out=$(helm template fro "$CHART" --set image.repository=registry.example/fro --set image.tag=1.2.3 | grep 'image:' || true)
+  [[ $out == *'image: "registry.example/fro:1.2.3"'* ]] && ok "image.repository/tag used" || fail "image.tag not used: $out"
+  out=$(helm template fro "$CHART" --set image.digest=sha256:0123 | grep 'image:' || true)
+  [[ $out == *'image: "feature-rollout-operator@sha256:0123"'* ]] && ok "image.digest used" || fail "image.digest not used: $out"
+  out=$(helm template fro "$CHART" --set defaultPrometheusAddress=http://prom.monitoring.svc:9090 | grep -- '--default-prometheus-address' || true)
+  [[ $out == *'--default-prometheus-address=http://prom.monitoring.svc:9090'* ]] && ok "defaultPrometheusAddress passed as a flag" \
+    || fail "defaultPrometheusAddress not passed: $out"
+}
+
+install_tests() {
+  [[ -n ${KUBECONFIG:-} ]] || die "KUBECONFIG is not set; start the local control plane with
+  hack/cluster.sh up && eval \"\$(hack/cluster.sh env)\""
+  [[ -r ${KUBECONFIG%%:*} ]] || die "KUBECONFIG=$KUBECONFIG is not a readable file"
+  local id; id=$(date +%s)-$$
+  NS=fro-chart-$id NS2=fro-chart-ns-$id WA=fro-chart-wa-$id WB=fro-chart-wb-$id
+  REL=fro-$$ REL2=fro-ns-$$
+  cleanup() {
+    local rc=$?
+    helm uninstall "$REL" -n "$NS" --timeout 30s >/dev/null 2>&1 || true
+    helm uninstall "$REL2" -n "$NS2" --timeout 30s >/dev/null 2>&1 || true
+    kubectl delete namespace "$NS" "$NS2" "$WA" "$WB" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+    rm -rf "$tmp"
+    exit $rc
+  }
+  trap cleanup EXIT
+  k() { kubectl --cache-dir="$tmp/cache" --request-timeout=20s "$@"; }
+
+  local n
+  for n in "$NS" "$NS2" "$WA" "$WB"; do k create namespace "$n" >/dev/null || die "cannot create namespace $n"; done
+  # The operator must run under the "restricted" Pod Security Standard: pods that break it are
+  # refused by admission, and the Deployment then never becomes available.
+  k label namespace "$NS" pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/enforce-version=latest >/dev/null
+
+  local out
+  if out=$(helm install "$REL" "$CHART" -n "$NS" --wait --timeout 120s 2>&1); then
+    ok "helm install $REL (defaults, 2 replicas) into $NS (restricted Pod Security): deployed and available"
+  else
+    echo "$out" >&2
+    k get events -n "$NS" --sort-by=.lastTimestamp 2>&1 | tail -n 15 >&2 || true
+    die "helm install failed"
+  fi
+  grep -q "kubectl featurerollout" <<<"$out" && ok "install notes shown (check it runs, kubectl get fr, the plugin)" || fail "install notes missing:"$'\n'"$out"
+  [[ $(helm status "$REL" -n "$NS" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["info"]["status"])') == deployed ]] \
+    && ok "helm status: deployed" || fail "helm status is not deployed"
+
+  k wait --for=condition=Established --timeout=30s "crd/$CRD_NAME" >/dev/null && ok "CRD $CRD_NAME Established" || fail "CRD not Established"
+  local fq=$REL-feature-rollout-operator
+  # A release name that contains the chart name is used as is; ours does not.
+  k get serviceaccount "$fq" -n "$NS" >/dev/null && ok "ServiceAccount $NS/$fq exists" || fail "ServiceAccount $fq missing"
+  k get clusterrole "$fq" >/dev/null && k get clusterrolebinding "$fq" >/dev/null && ok "ClusterRole and ClusterRoleBinding $fq exist" || fail "ClusterRole/Binding $fq missing"
+  k get role "$fq-leader-election" -n "$NS" >/dev/null && k get rolebinding "$fq-leader-election" -n "$NS" >/dev/null \
+    && ok "leader-election Role and RoleBinding exist in $NS" || fail "leader-election Role/Binding missing"
+  local ready; ready=$(k get deployment "$fq" -n "$NS" -o jsonpath='{.status.readyReplicas}/{.spec.replicas}')
+  [[ $ready == 2/2 ]] && ok "Deployment $fq ready 2/2 (kwok pods)" || fail "Deployment $fq ready: $ready"
+  local pod_user; pod_user=$(k get pods -n "$NS" -l "app.kubernetes.io/instance=$REL" -o jsonpath='{.items[0].spec.securityContext.runAsUser}')
+  [[ $pod_user == 65532 ]] && ok "admitted pod runs as uid 65532" || fail "pod runAsUser: $pod_user"
+
+  # can ACCOUNT_NS ACCOUNT EXPECT VERB RESOURCE [kubectl args]: kubectl auth can-i as the ServiceAccount.
+  can() {
+    local sa_ns=$1 sa=$2 want=$3 verb=$4 res=$5; shift 5
+    local got
+    got=$(k auth can-i "$verb" "$res" --as="system:serviceaccount:$sa_ns:$sa" "$@" 2>/dev/null || true)
+    if [[ $got == "$want" ]]; then echo "ok: can-i $verb $res $* -> $want"; else echo "FAIL: can-i $verb $res $*: got '$got', want '$want'"; fi
+  }
+  local checks=() c line
+  local frg=featurerollouts.rollouts.featureflags.dev
+  # Granted, cluster-wide (checked in a namespace that is not the release's): exactly the golden verbs.
+  for c in "get list watch patch|$frg" "update|$frg --subresource=status" "update|$frg --subresource=finalizers" \
+           "get list watch create patch|configmaps" "create patch|events" "get|secrets" \
+           "get list watch patch|deployments.apps" "get list watch patch|statefulsets.apps" "get list watch patch|daemonsets.apps"; do
+    for verb in ${c%%|*}; do checks+=("yes $verb ${c#*|} -n $WA"); done
+  done
+  checks+=("yes list $frg -A" "yes watch configmaps -A")
+  # Leases: only in the release namespace, get/update only on the operator's Lease.
+  checks+=("yes create leases.coordination.k8s.io -n $NS" "yes get leases.coordination.k8s.io/feature-rollout-operator -n $NS"
+           "yes update leases.coordination.k8s.io/feature-rollout-operator -n $NS"
+           "no get leases.coordination.k8s.io/kube-controller-manager -n $NS" "no update leases.coordination.k8s.io/other -n $NS"
+           "no list leases.coordination.k8s.io -n $NS" "no delete leases.coordination.k8s.io/feature-rollout-operator -n $NS"
+           "no create leases.coordination.k8s.io -n kube-system" "no create leases.coordination.k8s.io -n $WA")
+  # Not granted.
+  checks+=("no delete configmaps -n $WA" "no update configmaps -n $WA" "no update deployments.apps -n $WA"
+           "no create deployments.apps -n $WA" "no delete deployments.apps -n $WA" "no list secrets -n $WA"
+           "no watch secrets -n $WA" "no get pods -n $WA" "no list pods -n $WA" "no delete $frg -n $WA"
+           "no update $frg -n $WA" "no create $frg -n $WA" "no patch $frg -n $WA --subresource=status"
+           "no get $frg -n $WA --subresource=status" "no update $frg -n $WA --subresource=scale"
+           "no list nodes" "no get namespaces" "no create serviceaccounts/token -n $NS" "no create pods/exec -n $WA"
+           "no escalate clusterroles.rbac.authorization.k8s.io" "no bind clusterroles.rbac.authorization.k8s.io"
+           "no impersonate users" "no patch customresourcedefinitions.apiextensions.k8s.io" "no delete events -n $WA"
+           "no create replicasets.apps -n $WA" "no patch jobs.batch -n $WA")
+  mkdir -p "$tmp/can"
+  local i=0
+  for c in "${checks[@]}"; do
+    # shellcheck disable=SC2086
+    can "$NS" "$fq" $c >"$tmp/can/$i" &
+    i=$((i + 1))
+    while (($(jobs -rp | wc -l) >= 4)); do wait -n || true; done
+  done
+  wait
+  for ((n = 0; n < i; n++)); do
+    line=$(<"$tmp/can/$n")
+    if [[ $line == ok:* ]]; then echo "$line"; else fail "${line#FAIL: }"; fi
+  done
+
+  # --- namespaced release: watchNamespaces and no Secrets -----------------------------------------
+  if out=$(helm install "$REL2" "$CHART" -n "$NS2" --set "watchNamespaces={$WA,$WB}" --set gates.readSecrets=false \
+      --set replicaCount=0 --wait --timeout 60s 2>&1); then
+    ok "helm install $REL2 with watchNamespaces={$WA,$WB}, gates.readSecrets=false"
+  else
+    fail "helm install $REL2 (namespaced) failed:"$'\n'"$out"
+  fi
+  local fq2=$REL2-feature-rollout-operator
+  k get clusterrole "$fq2" >/dev/null 2>&1 && fail "namespaced release created ClusterRole $fq2" || ok "namespaced release: no ClusterRole"
+  checks=("yes list $frg -n $WA" "yes list $frg -n $WB" "yes patch deployments.apps -n $WB" "yes create configmaps -n $WA"
+          "no list $frg -A" "no list $frg -n $NS" "no list $frg -n default" "no patch deployments.apps -n default"
+          "no create configmaps -n $NS" "no get secrets -n $WA" "no get secrets -n $WB"
+          "yes create leases.coordination.k8s.io -n $NS2" "no create leases.coordination.k8s.io -n $WA")
+  i=0
+  for c in "${checks[@]}"; do
+    # shellcheck disable=SC2086
+    can "$NS2" "$fq2" $c >"$tmp/can/$i" &
+    i=$((i + 1))
+    while (($(jobs -rp | wc -l) >= 4)); do wait -n || true; done
+  done
+  wait
+  for ((n = 0; n < i; n++)); do
+    line=$(<"$tmp/can/$n")
+    if [[ $line == ok:* ]]; then echo "$line"; else fail "${line#FAIL: }"; fi
+  done
+
+  # --- uninstall ------------------------------------------------------------------------------------
+  helm uninstall "$REL" -n "$NS" --wait --timeout 60s >/dev/null && helm uninstall "$REL2" -n "$NS2" --wait --timeout 60s >/dev/null \
+    && ok "helm uninstall of both releases" || fail "helm uninstall failed"
+  local left
+  left=$(k get clusterrole,clusterrolebinding -o name | grep -E "/($fq|$fq2)\$" || true)
+  left+=$(k get serviceaccount,role,rolebinding,deployment,service -n "$NS" -o name 2>/dev/null | grep "$fq" || true)
+  left+=$(k get role,rolebinding -n "$WA" -o name 2>/dev/null | grep "$fq2" || true)
+  [[ -z $left ]] && ok "uninstall left nothing of the releases behind" || fail "left after uninstall: $left"
+  k get crd "$CRD_NAME" >/dev/null && ok "the CRD stays after uninstall (Helm never deletes crds/; FeatureRollouts survive)" \
+    || fail "the CRD was deleted by helm uninstall"
+}
+
+case $mode in
+  render) render_tests ;;
+  install) install_tests ;;
+  *) die "usage: chart_test.sh render|install" ;;
+esac
+echo "chart_test $mode: $((SECONDS - start))s, $failures failure(s)"
+((failures == 0))
