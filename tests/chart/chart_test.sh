@@ -8,7 +8,8 @@
 #                           exactly the golden verbs per resource: tests/chart/golden/rbac-*.txt,
 #                           namespaced Roles, the Lease Role in the release namespace only); the
 #                           alerts pass promtool check and promtool unit tests (alerts_test.yaml);
-#                           values that cannot work are refused with a message.
+#                           values that cannot work are refused with a message; every value is
+#                           in the chart README's values table with its default.
 #   chart_test.sh install   against the local control plane: helm install into a fresh namespace
 #                           that enforces the "restricted" Pod Security Standard, waits for the
 #                           Deployment (kwok runs the pods), the CRD is Established, the
@@ -57,6 +58,13 @@ render_tests() {
   else
     fail "charts/feature-rollout-operator/crds/$CRD_NAME.yaml differs from the root crds/$CRD_NAME.yaml (the source).
   Re-copy it: cp crds/$CRD_NAME.yaml charts/feature-rollout-operator/crds/"
+  fi
+
+  # --- the values are documented ---------------------------------------------------------------------
+  if out=$(python3 "$here/values_doc_check.py" "$CHART/values.yaml" "$CHART/README.md"); then
+    echo "$out" | sed 's/^ok: /ok: chart README values table: /'
+  else
+    fail "chart README values table:"$'\n'"$out"
   fi
 
   # --- lint -----------------------------------------------------------------------------------------
