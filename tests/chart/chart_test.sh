@@ -135,6 +135,25 @@ render_tests() {
     fail "promtool is not on PATH (Debian package prometheus, installed by hack/install-deps.sh)"
   fi
 
+  # --- the Dockerfile --------------------------------------------------------------------------------
+  # Its build stage installs the C++ packages of hack/install-deps.sh (all but the tools the tests
+  # and the control plane use), so the image builds with what the checkout builds with.
+  local deps docker_pkgs
+  deps=$(sed -n '/^pkgs=(/,/^)/p' "$root/hack/install-deps.sh" | sed '1d;$d' | tr -s ' \n' '\n' | grep -v '^$' \
+    | grep -vxE 'prometheus|kubectl|etcd-server|valgrind|lua5\.4' | sort)
+  docker_pkgs=$(sed -n '/^FROM debian:12 AS build/,/^FROM /p' "$root/Dockerfile" | sed -n '/apt-get install/,/rm -rf/p' \
+    | tr -s ' \\&\n' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vxE 'apt-get|install|rm|rf|update' | sort)
+  if [[ -n $deps && $deps == "$docker_pkgs" ]]; then
+    ok "Dockerfile build stage installs the $(wc -l <<<"$deps") C++ packages of hack/install-deps.sh"
+  else
+    fail "Dockerfile build packages differ from hack/install-deps.sh (< install-deps, > Dockerfile):"$'\n'"$(diff <(echo "$deps") <(echo "$docker_pkgs"))"
+  fi
+  local user entry
+  user=$(grep -E '^USER ' "$root/Dockerfile" | tail -n 1) entry=$(grep -E '^ENTRYPOINT ' "$root/Dockerfile" | tail -n 1)
+  [[ $user == "USER 65532:65532" ]] && ok "image runs as 65532:65532 (the chart's runAsUser)" || fail "Dockerfile: last USER is '$user', want 'USER 65532:65532'"
+  [[ $entry == 'ENTRYPOINT ["/usr/local/bin/feature-rollout-operator"]' ]] && ok "image entrypoint: the operator" || fail "Dockerfile ENTRYPOINT: $entry"
+  grep -q '^FROM debian:12-slim' "$root/Dockerfile" && ok "runtime stage: debian:12-slim" || fail "Dockerfile runtime stage is not debian:12-slim"
+
   # --- values that cannot work are refused with a message ----------------------------------------------
   local bad want
   while IFS='|' read -r bad want; do
