@@ -1,0 +1,136 @@
+#include "operator/health/HealthChecks.h"
+
+#include <algorithm>
+#include <exception>
+
+#include "operator/process/Redact.h"
+
+namespace fro::health {
+
+namespace {
+
+bool validName(std::string_view n) {
+  if (n.empty() || n.size() > 128) return false;
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.';
+  });
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percentDecode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  return out;
+}
+
+// Keeps a reason on one line of the body.
+std::string oneLine(std::string s) {
+  std::replace_if(s.begin(), s.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  return log::redact(s);
+}
+
+Status runCheck(const Check& check) {
+  try {
+    return check();
+  } catch (const std::exception& e) {
+    return Error::of(std::string("check threw: ") + e.what());
+  } catch (...) {
+    return Error::of("check threw an unknown exception");
+  }
+}
+
+}  // namespace
+
+Status HealthChecks::addLiveness(std::string name, Check check) { return add(liveness_, std::move(name), std::move(check)); }
+Status HealthChecks::addReadiness(std::string name, Check check) {
+  return add(readiness_, std::move(name), std::move(check));
+}
+
+Status HealthChecks::add(std::vector<Named>& list, std::string name, Check check) {
+  if (!validName(name))
+    return Error::of("health check name \"" + name + "\" is invalid (letters, digits, '-', '_', '.')");
+  if (!check) return Error::of("health check \"" + name + "\" has no function");
+  std::lock_guard l(mu_);
+  if (name == "ping" || std::any_of(list.begin(), list.end(), [&](const Named& n) { return n.first == name; }))
+    return Error::of("health check \"" + name + "\" is already registered");
+  list.emplace_back(std::move(name), std::move(check));
+  return ok();
+}
+
+Reply HealthChecks::handle(std::string_view target) const {
+  auto q = target.find('?');
+  auto path = target.substr(0, q);
+  auto query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+  bool verbose = false;
+  std::vector<std::string> excluded;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto param = query.substr(0, amp);
+    auto eq = param.find('=');
+    auto key = param.substr(0, eq);
+    auto value = eq == std::string_view::npos ? std::string() : percentDecode(param.substr(eq + 1));
+    if (key == "verbose") verbose = value.empty() || value == "true" || value == "1";
+    else if (key == "exclude") excluded.push_back(value);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  }
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+
+  for (std::string_view kind : {"healthz", "livez", "readyz"}) {
+    std::string base = "/" + std::string(kind);
+    if (path != base && path.substr(0, base.size() + 1) != base + "/") continue;
+    std::vector<Named> checks;
+    {
+      std::lock_guard l(mu_);
+      checks = kind == "readyz" ? readiness_ : liveness_;  // copied: checks run without our lock
+    }
+    checks.insert(checks.begin(), Named{"ping", [] { return ok(); }});
+    auto only = path.size() > base.size() ? path.substr(base.size() + 1) : std::string_view();
+    return run(kind, std::move(checks), only, verbose, excluded);
+  }
+  return {404, "404 page not found\n"};
+}
+
+Reply HealthChecks::run(std::string_view kind, std::vector<Named> checks, std::string_view only, bool verbose,
+                        const std::vector<std::string>& excluded) const {
+  if (!only.empty()) {
+    auto it = std::find_if(checks.begin(), checks.end(), [&](const Named& n) { return n.first == only; });
+    if (it == checks.end()) return {404, "no " + std::string(kind) + " check named \"" + std::string(only) + "\"\n"};
+    auto st = runCheck(it->second);
+    if (st.ok()) return {200, "ok"};
+    return {503, "[-]" + it->first + " failed: " + oneLine(st.error().message) + "\n"};
+  }
+  std::string lines;
+  bool failed = false;
+  for (const auto& [name, check] : checks) {
+    if (std::find(excluded.begin(), excluded.end(), name) != excluded.end()) {
+      lines += "[+]" + name + " excluded: ok\n";
+      continue;
+    }
+    auto st = runCheck(check);
+    if (st.ok()) {
+      lines += "[+]" + name + " ok\n";
+    } else {
+      failed = true;
+      lines += "[-]" + name + " failed: " + oneLine(st.error().message) + "\n";
+    }
+  }
+  if (failed) return {503, lines + std::string(kind) + " check failed\n"};
+  if (verbose) return {200, lines + std::string(kind) + " check passed\n"};
+  return {200, "ok"};
+}
+
+}  // namespace fro::health

@@ -1,0 +1,53 @@
+#pragma once
+// Named liveness and readiness checks and the answers of /healthz, /livez and /readyz in
+// kube-apiserver's format, with no socket involved (HealthServer serves them over HTTP).
+//
+//   GET /readyz            200 "ok" | 503 "[+]ping ok\n[-]informers-synced failed: 1 of 3 not synced\nreadyz check failed\n"
+//   GET /readyz?verbose    200 "[+]ping ok\n[+]informers-synced ok\nreadyz check passed\n"
+//   GET /readyz/<name>     that check alone: 200 "ok" | 503 "[-]<name> failed: <reason>\n" | 404
+//   ?exclude=<name>        skips a check (repeatable), as in kube-apiserver
+// A failing answer always names the failing check and its reason (run through log::redact(): the
+// probe port is unauthenticated). Every list starts with the built-in "ping" check.
+//
+// Checks run on the server's threads at each request: keep them cheap (read an atomic, compare a
+// timestamp) and non-blocking. A check that throws counts as failed. Thread-safe.
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "operator/common/Result.h"
+
+namespace fro::health {
+
+// ok(), or an Error whose message says why the check fails.
+using Check = std::function<Status()>;
+
+struct Reply {
+  int status = 200;
+  std::string body;
+};
+
+class HealthChecks {
+ public:
+  // Names: non-empty, letters, digits, '-', '_' and '.'; unique per kind ("ping" is taken).
+  Status addLiveness(std::string name, Check check);
+  Status addReadiness(std::string name, Check check);
+
+  // The answer for a GET of `target` (path and query); 404 for paths that are not ours.
+  Reply handle(std::string_view target) const;
+
+ private:
+  using Named = std::pair<std::string, Check>;
+  Status add(std::vector<Named>& list, std::string name, Check check);
+  Reply run(std::string_view kind, std::vector<Named> checks, std::string_view only, bool verbose,
+            const std::vector<std::string>& excluded) const;
+
+  mutable std::mutex mu_;
+  std::vector<Named> liveness_;
+  std::vector<Named> readiness_;
+};
+
+}  // namespace fro::health
