@@ -1,0 +1,188 @@
+#include "operator/plugin/RolloutCommands.h"
+
+#include <ostream>
+#include <thread>
+
+#include "operator/kube/ApiError.h"
+#include "operator/plugin/StatusView.h"
+#include "reconcilers/featurerollout/Annotations.h"
+#include "reconcilers/featurerollout/Duration.h"
+
+namespace fro::plugin {
+
+using nlohmann::json;
+namespace names = rollout::names;
+
+namespace {
+
+std::string lastCommand(const json& obj) {
+  auto p = "/status/lastCommand"_json_pointer;
+  return obj.contains(p) && obj[p].is_string() ? obj[p].get<std::string>() : "";
+}
+std::string state(const json& obj) {
+  auto p = "/status/state"_json_pointer;
+  return obj.contains(p) && obj[p].is_string() ? obj[p].get<std::string>() : "";
+}
+std::string message(const json& obj) {
+  auto p = "/status/message"_json_pointer;
+  return obj.contains(p) && obj[p].is_string() ? obj[p].get<std::string>() : "";
+}
+std::string resourceVersion(const json& obj) {
+  auto p = "/metadata/resourceVersion"_json_pointer;
+  return obj.contains(p) && obj[p].is_string() ? obj[p].get<std::string>() : "";
+}
+
+}  // namespace
+
+RolloutCommands::RolloutCommands(std::shared_ptr<kube::KubeClient> client, IdSource ids, std::ostream& out, std::ostream& err)
+    : client_(std::move(client)), ids_(std::move(ids)), out_(out), err_(err) {}
+
+std::string RolloutCommands::verbWord(Verb verb) {
+  switch (verb) {
+    case Verb::Pause: return "pause";
+    case Verb::Resume: return "resume";
+    case Verb::Promote: return "promote";
+    case Verb::PromoteFull: return "promote-full";
+    case Verb::Abort: return "abort";
+    case Verb::Retry: return "retry";
+  }
+  return "";
+}
+
+json RolloutCommands::patchBody(Verb verb, const std::string& id) {
+  json annotations = json::object();
+  if (verb == Verb::Pause) {
+    annotations[names::kPausedAnnotation] = "true";
+  } else {
+    // Resume removes the pause and sends a command in one patch: the operator sees both at once.
+    if (verb == Verb::Resume) annotations[names::kPausedAnnotation] = nullptr;
+    annotations[names::kCommandAnnotation] = verbWord(verb) + " " + id;
+  }
+  return {{"metadata", {{"annotations", annotations}}}};
+}
+
+int RolloutCommands::run(Verb verb, const CommandOptions& opts) {
+  const auto resource = kube::Resource::featureRollouts();
+  const std::string ref = opts.ns + "/" + opts.name;
+  auto current = client_->get(resource, opts.ns, opts.name);
+  if (!current) {
+    if (kube::ApiError::isNotFound(current.error()))
+      err_ << "Error: featurerollout \"" << opts.name << "\" not found in namespace \"" << opts.ns
+           << "\" (kubectl featurerollout list -n " << opts.ns << " shows the rollouts there)\n";
+    else
+      err_ << "Error: cannot read featurerollout " << ref << ": " << current.error().message << "\n";
+    return 1;
+  }
+  const json& obj = *current;
+  const bool specPaused = obj.contains("/spec/paused"_json_pointer) && obj["spec"]["paused"] == true;
+  if (verb == Verb::Resume && specPaused)
+    err_ << "Warning: spec.paused is true, so the rollout stays paused after this resume; set spec.paused to false "
+            "(in Git, if a GitOps tool owns the spec) to continue\n";
+
+  const std::string id = verb == Verb::Pause ? "" : ids_();
+  const std::string cmd = verbWord(verb) + " " + id;
+  auto patched = client_->patch(resource, opts.ns, opts.name, kube::PatchType::Merge, patchBody(verb, id));
+  if (!patched) {
+    if (kube::ApiError::isNotFound(patched.error()))
+      err_ << "Error: featurerollout " << ref << " was deleted meanwhile\n";
+    else if (kube::ApiError::isForbidden(patched.error()))
+      err_ << "Error: not allowed to patch featurerollout " << ref << " (you need the patch verb on "
+           << "featurerollouts.rollouts.featureflags.dev): " << patched.error().message << "\n";
+    else
+      err_ << "Error: cannot patch featurerollout " << ref << ": " << patched.error().message << "\n";
+    return 1;
+  }
+  if (verb == Verb::Pause)
+    out_ << "featurerollout " << ref << ": annotation " << names::kPausedAnnotation << "=\"true\" set\n";
+  else
+    out_ << "featurerollout " << ref << ": sent \"" << cmd << "\"\n";
+
+  if (opts.noWait) {
+    out_ << "not waiting for the operator (--no-wait); kubectl featurerollout status " << opts.name << " -n " << opts.ns
+         << " shows when it has acted\n";
+    return 0;
+  }
+
+  std::function<bool(const json&)> done;
+  std::string awaited;
+  if (verb == Verb::Pause) {
+    std::string s = state(*patched);
+    if (s == "Paused") {
+      out_ << "already paused: " << StatusView::summary(*patched) << "\n";
+      return 0;
+    }
+    if (s != "Progressing" && s != "Holding") {
+      out_ << "the rollout is " << (s.empty() ? "not yet reconciled" : s)
+           << ": nothing is advancing now; the annotation keeps it paused until kubectl featurerollout resume\n";
+      return 0;
+    }
+    done = [](const json& o) { return state(o) == "Paused"; };
+    awaited = "state Paused";
+  } else {
+    done = [&cmd](const json& o) { return lastCommand(o) == cmd; };
+    awaited = "status.lastCommand \"" + cmd + "\"";
+  }
+
+  bool reached = false;
+  json last = waitFor(opts, *patched, done, reached);
+  if (reached) {
+    out_ << (verb == Verb::Pause ? "paused" : "acknowledged by the operator") << ": " << StatusView::summary(last) << "\n";
+    if (!message(last).empty()) out_ << "  " << message(last) << "\n";
+    return 0;
+  }
+  if (last.is_null()) {
+    err_ << "Error: featurerollout " << ref << " was deleted while waiting for the operator\n";
+    return 1;
+  }
+  err_ << "Error: timed out after " << rollout::Duration::format(opts.wait) << " waiting for " << awaited;
+  if (verb != Verb::Pause)
+    err_ << " (it is \"" << lastCommand(last) << "\")";
+  err_ << ". The annotation is set and the operator acts on it when it next reconciles this rollout: is the operator "
+          "running and watching namespace " << opts.ns << "? Current " << StatusView::summary(last) << "\n";
+  return 1;
+}
+
+json RolloutCommands::waitFor(const CommandOptions& opts, json obj, const std::function<bool(const json&)>& done,
+                              bool& reached) {
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + opts.wait;
+  const auto resource = kube::Resource::featureRollouts();
+  reached = done(obj);
+  while (!reached && clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    kube::WatchOptions wo;
+    wo.resourceVersion = resourceVersion(obj);
+    wo.fieldSelector = "metadata.name=" + opts.name;
+    wo.timeoutSeconds = static_cast<int>(std::max<long long>(1, (left.count() + 999) / 1000));
+    wo.idleTimeout = left + std::chrono::milliseconds(100);
+    bool deleted = false;
+    auto end = client_->watch(resource, opts.ns, wo, [&](const kube::WatchEvent& ev) {
+      using T = kube::WatchEvent::Type;
+      if (ev.type == T::Deleted) {
+        deleted = true;
+        return false;
+      }
+      if (ev.type == T::Added || ev.type == T::Modified) {
+        obj = ev.object;
+        reached = done(obj);
+        return !reached && clock::now() < deadline;
+      }
+      return ev.type != T::Error;
+    });
+    if (deleted) return nullptr;
+    if (reached) break;
+    if (!end || end->reason == kube::WatchEnd::Reason::Expired) {
+      // The watch failed or our resourceVersion is too old: read the object afresh.
+      auto fresh = client_->get(resource, opts.ns, opts.name);
+      if (!fresh && kube::ApiError::isNotFound(fresh.error())) return nullptr;
+      if (fresh) {
+        obj = *fresh;
+        reached = done(obj);
+      }
+      if (!end && !reached) std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(left, std::chrono::milliseconds(250)));
+    }
+  }
+  return obj;
+}
+
+}  // namespace fro::plugin
