@@ -74,8 +74,8 @@ std::vector<CommandDoc> build() {
                 {"--user ID", "User key as the application passes it (targetingKey); repeat for several users. Required."},
                 {"--percent N", "Also say whether the user has the flag at N percent (0-100). Default: not asked."},
                 kHelp},
-               {{"Will user jack see the write path at 50%?",
-                 "kubectl featurerollout bucket --flag unified_workflow_write --user jack --percent 50"}}});
+               {{"Does user jack have flag checkout at 50%?",
+                 "kubectl featurerollout bucket --flag checkout --user jack --percent 50"}}});
   c.push_back({"pause", "pause a rollout (nothing advances, timers freeze)", "kubectl featurerollout pause NAME [options]",
                "Sets the annotation rollouts.featureflags.dev/paused: \"true\". The operator treats it like spec.paused: "
                "no step advances and the current step's pause stops counting until resume. Then waits until status.state "
@@ -185,7 +185,7 @@ std::string HelpText::render(const std::string& name) {
            "    kubectl featurerollout promote unified-workflow -n shop\n";
     return out;
   }
-  out += "NAME\n    kubectl featurerollout " + c->name + " - " + c->summary + "\n\n";
+  out += "NAME\n" + wrap("kubectl featurerollout " + c->name + " - " + c->summary, 4) + "\n";
   out += "SYNOPSIS\n    " + c->synopsis + "\n\n";
   out += "DESCRIPTION\n" + wrap(c->description, 4) + "\n";
   out += "OPTIONS\n";

@@ -176,7 +176,12 @@ void SchemaValidator::walk(const json& v, const json& s, const std::string& path
   if (v.is_null()) {
     if (s.value("nullable", false)) return;
     out.push_back({path, "Invalid value: null: must be " + typeName(type.empty() ? "object" : type),
-                   "leave the field out instead of writing it empty; " + hint(s)});
+                   s.contains("default") ? "leave the field out to get its default, " + s["default"].dump()
+                                         : "give it a value or leave the field out"});
+    return;
+  }
+  if (type == "integer" && v.is_number_float() && !hasType(v, type)) {
+    out.push_back({path, "Invalid value: " + v.dump() + ": must be a whole number", hint(s)});
     return;
   }
   if (!type.empty() && !hasType(v, type)) {

@@ -1,0 +1,297 @@
+// The command line in-process: help pages, usage errors and exit codes, lint/plan through the CLI,
+// and the imperative commands against an in-process fake API server (exact PATCH path and body,
+// waiting for the acknowledgement, NotFound, timeout).
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "operator/plugin/Cli.h"
+#include "operator/plugin/HelpText.h"
+#include "tests/plugin/Golden.h"
+#include "tests/support/FakeTransport.h"
+
+namespace fro::plugin {
+namespace {
+
+using fro::testing::sourcePath;
+using nlohmann::json;
+
+constexpr const char* kPath = "/apis/rollouts.featureflags.dev/v1alpha1/namespaces/shop/featurerollouts/unified-workflow";
+constexpr const char* kId = "2026-03-03T22:00:00.000Z-t3st";
+
+std::string header(const http::HttpRequest& r, const std::string& name) {
+  for (auto& [k, v] : r.headers)
+    if (k == name) return v;
+  return {};
+}
+
+json rollout(const std::string& state, const std::string& lastCommand = "", const std::string& rv = "100") {
+  json o = {{"apiVersion", "rollouts.featureflags.dev/v1alpha1"},
+            {"kind", "FeatureRollout"},
+            {"metadata", {{"name", "unified-workflow"}, {"namespace", "shop"}, {"resourceVersion", rv}}},
+            {"spec", {{"phases", json::array({{{"name", "core"}, {"steps", json::array({{{"percent", 10}}, {{"percent", 50}}})}}})}}},
+            {"status", {{"state", state}, {"phase", "core"}, {"phaseIndex", 0}, {"step", 0}, {"percent", 10}}}};
+  if (!lastCommand.empty()) o["status"]["lastCommand"] = lastCommand;
+  return o;
+}
+
+std::string event(const std::string& type, const json& obj) { return json{{"type", type}, {"object", obj}}.dump() + "\n"; }
+
+class CliTest : public ::testing::Test {
+ protected:
+  int run(std::vector<std::string> args, const std::string& stdinText = "") {
+    args.insert(args.begin(), "kubectl-featurerollout");
+    in.str(stdinText);
+    out.str("");
+    err.str("");
+    Cli::Env env;
+    env.in = &in;
+    env.out = &out;
+    env.err = &err;
+    env.now = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1772575200)); };
+    env.commandId = [] { return std::string(kId); };
+    env.connect = [this](const ClusterAccess& a) -> Result<Connection> {
+      access = a;
+      kube::KubeClient::Options o;
+      o.server = "https://127.0.0.1:6443";
+      o.retry.maxRetries = 0;
+      return Connection{std::make_shared<kube::KubeClient>(transport, o, std::make_shared<SystemClock>(),
+                                                           [](std::chrono::nanoseconds) {}),
+                        a.ns.empty() ? "default" : a.ns};
+    };
+    return Cli::run(args, env);
+  }
+  // Only the requests after the existence check (GET).
+  const http::HttpRequest& patchRequest() { return transport->requests.at(1); }
+
+  std::shared_ptr<fro::testing::FakeTransport> transport = std::make_shared<fro::testing::FakeTransport>();
+  std::istringstream in;
+  std::ostringstream out, err;
+  ClusterAccess access;
+};
+
+// --- imperative commands: one merge patch on metadata.annotations -----------------------------------
+
+TEST_F(CliTest, PromoteSendsTheCommandAnnotationAndWaitsForTheAcknowledgement) {
+  transport->push(200, rollout("Progressing").dump());
+  transport->push(200, rollout("Progressing", "", "101").dump());
+  transport->pushStream(200, {event("MODIFIED", rollout("Progressing", "", "102")),
+                              event("MODIFIED", rollout("Progressing", std::string("promote ") + kId, "103"))});
+  EXPECT_EQ(run({"promote", "unified-workflow", "-n", "shop"}), 0) << err.str();
+  ASSERT_EQ(transport->requests.size(), 3u);
+  EXPECT_EQ(transport->requests[0].method, "GET");
+  EXPECT_EQ(transport->requests[0].url, std::string("https://127.0.0.1:6443") + kPath);
+  EXPECT_EQ(patchRequest().method, "PATCH");
+  EXPECT_EQ(patchRequest().url, std::string("https://127.0.0.1:6443") + kPath);
+  EXPECT_EQ(header(patchRequest(), "Content-Type"), "application/merge-patch+json");
+  EXPECT_EQ(patchRequest().body,
+            R"({"metadata":{"annotations":{"rollouts.featureflags.dev/command":"promote 2026-03-03T22:00:00.000Z-t3st"}}})");
+  // The watch starts from the patched object's resourceVersion, for this object only.
+  const std::string watchUrl = transport->requests[2].url;
+  EXPECT_NE(watchUrl.find("/namespaces/shop/featurerollouts?"), std::string::npos) << watchUrl;
+  EXPECT_NE(watchUrl.find("watch=true"), std::string::npos) << watchUrl;
+  EXPECT_NE(watchUrl.find("resourceVersion=101"), std::string::npos) << watchUrl;
+  EXPECT_NE(watchUrl.find("fieldSelector=metadata.name%3Dunified-workflow"), std::string::npos) << watchUrl;
+  EXPECT_EQ(out.str(),
+            "featurerollout shop/unified-workflow: sent \"promote 2026-03-03T22:00:00.000Z-t3st\"\n"
+            "acknowledged by the operator: state Progressing, phase core (1/1), step 1/2 at 10%\n");
+}
+
+TEST_F(CliTest, EachVerbPatchesExactlyItsAnnotations) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string body;
+  } cases[] = {
+      {{"promote", "unified-workflow", "--full"},
+       R"({"metadata":{"annotations":{"rollouts.featureflags.dev/command":"promote-full 2026-03-03T22:00:00.000Z-t3st"}}})"},
+      {{"abort", "unified-workflow"},
+       R"({"metadata":{"annotations":{"rollouts.featureflags.dev/command":"abort 2026-03-03T22:00:00.000Z-t3st"}}})"},
+      {{"retry", "unified-workflow"},
+       R"({"metadata":{"annotations":{"rollouts.featureflags.dev/command":"retry 2026-03-03T22:00:00.000Z-t3st"}}})"},
+      // resume removes the pause annotation (null) and sends the command in the same patch.
+      {{"resume", "unified-workflow"},
+       R"({"metadata":{"annotations":{"rollouts.featureflags.dev/command":"resume 2026-03-03T22:00:00.000Z-t3st","rollouts.featureflags.dev/paused":null}}})"},
+      {{"pause", "unified-workflow"}, R"({"metadata":{"annotations":{"rollouts.featureflags.dev/paused":"true"}}})"},
+  };
+  for (auto& c : cases) {
+    transport = std::make_shared<fro::testing::FakeTransport>();
+    transport->push(200, rollout("Progressing").dump());
+    transport->push(200, rollout("Progressing").dump());
+    auto args = c.args;
+    args.insert(args.end(), {"--namespace", "shop", "--no-wait"});
+    EXPECT_EQ(run(args), 0) << c.args[0] << ": " << err.str();
+    ASSERT_EQ(transport->requests.size(), 2u) << c.args[0] << ": --no-wait sends nothing after the patch";
+    EXPECT_EQ(patchRequest().method, "PATCH");
+    EXPECT_EQ(patchRequest().url, std::string("https://127.0.0.1:6443") + kPath);
+    EXPECT_EQ(patchRequest().body, c.body) << c.args[0];
+    EXPECT_NE(out.str().find("not waiting for the operator (--no-wait)"), std::string::npos) << out.str();
+  }
+}
+
+TEST_F(CliTest, NotFoundIsExplainedAndNothingIsWritten) {
+  transport->push(404, R"({"kind":"Status","status":"Failure","reason":"NotFound","code":404,
+                          "message":"featurerollouts.rollouts.featureflags.dev \"nope\" not found"})");
+  EXPECT_EQ(run({"abort", "nope", "-n", "shop"}), 1);
+  EXPECT_EQ(err.str(), "Error: featurerollout \"nope\" not found in namespace \"shop\" (kubectl featurerollout list -n shop "
+                       "shows the rollouts there)\n");
+  EXPECT_EQ(transport->requests.size(), 1u);
+}
+
+TEST_F(CliTest, NoAcknowledgementInTimeSaysTheOperatorMayNotBeRunning) {
+  transport->push(200, rollout("Progressing").dump());
+  transport->push(200, rollout("Progressing", "retry earlier").dump());
+  transport->fallback = [](const http::HttpRequest&) -> Result<http::HttpResponse> {
+    return http::HttpResponse{200, {}, rollout("Progressing", "retry earlier").dump()};
+  };
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(run({"retry", "unified-workflow", "-n", "shop", "--wait", "300ms"}), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_EQ(err.str(),
+            "Error: timed out after 300ms waiting for status.lastCommand \"retry 2026-03-03T22:00:00.000Z-t3st\" (it is "
+            "\"retry earlier\"). The annotation is set and the operator acts on it when it next reconciles this rollout: "
+            "is the operator running and watching namespace shop? Current state Progressing, phase core (1/1), step 1/2 "
+            "at 10%\n");
+}
+
+TEST_F(CliTest, PauseWaitsForStatePaused) {
+  transport->push(200, rollout("Progressing").dump());
+  transport->push(200, rollout("Progressing").dump());
+  transport->pushStream(200, {event("MODIFIED", rollout("Paused", "", "102"))});
+  EXPECT_EQ(run({"pause", "unified-workflow", "-n", "shop"}), 0) << err.str();
+  EXPECT_EQ(out.str(),
+            "featurerollout shop/unified-workflow: annotation rollouts.featureflags.dev/paused=\"true\" set\n"
+            "paused: state Paused, phase core (1/1), step 1/2 at 10%\n");
+}
+
+TEST_F(CliTest, PauseOfAFinishedRolloutDoesNotWait) {
+  transport->push(200, rollout("Succeeded").dump());
+  transport->push(200, rollout("Succeeded").dump());
+  EXPECT_EQ(run({"pause", "unified-workflow", "-n", "shop"}), 0) << err.str();
+  EXPECT_EQ(transport->requests.size(), 2u);
+  EXPECT_NE(out.str().find("the rollout is Succeeded: nothing is advancing now"), std::string::npos) << out.str();
+}
+
+TEST_F(CliTest, ResumeWarnsWhenSpecPausedStillHoldsTheRollout) {
+  json o = rollout("Paused");
+  o["spec"]["paused"] = true;
+  transport->push(200, o.dump());
+  transport->push(200, o.dump());
+  EXPECT_EQ(run({"resume", "unified-workflow", "-n", "shop", "--no-wait"}), 0);
+  EXPECT_NE(err.str().find("Warning: spec.paused is true"), std::string::npos) << err.str();
+}
+
+TEST_F(CliTest, KubeconfigContextAndNamespaceReachTheConnection) {
+  transport->push(200, rollout("Progressing").dump());
+  transport->push(200, rollout("Progressing").dump());
+  EXPECT_EQ(run({"abort", "unified-workflow", "--kubeconfig", "/tmp/kc", "--context", "staging", "-n", "shop", "--no-wait"}), 0);
+  EXPECT_EQ(access.kubeconfig, "/tmp/kc");
+  EXPECT_EQ(access.context, "staging");
+  EXPECT_EQ(access.ns, "shop");
+}
+
+TEST_F(CliTest, ListAllNamespacesUsesTheClusterWidePath) {
+  transport->push(200, json{{"items", json::array({rollout("Holding")})}, {"metadata", {{"resourceVersion", "5"}}}}.dump());
+  EXPECT_EQ(run({"list", "-A"}), 0) << err.str();
+  EXPECT_EQ(transport->requests.at(0).url.rfind("https://127.0.0.1:6443/apis/rollouts.featureflags.dev/v1alpha1/featurerollouts", 0), 0u)
+      << transport->requests.at(0).url;
+  EXPECT_EQ(out.str().substr(0, out.str().find('\n')),
+            "NAMESPACE  NAME              PHASE  STEP  PERCENT  STATE    GATES  LAST COMMAND  AGE");
+}
+
+TEST_F(CliTest, StatusOfAMissingRollout) {
+  transport->push(404, R"({"kind":"Status","reason":"NotFound","code":404,"message":"not found"})");
+  EXPECT_EQ(run({"status", "ghost", "-n", "shop"}), 1);
+  EXPECT_EQ(err.str(), "Error: featurerollout \"ghost\" not found in namespace \"shop\"\n");
+}
+
+// --- usage -----------------------------------------------------------------------------------------
+
+TEST_F(CliTest, UsageErrorsExitTwoAndNameTheProblem) {
+  EXPECT_EQ(run({"promote"}), 2);
+  EXPECT_NE(err.str().find("NAME is required"), std::string::npos) << err.str();
+  EXPECT_EQ(run({"promote", "x", "--wait", "soon"}), 2);
+  EXPECT_NE(err.str().find("invalid value \"soon\" for --wait"), std::string::npos) << err.str();
+  EXPECT_EQ(run({"frobnicate"}), 2);
+  EXPECT_NE(err.str().find("unknown command \"frobnicate\""), std::string::npos) << err.str();
+  EXPECT_EQ(run({"bucket", "--flag", "f", "--user", "u", "--percent", "101"}), 2);
+  EXPECT_NE(err.str().find("invalid value \"101\" for --percent"), std::string::npos) << err.str();
+  EXPECT_EQ(run({"list", "--color", "sometimes"}), 2);
+  EXPECT_EQ(run({"abort", "x", "--full"}), 2) << "--full belongs to promote only";
+  EXPECT_EQ(run({}), 2);
+  EXPECT_NE(err.str().find("SYNOPSIS"), std::string::npos);
+  EXPECT_TRUE(transport->requests.empty());
+}
+
+TEST_F(CliTest, EveryCommandHasAManPage) {
+  EXPECT_EQ(run({"--help"}), 0);
+  for (const auto& c : HelpText::commands())
+    EXPECT_NE(out.str().find("    " + c.name + " "), std::string::npos) << c.name << " missing from the overview";
+  for (const auto& c : HelpText::commands()) {
+    EXPECT_EQ(run({c.name, "--help"}), 0) << c.name;
+    const std::string page = out.str();
+    for (const char* section : {"NAME\n", "SYNOPSIS\n", "DESCRIPTION\n", "OPTIONS\n"})
+      EXPECT_NE(page.find(section), std::string::npos) << c.name << " lacks " << section;
+    if (c.name != "version") {
+      EXPECT_NE(page.find("EXAMPLES\n"), std::string::npos) << c.name;
+      EXPECT_NE(page.find("EXIT STATUS\n"), std::string::npos) << c.name;
+    }
+    std::istringstream lines(page);
+    for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 80u) << c.name << ": " << line;
+    // Every option with a value states its default (or that it is required).
+    for (const auto& o : c.options) {
+      if (o.flags.find("help") != std::string::npos) continue;
+      EXPECT_TRUE(o.help.find("Default:") != std::string::npos || o.help.find("Required.") != std::string::npos)
+          << c.name << " " << o.flags;
+    }
+  }
+  // "help COMMAND" and "COMMAND -h" print the same page.
+  run({"help", "promote"});
+  std::string a = out.str();
+  run({"promote", "-h"});
+  EXPECT_EQ(a, out.str());
+  fro::testing::expectGolden(a, "help-promote.txt");
+}
+
+// --- offline commands through the CLI ----------------------------------------------------------------
+
+TEST_F(CliTest, LintExitStatus) {
+  EXPECT_EQ(run({"lint", sourcePath("crds/samples/quick.yaml"), sourcePath("crds/samples/unified-workflow.yaml")}), 0);
+  EXPECT_EQ(out.str(), "");
+  EXPECT_EQ(err.str(), "ok: 2 FeatureRollouts checked, no problems\n");
+  EXPECT_EQ(run({"lint", sourcePath("tests/crd/invalid/41-step-percent-zero.yaml")}), 1);
+  EXPECT_NE(out.str().find("41-step-percent-zero.yaml:1: spec.phases[0].steps[0].percent: Invalid value: 0"), std::string::npos)
+      << out.str();
+  EXPECT_EQ(run({"lint", "/nonexistent/rollout.yaml"}), 2);
+  EXPECT_NE(err.str().find("cannot read /nonexistent/rollout.yaml"), std::string::npos) << err.str();
+  EXPECT_EQ(run({"lint", "-"}, "apiVersion: rollouts.featureflags.dev/v1alpha1\nkind: FeatureRollout\nmetadata: {name: x}\n"), 1);
+  EXPECT_EQ(out.str(), "-:1: spec: Required value (hint: The desired rollout plan.)\n");
+}
+
+TEST_F(CliTest, LintAgainstAnotherCrdFile) {
+  EXPECT_EQ(run({"lint", "--crd", sourcePath("crds/featurerollouts.rollouts.featureflags.dev.yaml"),
+                 sourcePath("crds/samples/quick.yaml")}),
+            0)
+      << out.str() << err.str();
+  EXPECT_EQ(run({"lint", "--crd", sourcePath("crds/samples/quick.yaml"), sourcePath("crds/samples/quick.yaml")}), 2);
+  EXPECT_NE(err.str().find("no CustomResourceDefinition"), std::string::npos) << err.str();
+}
+
+TEST_F(CliTest, PlanOfAnInvalidSpecShowsTheProblems) {
+  EXPECT_EQ(run({"plan", sourcePath("tests/crd/invalid/50-flag-enabled-by-two-phases.yaml")}), 1);
+  EXPECT_NE(out.str().find("spec.phases[1].enable: Invalid value: \"read\": already enabled by phase \"read\""), std::string::npos)
+      << out.str();
+  EXPECT_NE(err.str().find("the operator would not start it"), std::string::npos);
+  EXPECT_EQ(run({"plan", sourcePath("crds/samples/quick.yaml")}), 0);
+  EXPECT_EQ(out.str().substr(0, out.str().find('\n')), "Plan of FeatureRollout quick");
+}
+
+TEST_F(CliTest, BucketForSeveralUsers) {
+  EXPECT_EQ(run({"bucket", "--flag", "fractional-flag", "--user", "jack", "--user", "queen", "--percent", "63"}), 0);
+  EXPECT_NE(out.str().find("user jack: bucket 62"), std::string::npos);
+  EXPECT_NE(out.str().find("at 63%: yes"), std::string::npos);
+  EXPECT_NE(out.str().find("user queen: bucket 99"), std::string::npos);
+  EXPECT_NE(out.str().find("at 63%: no"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fro::plugin
