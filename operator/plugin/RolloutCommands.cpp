@@ -32,6 +32,16 @@ std::string resourceVersion(const json& obj) {
   return obj.contains(p) && obj[p].is_string() ? obj[p].get<std::string>() : "";
 }
 
+// When the API server recorded our patch: the time of our field manager's managedFields entry
+// (server clock, so client clock skew does not matter). The manager is the User-Agent's product.
+std::string patchTime(const json& obj) {
+  std::string latest;
+  for (const auto& m : obj.value("/metadata/managedFields"_json_pointer, json::array()))
+    if (m.value("manager", "") == "kubectl-featurerollout" && !m.contains("subresource") && m.value("time", "") > latest)
+      latest = m.value("time", "");
+  return latest;
+}
+
 }  // namespace
 
 RolloutCommands::RolloutCommands(std::shared_ptr<kube::KubeClient> client, IdSource ids, std::ostream& out, std::ostream& err)
@@ -128,6 +138,14 @@ int RolloutCommands::run(Verb verb, const CommandOptions& opts) {
   if (reached) {
     out_ << (verb == Verb::Pause ? "paused" : "acknowledged by the operator") << ": " << StatusView::summary(last) << "\n";
     if (!message(last).empty()) out_ << "  " << message(last) << "\n";
+    if (verb == Verb::Pause) return 0;
+    json ev = commandEvent(opts, patchTime(*patched));
+    if (ev.is_null()) return 0;
+    out_ << "  event " << ev.value("reason", "") << ": " << ev.value("message", "") << "\n";
+    if (ev.value("reason", "") == "CommandIgnored" || ev.value("reason", "") == "UnknownCommand") {
+      err_ << "Error: the operator did not act on \"" << cmd << "\": " << ev.value("message", "") << "\n";
+      return 1;
+    }
     return 0;
   }
   if (last.is_null()) {
@@ -136,10 +154,29 @@ int RolloutCommands::run(Verb verb, const CommandOptions& opts) {
   }
   err_ << "Error: timed out after " << rollout::Duration::format(opts.wait) << " waiting for " << awaited;
   if (verb != Verb::Pause)
-    err_ << " (it is \"" << lastCommand(last) << "\")";
+    err_ << (lastCommand(last).empty() ? std::string(" (it is empty)") : " (it is \"" + lastCommand(last) + "\")");
   err_ << ". The annotation is set and the operator acts on it when it next reconciles this rollout: is the operator "
           "running and watching namespace " << opts.ns << "? Current " << StatusView::summary(last) << "\n";
   return 1;
+}
+
+json RolloutCommands::commandEvent(const CommandOptions& opts, const std::string& since) {
+  if (since.empty()) return nullptr;
+  kube::ListOptions lo;
+  lo.fieldSelector = "involvedObject.kind=FeatureRollout,involvedObject.name=" + opts.name;
+  auto events = client_->list(kube::Resource::coreEvents(), opts.ns, lo);
+  if (!events) return nullptr;  // best effort: the acknowledgement already arrived
+  json best;
+  std::string bestAt;
+  for (const auto& e : events->value("items", json::array())) {
+    const std::string reason = e.value("reason", "");
+    if (reason.rfind("Command", 0) != 0 && reason != "UnknownCommand") continue;
+    std::string at = e.value("lastTimestamp", json()).is_string() ? e["lastTimestamp"].get<std::string>() : "";
+    if (at.empty() && e.value("eventTime", json()).is_string()) at = e["eventTime"].get<std::string>().substr(0, 19) + "Z";
+    // Both are RFC 3339 UTC with second precision: string order is time order.
+    if (at >= since && at >= bestAt) best = e, bestAt = at;
+  }
+  return best;
 }
 
 json RolloutCommands::waitFor(const CommandOptions& opts, json obj, const std::function<bool(const json&)>& done,

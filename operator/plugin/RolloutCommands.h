@@ -10,7 +10,9 @@
 //   abort          command: "abort <id>"          (every flag back to its default)
 //   retry          command: "retry <id>"          (leave RolledBack, restart the failed phase)
 // The operator acknowledges by setting status.lastCommand to "<verb> <id>"; we watch for that
-// (bounded by --wait) and print the resulting state. pause has no id: we wait for state Paused.
+// (bounded by --wait) and print the resulting state, with the operator's Event about the command
+// when there is one: a command the operator ignored (e.g. promote of a finished rollout) exits 1.
+// pause has no id: we wait for state Paused.
 #include <chrono>
 #include <functional>
 #include <iosfwd>
@@ -50,6 +52,10 @@ class RolloutCommands {
   // Watches the object until done(obj) or the deadline; returns the last object seen (done or not).
   nlohmann::json waitFor(const CommandOptions& opts, nlohmann::json obj,
                          const std::function<bool(const nlohmann::json&)>& done, bool& reached);
+
+  // The operator's Event about a command ("CommandIgnored", "CommandPromote", ...) recorded at or
+  // after `since` (server time of our patch); null when there is none or events cannot be read.
+  nlohmann::json commandEvent(const CommandOptions& opts, const std::string& since);
 
   std::shared_ptr<kube::KubeClient> client_;
   IdSource ids_;

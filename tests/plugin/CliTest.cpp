@@ -97,6 +97,28 @@ TEST_F(CliTest, PromoteSendsTheCommandAnnotationAndWaitsForTheAcknowledgement) {
             "acknowledged by the operator: state Progressing, phase core (1/1), step 1/2 at 10%\n");
 }
 
+TEST_F(CliTest, ACommandTheOperatorIgnoredFailsWithItsEvent) {
+  json patched = rollout("Succeeded", "", "101");
+  patched["metadata"]["managedFields"] = json::array(
+      {{{"manager", "kubectl-featurerollout"}, {"operation", "Update"}, {"time", "2026-03-03T22:00:05Z"}}});
+  transport->push(200, rollout("Succeeded").dump());
+  transport->push(200, patched.dump());
+  transport->pushStream(200, {event("MODIFIED", rollout("Succeeded", std::string("promote ") + kId, "102"))});
+  json events = {{"items", json::array({
+      // An older one about an earlier command, then ours (same reason, later).
+      {{"reason", "CommandIgnored"}, {"message", "retry ignored: the rollout is Succeeded"}, {"lastTimestamp", "2026-03-03T21:00:00Z"}},
+      {{"reason", "RolloutSucceeded"}, {"message", "all 1 phases completed"}, {"lastTimestamp", "2026-03-03T22:00:06Z"}},
+      {{"reason", "CommandIgnored"}, {"message", "promote ignored: the rollout is Succeeded"}, {"lastTimestamp", "2026-03-03T22:00:06Z"}}})}};
+  transport->push(200, events.dump());
+  EXPECT_EQ(run({"promote", "unified-workflow", "-n", "shop"}), 1);
+  EXPECT_EQ(transport->requests.at(3).url.find("/api/v1/namespaces/shop/events?fieldSelector=involvedObject.kind%3DFeatureRollout%2CinvolvedObject.name%3Dunified-workflow"),
+            std::string("https://127.0.0.1:6443").size())
+      << transport->requests.at(3).url;
+  EXPECT_NE(out.str().find("  event CommandIgnored: promote ignored: the rollout is Succeeded\n"), std::string::npos) << out.str();
+  EXPECT_EQ(err.str(), "Error: the operator did not act on \"promote 2026-03-03T22:00:00.000Z-t3st\": promote ignored: the rollout "
+                       "is Succeeded\n");
+}
+
 TEST_F(CliTest, EachVerbPatchesExactlyItsAnnotations) {
   struct Case {
     std::vector<std::string> args;
