@@ -199,6 +199,10 @@ void HealthServer::eventLoop() {
     conns = std::move(still);
     if (pfds[1].revents & POLLIN) {
       for (;;) {
+        // Only accept what is pending: seen in the operator process, the listening socket had
+        // lost O_NONBLOCK, and a blocking accept4() here froze every probe.
+        pollfd ready{listenFd_, POLLIN, 0};
+        if (::poll(&ready, 1, 0) <= 0 || !(ready.revents & POLLIN)) break;
         int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) break;  // EAGAIN: all taken; ECONNABORTED, EMFILE: serve the others
         if (conns.size() >= opts_.maxConnections) {
