@@ -139,7 +139,7 @@ int RolloutCommands::run(Verb verb, const CommandOptions& opts) {
     out_ << (verb == Verb::Pause ? "paused" : "acknowledged by the operator") << ": " << StatusView::summary(last) << "\n";
     if (!message(last).empty()) out_ << "  " << message(last) << "\n";
     if (verb == Verb::Pause) return 0;
-    json ev = commandEvent(opts, patchTime(*patched));
+    json ev = commandEvent(verb, opts, patchTime(*patched));
     if (ev.is_null()) return 0;
     out_ << "  event " << ev.value("reason", "") << ": " << ev.value("message", "") << "\n";
     if (ev.value("reason", "") == "CommandIgnored" || ev.value("reason", "") == "UnknownCommand") {
@@ -160,23 +160,34 @@ int RolloutCommands::run(Verb verb, const CommandOptions& opts) {
   return 1;
 }
 
-json RolloutCommands::commandEvent(const CommandOptions& opts, const std::string& since) {
+json RolloutCommands::commandEvent(Verb verb, const CommandOptions& opts, const std::string& since) {
   if (since.empty()) return nullptr;
+  // The operator's events about a command name its verb: "promote ignored: ...", "resume
+  // acknowledged", "aborted by command: ...", "phase x started again (retry requested)". Events
+  // carry no request id, so the verb and the server time of our patch pick ours.
+  const std::string word = verbWord(verb);
+  auto ours = [&](const std::string& m) {
+    return m.rfind(word + " ", 0) == 0 || m.rfind(word + ":", 0) == 0 || m.rfind(word + "ed ", 0) == 0 ||
+           m.find("(" + word + " requested)") != std::string::npos;
+  };
   kube::ListOptions lo;
   lo.fieldSelector = "involvedObject.kind=FeatureRollout,involvedObject.name=" + opts.name;
-  auto events = client_->list(kube::Resource::coreEvents(), opts.ns, lo);
-  if (!events) return nullptr;  // best effort: the acknowledgement already arrived
-  json best;
-  std::string bestAt;
-  for (const auto& e : events->value("items", json::array())) {
-    const std::string reason = e.value("reason", "");
-    if (reason.rfind("Command", 0) != 0 && reason != "UnknownCommand") continue;
-    std::string at = e.value("lastTimestamp", json()).is_string() ? e["lastTimestamp"].get<std::string>() : "";
-    if (at.empty() && e.value("eventTime", json()).is_string()) at = e["eventTime"].get<std::string>().substr(0, 19) + "Z";
-    // Both are RFC 3339 UTC with second precision: string order is time order.
-    if (at >= since && at >= bestAt) best = e, bestAt = at;
+  // The Event may be recorded just after the status write that acknowledged the command.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto events = client_->list(kube::Resource::coreEvents(), opts.ns, lo);
+    if (!events) return nullptr;  // best effort: the acknowledgement already arrived
+    json best;
+    std::string bestAt;
+    for (const auto& e : events->value("items", json::array())) {
+      std::string at = e.value("lastTimestamp", json()).is_string() ? e["lastTimestamp"].get<std::string>() : "";
+      if (at.empty() && e.value("eventTime", json()).is_string()) at = e["eventTime"].get<std::string>().substr(0, 19) + "Z";
+      // Both are RFC 3339 UTC with second precision: string order is time order.
+      if (at >= since && at >= bestAt && ours(e.value("message", ""))) best = e, bestAt = at;
+    }
+    if (!best.is_null()) return best;
   }
-  return best;
+  return nullptr;
 }
 
 json RolloutCommands::waitFor(const CommandOptions& opts, json obj, const std::function<bool(const json&)>& done,

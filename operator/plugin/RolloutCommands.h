@@ -53,9 +53,9 @@ class RolloutCommands {
   nlohmann::json waitFor(const CommandOptions& opts, nlohmann::json obj,
                          const std::function<bool(const nlohmann::json&)>& done, bool& reached);
 
-  // The operator's Event about a command ("CommandIgnored", "CommandPromote", ...) recorded at or
+  // The operator's Event about this verb ("CommandIgnored", "CommandPromote", ...) recorded at or
   // after `since` (server time of our patch); null when there is none or events cannot be read.
-  nlohmann::json commandEvent(const CommandOptions& opts, const std::string& since);
+  nlohmann::json commandEvent(Verb verb, const CommandOptions& opts, const std::string& since);
 
   std::shared_ptr<kube::KubeClient> client_;
   IdSource ids_;

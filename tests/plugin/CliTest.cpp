@@ -105,8 +105,9 @@ TEST_F(CliTest, ACommandTheOperatorIgnoredFailsWithItsEvent) {
   transport->push(200, patched.dump());
   transport->pushStream(200, {event("MODIFIED", rollout("Succeeded", std::string("promote ") + kId, "102"))});
   json events = {{"items", json::array({
-      // An older one about an earlier command, then ours (same reason, later).
-      {{"reason", "CommandIgnored"}, {"message", "retry ignored: the rollout is Succeeded"}, {"lastTimestamp", "2026-03-03T21:00:00Z"}},
+      // An older one about an earlier command, one about another verb in the same second, then ours.
+      {{"reason", "CommandIgnored"}, {"message", "promote ignored: the rollout is Paused"}, {"lastTimestamp", "2026-03-03T21:00:00Z"}},
+      {{"reason", "CommandIgnored"}, {"message", "retry ignored: the rollout is Succeeded"}, {"lastTimestamp", "2026-03-03T22:00:05Z"}},
       {{"reason", "RolloutSucceeded"}, {"message", "all 1 phases completed"}, {"lastTimestamp", "2026-03-03T22:00:06Z"}},
       {{"reason", "CommandIgnored"}, {"message", "promote ignored: the rollout is Succeeded"}, {"lastTimestamp", "2026-03-03T22:00:06Z"}}})}};
   transport->push(200, events.dump());

@@ -1,6 +1,6 @@
 #pragma once
 // Golden files for the plugin's tests. To regenerate after an intended change of output:
-//   FRO_UPDATE_GOLDEN=1 ctest --test-dir build-plugin -R '^plugin_' ; git diff tests/plugin
+//   FRO_UPDATE_GOLDEN=1 ctest --test-dir build-plugin -R '^plugin\.' -LE integration; git diff tests/plugin
 // (the tests then write what they got instead of comparing, and pass; review the diff).
 #include <gtest/gtest.h>
 
