@@ -89,6 +89,8 @@ class Planner {
     st_.stepStartedAt.reset();
     st_.phaseHash = phaseHash(phaseIdx);
     st_.gates.clear();
+    const auto& gates = spec_.phases[phaseIdx].gates;
+    st_.gatesSummary = gates.empty() ? "none" : "0/" + std::to_string(gates.size()) + " Passed, waiting for rollout";
   }
   void startPhase(int idx, const std::string& why) {
     enterStep(idx, 0);

@@ -182,6 +182,7 @@ TEST(RolloutPlanner, WalksPhasesStepByStepOnlyAfterPauseAndGates) {
   EXPECT_EQ(w.where(), "one/1@100 Progressing");
   EXPECT_EQ(w.percentOf("checkout"), 100);
   EXPECT_EQ(w.cm.data["CHECKOUT"], "true");
+  EXPECT_EQ(w.status()["gatesSummary"], "0/1 Passed, 1 Pending") << "the last step's results are not shown as this one's";
   // The result of the previous step does not count for the new one.
   EXPECT_EQ(w.cond("GatesPassing"), "Unknown");
 
