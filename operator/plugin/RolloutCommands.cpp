@@ -139,7 +139,7 @@ int RolloutCommands::run(Verb verb, const CommandOptions& opts) {
     out_ << (verb == Verb::Pause ? "paused" : "acknowledged by the operator") << ": " << StatusView::summary(last) << "\n";
     if (!message(last).empty()) out_ << "  " << message(last) << "\n";
     if (verb == Verb::Pause) return 0;
-    json ev = commandEvent(verb, opts, patchTime(*patched));
+    json ev = commandEvent(verb, opts, patchTime(*patched), cmd);
     if (ev.is_null()) return 0;
     out_ << "  event " << ev.value("reason", "") << ": " << ev.value("message", "") << "\n";
     if (ev.value("reason", "") == "CommandIgnored" || ev.value("reason", "") == "UnknownCommand") {
@@ -160,13 +160,15 @@ int RolloutCommands::run(Verb verb, const CommandOptions& opts) {
   return 1;
 }
 
-json RolloutCommands::commandEvent(Verb verb, const CommandOptions& opts, const std::string& since) {
+json RolloutCommands::commandEvent(Verb verb, const CommandOptions& opts, const std::string& since,
+                                   const std::string& cmd) {
   if (since.empty()) return nullptr;
-  // The operator's events about a command name its verb: "promote ignored: ...", "resume
-  // acknowledged", "aborted by command: ...", "phase x started again (retry requested)". Events
-  // carry no request id, so the verb and the server time of our patch pick ours.
+  // The operator's events about a command end with "(request <verb> <id>)": exactly ours. Older
+  // operators named only the verb ("promote ignored: ...", "resume acknowledged"): fall back to
+  // the verb and the server time of our patch.
   const std::string word = verbWord(verb);
   auto ours = [&](const std::string& m) {
+    if (m.find("(request ") != std::string::npos) return m.find("(request " + cmd + ")") != std::string::npos;
     return m.rfind(word + " ", 0) == 0 || m.rfind(word + ":", 0) == 0 || m.rfind(word + "ed ", 0) == 0 ||
            m.find("(" + word + " requested)") != std::string::npos;
   };

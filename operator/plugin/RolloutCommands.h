@@ -55,7 +55,7 @@ class RolloutCommands {
 
   // The operator's Event about this verb ("CommandIgnored", "CommandPromote", ...) recorded at or
   // after `since` (server time of our patch); null when there is none or events cannot be read.
-  nlohmann::json commandEvent(Verb verb, const CommandOptions& opts, const std::string& since);
+  nlohmann::json commandEvent(Verb verb, const CommandOptions& opts, const std::string& since, const std::string& cmd);
 
   std::shared_ptr<kube::KubeClient> client_;
   IdSource ids_;

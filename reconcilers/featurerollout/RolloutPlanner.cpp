@@ -134,6 +134,7 @@ class Planner {
 
   // --- stages ------------------------------------------------------------------------------
   bool invalid(const std::vector<std::string>& problems, const std::string& reason = "InvalidSpec");
+  void ackIgnoredCommand(const std::string& why);
   bool checkCluster();
   void repositionAfterEdit();
   void handleCommand();
@@ -156,12 +157,22 @@ class Planner {
   std::string pausedBy_;
   bool promote_ = false, promoteFull_ = false, retry_ = false;
   std::string retryWhy_;
+  std::string promoteReq_;
   std::string waiting_;         // what the step waits for before it is active
   std::string stalledReason_, stalledMessage_;
   Verdict verdict_;
   bool gatesJudged_ = false;
   bool edited_ = false;
 };
+
+// A command still gets its answer (the plugin waits for it) when the rollout cannot act on it.
+void Planner::ackIgnoredCommand(const std::string& why) {
+  const json annotations = in_.rollout.value("/metadata/annotations"_json_pointer, json::object());
+  std::string cmd = annotations.value(names::kCommandAnnotation, "");
+  if (cmd.empty() || cmd == st_.lastCommand) return;
+  st_.lastCommand = cmd;
+  event("Warning", "CommandIgnored", cmd.substr(0, cmd.find(' ')) + " ignored: " + why + " (request " + cmd + ")");
+}
 
 bool Planner::invalid(const std::vector<std::string>& problems, const std::string& reason) {
   std::string msg = join(problems, "; ");
@@ -176,12 +187,7 @@ bool Planner::invalid(const std::vector<std::string>& problems, const std::strin
     event("Warning", reason, msg + " (nothing was changed in the cluster)");
   }
   st_.state = "Invalid";
-  // A command still gets its answer (the plugin waits for it), even if it cannot act now.
-  const json annotations = in_.rollout.value("/metadata/annotations"_json_pointer, json::object());
-  if (std::string cmd = annotations.value(names::kCommandAnnotation, ""); !cmd.empty() && cmd != st_.lastCommand) {
-    st_.lastCommand = cmd;
-    event("Warning", "CommandIgnored", cmd.substr(0, cmd.find(' ')) + " ignored: the spec is invalid; fix it first");
-  }
+  ackIgnoredCommand("the spec is invalid; fix it first");
   st_.setCondition("InvalidSpec", "True", reason, msg, nowStr_, generation_);
   st_.setCondition("Stalled", "True", reason, msg, nowStr_, generation_);
   st_.setCondition("Reconciling", "False", reason, "the spec must be fixed before the rollout can continue", nowStr_,
@@ -223,6 +229,7 @@ bool Planner::checkCluster() {
     bool same = old_.condition("Stalled") && old_.condition("Stalled")->reason == "TargetNotFound" &&
                 old_.condition("Stalled")->message == msg;
     if (!same) event("Warning", "TargetNotFound", msg + " (nothing was changed in the cluster)");
+    ackIgnoredCommand("a target is missing");
     st_.observedGeneration = generation_;
     if (st_.state.empty()) st_.state = "Pending";
     st_.message = "waiting for targets: " + msg;
@@ -313,26 +320,28 @@ void Planner::handleCommand() {
   if (cmd.empty() || cmd == st_.lastCommand) return;
   st_.lastCommand = cmd;
   std::string verb = cmd.substr(0, cmd.find(' '));
+  const std::string req = " (request " + cmd + ")";
   const bool inProgress = st_.state == "Progressing" || st_.state == "Holding" || st_.state == "Paused";
   if (verb == "resume") {
     if (st_.operatorPaused) {
       st_.operatorPaused = false;
-      event("Normal", "CommandResume", "resume: the operator's pause (critical gate, rollback: manual) is lifted");
+      event("Normal", "CommandResume", "resume: the operator's pause (critical gate, rollback: manual) is lifted" + req);
     } else {
-      event("Normal", "CommandResume", "resume acknowledged");
+      event("Normal", "CommandResume", "resume acknowledged" + req);
     }
   } else if (verb == "promote" || verb == "promote-full") {
     if (!inProgress) {
-      event("Normal", "CommandIgnored", verb + " ignored: the rollout is " + st_.state);
+      event("Normal", "CommandIgnored", verb + " ignored: the rollout is " + st_.state + req);
       return;
     }
     (verb == "promote" ? promote_ : promoteFull_) = true;
+    promoteReq_ = req;
   } else if (verb == "abort") {
     if (st_.state == "RolledBack" && st_.rollback && st_.rollback->reason == "Aborted") {
-      event("Normal", "CommandIgnored", "abort ignored: already aborted");
+      event("Normal", "CommandIgnored", "abort ignored: already aborted" + req);
       return;
     }
-    std::string msg = "aborted by command: every flag is back to its default";
+    std::string msg = "aborted by command: every flag is back to its default" + req;
     st_.rollback = RollbackInfo{st_.phase, "Aborted", msg, nowStr_};
     if (PhaseStatus* ps = st_.phaseStatus(st_.phase); ps && ps->state == "Progressing") ps->state = "RolledBack";
     st_.operatorPaused = false;
@@ -341,15 +350,15 @@ void Planner::handleCommand() {
     transition("RolledBack", "Aborted", msg, "Warning");
   } else if (verb == "retry") {
     if (st_.state != "RolledBack") {
-      event("Normal", "CommandIgnored", "retry ignored: the rollout is " + st_.state + ", not RolledBack");
+      event("Normal", "CommandIgnored", "retry ignored: the rollout is " + st_.state + ", not RolledBack" + req);
       return;
     }
     retry_ = true;
-    retryWhy_ = "retry requested";
+    retryWhy_ = "retry requested" + req;
   } else {
     event("Warning", "UnknownCommand",
           "unknown command \"" + verb + "\" in annotation " + names::kCommandAnnotation +
-              ": use resume, promote, promote-full, abort or retry");
+              ": use resume, promote, promote-full, abort or retry" + req);
   }
 }
 
@@ -515,7 +524,7 @@ void Planner::progress() {
   if (promote_ || promoteFull_) {
     event("Normal", promoteFull_ ? "CommandPromoteFull" : "CommandPromote",
           std::string(promoteFull_ ? "promote-full: finishing phase " + p.name + " now"
-                                   : "promote: skipping the pause and gates of " + stepLabel()));
+                                   : "promote: skipping the pause and gates of " + stepLabel()) + promoteReq_);
     advance(promoteFull_, promoteFull_ ? " (promoted)" : " (promoted)");
     return;
   }

@@ -1,5 +1,6 @@
 #include "reconcilers/featurerollout/RolloutSpec.h"
 
+#include <cstdio>
 #include <algorithm>
 #include <map>
 #include <regex>
@@ -12,6 +13,13 @@ namespace fro::rollout {
 using nlohmann::json;
 
 namespace {
+
+// Thresholds as people write them: 0.05, not 0.050000.
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
 
 // Collects every problem with its field path while reading loosely typed JSON.
 class Reader {
@@ -112,8 +120,7 @@ class Reader {
     if (!t.set()) fail(path + "." + key, "must set above or below");
     // Both set: the healthy band is [below, above]; an empty band would breach on every value.
     if (t.above && t.below && !(*t.below < *t.above))
-      fail(path + "." + key, "below (" + std::to_string(*t.below) + ") must be less than above (" +
-                                 std::to_string(*t.above) + ")");
+      fail(path + "." + key, "below (" + num(*t.below) + ") must be less than above (" + num(*t.above) + ")");
     return t;
   }
   std::optional<SecretKeyRef> secretRef(const json& o, const char* key, const std::string& path) {

@@ -491,6 +491,11 @@ TEST(RolloutPlanner, MissingTargetStallsWithoutWriting) {
             std::string::npos);
   EXPECT_FALSE(w.cm.exists);
   EXPECT_TRUE(w.hasEvent("TargetNotFound"));
+  w.command("promote p1");  // answered at once, not acted on later
+  w.reconcile();
+  EXPECT_EQ(w.status()["lastCommand"], "promote p1");
+  EXPECT_EQ(w.events.back().reason, "CommandIgnored");
+  EXPECT_NE(w.events.back().message.find("(request promote p1)"), std::string::npos) << w.events.back().message;
   w.workloads[0].exists = true;
   w.settle();
   EXPECT_EQ(w.where(), "one/0@10 Progressing");
