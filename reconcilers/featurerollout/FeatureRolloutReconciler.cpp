@@ -257,26 +257,32 @@ Status FeatureRolloutReconciler::injectTarget(const std::string& ns, const std::
   return ok();
 }
 
-// Gives up our fields: containers whose envFrom holds other entries keep them (applied without
-// ours); everything else we applied (annotation, our envFrom) is dropped by not applying it.
+// Gives up our fields. envFrom is an atomic list that our apply owns whole (the user's entries
+// included), so dropping it would drop theirs too: for every container whose envFrom we own, the
+// release applies the list without our entry (or omits it when nothing else is left), which keeps
+// the user's entries however many times the release runs. Everything else we applied (the
+// annotation) goes by not applying it.
 Status FeatureRolloutReconciler::releaseTarget(const std::string& ns, const std::string& kind, const std::string& name,
                                                const std::string& configMap) {
   auto res = workloadResource(kind);
   auto live = client_.get(res, ns, name);
   if (!live.ok()) return kube::ApiError::isNotFound(live.error()) ? ok() : Status(live.error());
-  bool managed = false;
-  for (const auto& mf : live->value("/metadata/managedFields"_json_pointer, json::array()))
-    if (mf.value("manager", "") == names::kFieldManager) managed = true;
-  if (!managed) return ok();
+  const json managed = live->value("/metadata/managedFields"_json_pointer, json::array());  // ours points into it
+  const json* ours = nullptr;
+  for (const auto& mf : managed)
+    if (mf.value("manager", "") == names::kFieldManager && mf.value("operation", "") == "Apply") ours = &mf;
+  if (!ours) return ok();
+  const json owned =
+      ours->value("/fieldsV1/f:spec/f:template/f:spec/f:containers"_json_pointer, json::object());
   json cs = json::array();
   for (const auto& c : live->value("/spec/template/spec/containers"_json_pointer, json::array())) {
+    const std::string cname = c.value("name", "");
+    const std::string key = "k:" + json{{"name", cname}}.dump();
+    if (!owned.contains(key) || !owned[key].contains("f:envFrom")) continue;
     json rest = json::array();
-    bool hadOurs = false;
-    for (const auto& e : c.value("envFrom", json::array())) {
-      if (isOurs(e, configMap)) hadOurs = true;
-      else rest.push_back(e);
-    }
-    if (hadOurs && !rest.empty()) cs.push_back({{"name", c.value("name", "")}, {"envFrom", rest}});
+    for (const auto& e : c.value("envFrom", json::array()))
+      if (!isOurs(e, configMap)) rest.push_back(e);
+    if (!rest.empty()) cs.push_back({{"name", cname}, {"envFrom", rest}});
   }
   json obj = {{"apiVersion", "apps/v1"}, {"kind", kind}, {"metadata", {{"name", name}, {"namespace", ns}}}};
   if (!cs.empty()) obj["spec"] = {{"template", {{"spec", {{"containers", cs}}}}}};

@@ -49,14 +49,17 @@ class FeatureRolloutReconciler {
 
   controller::ReconcileOutcome reconcile(const std::string& key);
 
+  // Removes our envFrom entry and checksum annotation from one workload, keeping the user's
+  // envFrom entries. Idempotent: a finalizer that runs again must not take anything else away.
+  Status releaseTarget(const std::string& ns, const std::string& kind, const std::string& name,
+                       const std::string& configMap);
+
  private:
   controller::ReconcileOutcome finalize(const nlohmann::json& fr);
   Status applyConfigMap(const nlohmann::json& fr, const std::string& name, const std::map<std::string, std::string>& data);
   Status injectTarget(const std::string& ns, const std::string& kind, const std::string& name,
                       const std::vector<std::string>& containers, const std::string& configMap,
                       const std::string& checksum);
-  Status releaseTarget(const std::string& ns, const std::string& kind, const std::string& name,
-                       const std::string& configMap);
   void log(const std::string& level, const std::string& msg, const nlohmann::json& fields) const;
 
   kube::KubeClient& client_;

@@ -1,5 +1,6 @@
 #include "reconcilers/gates/GateJudge.h"
 
+#include <cstdio>
 #include <charconv>
 #include <cmath>
 
@@ -63,7 +64,11 @@ Judgement GateJudge::judge(const rollout::Gate& gate, const Result<QueryValue>& 
   }
   const double v = *value;
   j.value = v;
-  const std::string subject = gate.name + " = " + format(v);
+  // Measured values get 4 significant digits (0.06436, not 0.06436249218275461): enough to compare
+  // with a threshold, which is printed exactly as written.
+  char measured[32];
+  std::snprintf(measured, sizeof measured, "%.4g", v);
+  const std::string subject = gate.name + " = " + (std::isfinite(v) ? std::string(measured) : format(v));
   if (auto b = breach(gate.critical, "critical", v)) {
     j.result = GateResult::Critical;
     j.threshold = b->threshold;

@@ -104,6 +104,32 @@ TEST_F(RolloutController, DeletionRemovesTheInjectionBeforeTheConfigMapGoes) {
   EXPECT_TRUE(cmGone) << "ConfigMap checkout-flags was not garbage-collected";
 }
 
+// The finalizer may run more than once (a conflict, a restart): releasing twice must still keep
+// the user's own envFrom entries (envFrom is an atomic list our apply owns whole).
+TEST_F(RolloutController, ReleasingATargetTwiceKeepsTheUsersEnvFrom) {
+  createDeployment("web");
+  startController();
+  createRollout(json::parse(kSpec));
+  waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Succeeded"; }, 90s,
+          "state Succeeded");
+  stopController();
+  class Nothing : public rollout::ObjectSource {
+    kube::CachedPtr get(const std::string&, const std::string&, const std::string&) const override { return nullptr; }
+  } nothing;
+  rollout::FeatureRolloutReconciler r(*client, nothing, noGates, *recorder, {});
+  for (int i = 0; i < 2; ++i) {
+    auto s = r.releaseTarget(ns, "Deployment", "web", "checkout-flags");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    auto d = client->get(Resource::deployments(), ns, "web");
+    ASSERT_TRUE(d.ok());
+    auto& tmpl = (*d)["spec"]["template"];
+    EXPECT_FALSE(tmpl.value("/metadata/annotations"_json_pointer, json::object()).contains(names::kChecksumAnnotation));
+    auto& app = tmpl["spec"]["containers"][0];
+    ASSERT_EQ(app.value("envFrom", json::array()).size(), 1u) << "release " << i + 1 << ": " << app.dump();
+    EXPECT_EQ(app["envFrom"][0]["secretRef"]["name"], "app-secrets");
+  }
+}
+
 TEST_F(RolloutController, ARestartedControllerContinuesWithoutRepeatingOrSkippingASteps) {
   createDeployment("web");
   json spec = json::parse(kSpec);
