@@ -63,6 +63,19 @@ TEST_F(RolloutController, RunsEveryPhaseToSucceededAndDeliversTheValues) {
   EXPECT_EQ(app["envFrom"][1]["configMapRef"]["optional"], true);
   EXPECT_FALSE(tmpl["spec"]["containers"][1].contains("envFrom")) << "sidecar was not chosen";
   EXPECT_EQ((*d)["status"].value("updatedReplicas", 0), 2);
+  // The pods (kwok runs them) rolled with the new template: they carry the ConfigMap.
+  kube::ListOptions lo;
+  lo.labelSelector = "app=web";
+  auto pods = client->list(Resource::pods(), ns, lo);
+  ASSERT_TRUE(pods.ok());
+  int withFlags = 0;
+  for (auto& p : (*pods)["items"]) {
+    if (p["metadata"].contains("deletionTimestamp")) continue;
+    for (auto& e : p["spec"]["containers"][0].value("envFrom", json::array()))
+      if (e.value("/configMapRef/name"_json_pointer, std::string()) == "checkout-flags") ++withFlags;
+    EXPECT_EQ(p["metadata"]["annotations"].value(names::kChecksumAnnotation, ""), fr["status"]["checksum"]);
+  }
+  EXPECT_EQ(withFlags, 2) << "both pods run with envFrom checkout-flags";
 
   auto reasons = eventReasons("checkout");
   for (const char* r : {"PhaseStarted", "StepAdvanced", "PhaseCompleted", "RolloutSucceeded"})
