@@ -133,13 +133,15 @@ int run(const fro::process::Options& opts) {
   ro.namespaces = opts.watchNamespaces;
   ro.workers = opts.workers;
   ro.queueMetrics = metrics.queueListener("featurerollout");
-  ro.onReconcile = [&metrics](const fro::controller::ReconcileOutcome& o, std::chrono::nanoseconds took) {
+  ro.onReconcile = [&metrics](const std::string& key, const fro::controller::ReconcileOutcome& o,
+                                std::chrono::nanoseconds took) {
     using K = fro::controller::ReconcileOutcome::Kind;
     metrics.observeReconcile(o.kind == K::kError          ? fro::metrics::ReconcileResult::Error
                              : o.kind == K::kRequeueAfter ? fro::metrics::ReconcileResult::Requeue
                                                           : fro::metrics::ReconcileResult::Success,
                              took);
-    if (o.kind == K::kError) log::warn("reconcile failed; retrying with backoff", {{"error", o.message}});
+    if (o.kind == K::kError)
+      log::warn("reconcile failed; retrying with backoff", {{"rollout", key}, {"error", o.message}});
   };
   ro.reconciler.log = [](const std::string& level, const std::string& msg, const json& f) {
     log::Fields fields;

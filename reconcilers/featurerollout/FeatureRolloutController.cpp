@@ -60,7 +60,7 @@ FeatureRolloutController::FeatureRolloutController(kube::KubeClient& client, Gat
       [this](const std::string& key) {
         auto start = std::chrono::steady_clock::now();
         auto outcome = reconciler_->reconcile(key);
-        if (opts_.onReconcile) opts_.onReconcile(outcome, std::chrono::steady_clock::now() - start);
+        if (opts_.onReconcile) opts_.onReconcile(key, outcome, std::chrono::steady_clock::now() - start);
         return outcome;
       },
       opts_.workers);

@@ -27,8 +27,9 @@ class FeatureRolloutController : public ObjectSource {
     std::vector<std::string> namespaces;  // empty: all namespaces
     int workers = 4;
     std::shared_ptr<controller::QueueMetricsListener> queueMetrics;
-    // After each reconcile: its outcome and how long it took (metrics, logs).
-    std::function<void(const controller::ReconcileOutcome&, std::chrono::nanoseconds)> onReconcile;
+    // After each reconcile: the rollout's key (namespace/name), its outcome and how long it took
+    // (metrics, logs).
+    std::function<void(const std::string&, const controller::ReconcileOutcome&, std::chrono::nanoseconds)> onReconcile;
     FeatureRolloutReconciler::Options reconciler;
   };
 
