@@ -133,11 +133,18 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
   else gates_.forget(key);
   if (opts_.onStatus) opts_.onStatus(ns, name, &plan.status);
 
-  // 5. Children, only when they differ from what is observed.
+  // 5. Children, only when they differ from what is observed. A failed write (e.g. Forbidden: a
+  // permission missing from the operator's Role) is also a Warning Event on the rollout, so
+  // `kubectl describe` says why it does not move; the recorder counts repeats on one Event.
+  auto writeFailed = [&](const std::string& message) {
+    if (auto s = recorder_.record(ref, "Warning", "WriteFailed", message); !s.ok())
+      log("warn", "recording event failed", json{{"rollout", key}, {"error", s.error().message}});
+    return ReconcileOutcome::error(message);
+  };
   if (plan.writeChildren) {
     if (!in.configMap.exists || in.configMap.data != plan.configMapData) {
       if (auto s = applyConfigMap(fr, plan.configMapName, plan.configMapData); !s.ok())
-        return ReconcileOutcome::error("applying ConfigMap " + plan.configMapName + ": " + s.error().message);
+        return writeFailed("applying ConfigMap " + plan.configMapName + ": " + s.error().message);
       log("info", "wrote flag values", json{{"rollout", key}, {"configMap", plan.configMapName}, {"checksum", plan.checksum},
                                              {"phase", plan.status.phase}, {"step", plan.status.step}});
     }
@@ -151,14 +158,14 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
       });
       if (view && view->checksum == plan.checksum && hasEnv) continue;
       if (auto s = injectTarget(ns, t.kind, t.name, t.containers, plan.configMapName, plan.checksum); !s.ok())
-        return ReconcileOutcome::error("applying " + t.kind + " " + t.name + ": " + s.error().message);
+        return writeFailed("applying " + t.kind + " " + t.name + ": " + s.error().message);
       log("info", "injected flag values into pod template",
           json{{"rollout", key}, {"target", t.kind + "/" + t.name}, {"checksum", plan.checksum}});
     }
     for (const auto& rel : plan.releaseTargets) {
       auto slash = rel.find('/');
       if (auto s = releaseTarget(ns, rel.substr(0, slash), rel.substr(slash + 1), plan.configMapName); !s.ok())
-        return ReconcileOutcome::error("releasing " + rel + ": " + s.error().message);
+        return writeFailed("releasing " + rel + ": " + s.error().message);
     }
   }
   if (plan.requeueAfter) return ReconcileOutcome::requeueAfter(*plan.requeueAfter + std::chrono::milliseconds(20));
