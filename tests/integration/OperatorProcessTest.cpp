@@ -1,0 +1,697 @@
+// The operator PROCESS the way users run it (issue 6, "How it is proven"): build/bin/feature-rollout-operator
+// as a child process against the local control plane, with the chart's own RBAC and a ServiceAccount
+// token (never the admin kubeconfig), its JSON log, its probes, its metrics scraped by the real
+// Prometheus, leader election over a real Lease, SIGKILL and SIGTERM mid-rollout.
+//
+// Isolation: every test has its own namespaces, Lease, ports and scrape job, and runs its operators
+// with --watch-namespaces. Another operator watching all namespaces (hack/demo.sh runs one with the
+// admin kubeconfig) would also reconcile our rollouts; a ValidatingAdmissionPolicy "fence" on the
+// test's namespace denies writes of rollouts, ConfigMaps, workloads and Events by anyone who is not a
+// system: user (admin, people), so only our ServiceAccount's operator (and the control plane's own
+// controllers) can act there. The test client itself only creates and deletes.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+
+#include "operator/http/CurlTransport.h"
+#include "tests/integration/RolloutFixture.h"
+#include "tests/support/ChildProcess.h"
+
+namespace fro {
+namespace {
+
+using json = nlohmann::json;
+using kube::Resource;
+using testing::ChildProcess;
+using testing::freePort;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+namespace names = rollout::names;
+
+long long msSince(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+struct CommandResult {
+  int rc = -1;
+  std::string out;  // stdout and stderr
+};
+
+// A shell command (helm, kubectl); its output and exit code, as values.
+CommandResult sh(const std::string& cmd) {
+  CommandResult r;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = ::pclose(p);
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string urlEncode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+// One operator process: its ports, its log (one JSON object per line) and its identity.
+struct Operator {
+  std::string name;
+  int metricsPort = 0, healthPort = 0;
+  std::string logPath;
+  std::unique_ptr<ChildProcess> proc;
+
+  std::vector<json> records() const {
+    std::vector<json> out;
+    std::istringstream in(proc->log());
+    std::string line;
+    while (std::getline(in, line)) {
+      auto j = json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.is_object()) out.push_back(std::move(j));
+    }
+    return out;
+  }
+  std::optional<json> find(const std::function<bool(const json&)>& pred) const {
+    for (auto& r : records())
+      if (pred(r)) return r;
+    return std::nullopt;
+  }
+  std::optional<json> waitFor(const std::function<bool(const json&)>& pred, std::chrono::milliseconds limit) const {
+    auto deadline = Clock::now() + limit;
+    do {
+      if (auto r = find(pred)) return r;
+      std::this_thread::sleep_for(50ms);
+    } while (Clock::now() < deadline);
+    return std::nullopt;
+  }
+  static std::function<bool(const json&)> msg(const std::string& m) {
+    return [m](const json& r) { return r.value("msg", "") == m; };
+  }
+  std::string identity() const {
+    auto r = find(msg("running"));
+    return r ? r->value("identity", "") : "";
+  }
+  bool becameLeader() const { return find(msg("became the leader; starting workers")).has_value(); }
+};
+
+const char* kSpec = R"({
+  "targets": [{"kind": "Deployment", "name": "web", "containers": ["app"]}],
+  "flags": [{"name": "new-checkout", "envVar": "NEW_CHECKOUT"}, {"name": "old-cart", "envVar": "OLD_CART", "default": true}],
+  "phases": [
+    {"name": "checkout", "enable": ["new-checkout"], "steps": [{"percent": 20, "pause": "1s"}, {"percent": 100}]},
+    {"name": "cleanup", "enable": [], "disable": ["old-cart"], "steps": [{"percent": 100}]}]})";
+
+// Three steps with 2 s pauses: long enough to stop an operator in the middle.
+json threeStepSpec() {
+  json spec = json::parse(kSpec);
+  spec["phases"][0]["steps"] =
+      json::parse(R"([{"percent": 10, "pause": "2s"}, {"percent": 40, "pause": "2s"}, {"percent": 100}])");
+  return spec;
+}
+const char* kThreeStepPath =
+    "PhaseStarted:checkout/0 StepActive:checkout/0 StepAdvanced:checkout/1 StepActive:checkout/1 "
+    "StepAdvanced:checkout/2 StepActive:checkout/2 PhaseCompleted:checkout/2 PhaseStarted:cleanup/0 "
+    "StepActive:cleanup/0 PhaseCompleted:cleanup/0 RolloutSucceeded:cleanup/0 ";
+
+std::string historyPath(const json& fr) {
+  std::string path;
+  for (auto& h : fr.value("/status/history"_json_pointer, json::array()))
+    path += h.value("reason", "") + ":" + h.value("phase", "") + "/" + std::to_string(h.value("step", 0)) + " ";
+  return path;
+}
+
+bool isState(const json& fr, const std::string& s) { return fr.value("/status/state"_json_pointer, std::string()) == s; }
+
+class OperatorProcess : public testing::RolloutFixture {
+ protected:
+  void SetUp() override {
+    RolloutFixture::SetUp();
+    if (HasFatalFailure()) return;
+    releaseNs = createNamespace("fro-system");
+    leaseName = uniqueName("fro-proc");
+    for (const char* tool : {"helm", "kubectl"})
+      ASSERT_EQ(sh(std::string("command -v ") + tool).rc, 0)
+          << tool << " is not on PATH: eval \"$(hack/cluster.sh env)\" first (hack/test.sh does)";
+    ASSERT_NO_FATAL_FAILURE(fence());
+    ASSERT_NO_FATAL_FAILURE(installChartRbac());
+    ASSERT_NO_FATAL_FAILURE(writeServiceAccountKubeconfig());
+  }
+
+  void TearDown() override {
+    // Rollouts go first while an operator can still finalize them; then the processes; then
+    // whatever finalizer is left (a forbidden or stopped operator) is stripped so the namespace goes.
+    (void)client->remove(Resource::featureRollouts(), ns, "checkout");
+    (void)client->remove(Resource::featureRollouts(), ns, "second");
+    for (int i = 0; i < 50; ++i) {
+      auto l = client->list(Resource::featureRollouts(), ns);
+      if (!l.ok() || (*l)["items"].empty()) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    for (auto& op : operators)
+      if (op->proc->running()) (void)op->proc->terminate(10s);
+    operators.clear();
+    if (!fenceName.empty()) {
+      (void)client->remove(Resource{"admissionregistration.k8s.io", "v1", "validatingadmissionpolicybindings", false}, "",
+                           fenceName);
+      (void)client->remove(Resource{"admissionregistration.k8s.io", "v1", "validatingadmissionpolicies", false}, "",
+                           fenceName);
+    }
+    if (auto l = client->list(Resource::featureRollouts(), ns); l.ok())
+      for (auto& fr : (*l)["items"])
+        (void)client->patch(Resource::featureRollouts(), ns, fr["metadata"]["name"], kube::PatchType::Merge,
+                            {{"metadata", {{"finalizers", nullptr}}}});
+    if (!targetFile.empty()) std::filesystem::remove(targetFile);
+    RolloutFixture::TearDown();
+  }
+
+  // Only system: users (our ServiceAccount, the control plane's controllers) may write the objects an
+  // operator writes in the test namespace; active once an admin write is denied.
+  void fence() {
+    fenceName = "fro-proc-fence-" + ns;
+    json policy = {
+        {"apiVersion", "admissionregistration.k8s.io/v1"},
+        {"kind", "ValidatingAdmissionPolicy"},
+        {"metadata", {{"name", fenceName}}},
+        {"spec",
+         {{"failurePolicy", "Fail"},
+          {"matchConstraints",
+           {{"namespaceSelector",
+             {{"matchExpressions", {{{"key", "kubernetes.io/metadata.name"}, {"operator", "In"}, {"values", {ns}}}}}}},
+            {"resourceRules",
+             {{{"apiGroups", {"rollouts.featureflags.dev"}},
+               {"apiVersions", {"*"}},
+               {"operations", {"UPDATE"}},
+               {"resources", {"featurerollouts", "featurerollouts/status"}}},
+              {{"apiGroups", {"apps"}},
+               {"apiVersions", {"*"}},
+               {"operations", {"UPDATE"}},
+               {"resources", {"deployments", "statefulsets", "daemonsets"}}},
+              {{"apiGroups", {""}},
+               {"apiVersions", {"*"}},
+               {"operations", {"CREATE", "UPDATE"}},
+               {"resources", {"configmaps", "events"}}}}}}},
+          {"matchConditions", {{{"name", "not-a-system-user"}, {"expression", "!request.userInfo.username.startsWith(\"system:\")"}}}},
+          {"validations",
+           {{{"expression", "false"},
+             {"message", "fenced by OperatorProcessTest: only the operator under test writes in this namespace"}}}}}}};
+    auto p = client->create(Resource{"admissionregistration.k8s.io", "v1", "validatingadmissionpolicies", false}, "", policy);
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    json binding = {{"apiVersion", "admissionregistration.k8s.io/v1"},
+                    {"kind", "ValidatingAdmissionPolicyBinding"},
+                    {"metadata", {{"name", fenceName}}},
+                    {"spec", {{"policyName", fenceName}, {"validationActions", {"Deny"}}}}};
+    auto b = client->create(Resource{"admissionregistration.k8s.io", "v1", "validatingadmissionpolicybindings", false}, "",
+                            binding);
+    ASSERT_TRUE(b.ok()) << b.error().message;
+    json probe = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "fence-probe"}}}};
+    auto deadline = Clock::now() + 20s;
+    while (Clock::now() < deadline) {
+      auto c = client->create(Resource::configMaps(), ns, probe);
+      if (!c.ok() && c.error().message.find("fenced by OperatorProcessTest") != std::string::npos) return;
+      if (c.ok()) (void)client->remove(Resource::configMaps(), ns, "fence-probe");
+      std::this_thread::sleep_for(200ms);
+    }
+    FAIL() << "the admission fence on " << ns << " did not become active within 20s";
+  }
+
+  // `helm template` of the chart's ServiceAccount and RBAC for watchNamespaces={ns} in the release
+  // namespace, applied as rendered.
+  void installChartRbac() {
+    std::string chart = std::string(FRO_SOURCE_DIR) + "/charts/feature-rollout-operator";
+    rbacFile = std::string(::testing::TempDir()) + "/rbac-" + ns + ".yaml";
+    auto r = sh("helm template fro '" + chart + "' --namespace " + releaseNs + " --set 'watchNamespaces={" + ns +
+                "}' --set leaderElection.leaseName=" + leaseName +
+                " --show-only templates/serviceaccount.yaml --show-only templates/rbac.yaml > '" + rbacFile + "'");
+    ASSERT_EQ(r.rc, 0) << r.out;
+    std::ifstream f(rbacFile);
+    std::string rendered((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    ASSERT_EQ(rendered.find("ClusterRole"), std::string::npos) << "watchNamespaces must render no cluster-wide RBAC";
+    auto a = sh("kubectl apply -f '" + rbacFile + "'");
+    ASSERT_EQ(a.rc, 0) << a.out;
+    EXPECT_NE(a.out.find("role.rbac.authorization.k8s.io/fro-feature-rollout-operator created"), std::string::npos) << a.out;
+    EXPECT_NE(a.out.find("role.rbac.authorization.k8s.io/fro-feature-rollout-operator-leader-election created"),
+              std::string::npos)
+        << a.out;
+  }
+
+  // A TokenRequest token of the chart's ServiceAccount, with the cluster's server and CA.
+  void writeServiceAccountKubeconfig() {
+    auto t = sh("kubectl create token " + sa + " -n " + releaseNs + " --duration=1h");
+    ASSERT_EQ(t.rc, 0) << t.out;
+    token = trimmed(t.out);
+    ASSERT_EQ(std::count(token.begin(), token.end(), '.'), 2) << "not a JWT";
+    json admin = testing::yamlFileToJson(env("KUBECONFIG"));
+    std::string ctx = admin.value("current-context", "");
+    std::string clusterName;
+    for (auto& c : admin["contexts"])
+      if (c["name"] == ctx) clusterName = c["context"]["cluster"];
+    json cluster;
+    for (auto& c : admin["clusters"])
+      if (c["name"] == clusterName) cluster = c["cluster"];
+    ASSERT_TRUE(cluster.is_object()) << "no cluster for context " << ctx << " in $KUBECONFIG";
+    std::string caLine;
+    if (cluster.contains("certificate-authority-data"))
+      caLine = "    certificate-authority-data: " + cluster["certificate-authority-data"].get<std::string>();
+    else {
+      std::filesystem::path ca = cluster.value("certificate-authority", "");
+      if (ca.is_relative()) ca = std::filesystem::path(env("KUBECONFIG")).parent_path() / ca;
+      caLine = "    certificate-authority: " + ca.string();
+    }
+    kubeconfig = std::string(::testing::TempDir()) + "/kubeconfig-" + ns;
+    {
+      std::ofstream k(kubeconfig);
+      k << "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: "
+        << cluster.value("server", "") << "\n" << caLine << "\nusers:\n- name: " << sa << "\n  user:\n    token: " << token
+        << "\ncontexts:\n- name: sa\n  context: {cluster: local, user: " << sa << "}\ncurrent-context: sa\n";
+    }
+    ::chmod(kubeconfig.c_str(), 0600);
+  }
+
+  Operator& startOperator(const std::string& label, const std::vector<std::string>& extra = {}) {
+    auto op = std::make_unique<Operator>();
+    op->name = label;
+    op->metricsPort = freePort();
+    op->healthPort = freePort();
+    op->logPath = std::string(::testing::TempDir()) + "/operator-" + ns + "-" + label + ".log";
+    std::vector<std::string> args{FRO_OPERATOR_BIN,
+                                  "--kubeconfig", kubeconfig,
+                                  "--watch-namespaces", ns,
+                                  "--metrics-bind-address", "127.0.0.1:" + std::to_string(op->metricsPort),
+                                  "--health-probe-bind-address", "127.0.0.1:" + std::to_string(op->healthPort),
+                                  "--log-format", "json",
+                                  "--shutdown-timeout", "10s"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    op->proc = std::make_unique<ChildProcess>(args, op->logPath);
+    operators.push_back(std::move(op));
+    return *operators.back();
+  }
+  std::vector<std::string> leaderArgs() const {
+    return {"--leader-elect", "--leader-election-namespace", releaseNs, "--leader-election-id", leaseName,
+            "--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "500ms"};
+  }
+  // Up: it logged "running" (after its caches synced when it does not elect) and /readyz answers 200.
+  void waitRunning(Operator& op) {
+    auto r = op.waitFor(Operator::msg("running"), 20s);
+    ASSERT_TRUE(r.has_value()) << op.name << " did not start:\n" << op.proc->log();
+    ASSERT_FALSE(op.identity().empty());
+    auto deadline = Clock::now() + 20s;
+    while (Clock::now() < deadline) {
+      auto h = probe(op, "/readyz");
+      if (h.ok() && h->status == 200) return;
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL() << op.name << ": /readyz did not answer 200 within 20s\n" << op.proc->log();
+  }
+
+  Result<http::HttpResponse> probe(const Operator& op, const std::string& path) {
+    http::HttpRequest req;
+    req.url = "http://127.0.0.1:" + std::to_string(op.healthPort) + path;
+    req.timeout = 3s;
+    return plain.send(req);
+  }
+
+  json lease() {
+    auto l = client->get(Resource::leases(), releaseNs, leaseName);
+    return l.ok() ? *l : json();
+  }
+  std::string leaseHolder() { return lease().value("/spec/holderIdentity"_json_pointer, std::string()); }
+
+  std::vector<json> events(const std::string& name) {
+    kube::ListOptions lo;
+    lo.fieldSelector = "involvedObject.name=" + name;
+    auto l = client->list(Resource::coreEvents(), ns, lo);
+    std::vector<json> out;
+    if (l.ok())
+      for (auto& e : (*l)["items"]) out.push_back(e);
+    return out;
+  }
+
+  void expectNoTokenIn(const Operator& op) {
+    std::string log = op.proc->log();
+    EXPECT_EQ(log.find(token), std::string::npos) << op.name << " logged the ServiceAccount token";
+    EXPECT_EQ(log.find(token.substr(token.rfind('.') + 1)), std::string::npos) << op.name << " logged the token's signature";
+  }
+
+  std::string releaseNs, leaseName, fenceName, rbacFile, kubeconfig, token, targetFile;
+  const std::string sa = "fro-feature-rollout-operator";
+  std::vector<std::unique_ptr<Operator>> operators;
+  http::CurlTransport plain{http::TlsConfig{}};
+};
+
+// 1. The chart's RBAC is enough for a whole rollout and its deletion; without one verb the operator
+//    says which permission is missing and changes nothing.
+TEST_F(OperatorProcess, RunsARolloutWithExactlyTheChartsRbacAndNamesAMissingPermission) {
+  Operator& op = startOperator("rbac");
+  ASSERT_NO_FATAL_FAILURE(waitRunning(op));
+  createDeployment("web");
+  auto started = Clock::now();
+  createRollout(json::parse(kSpec));
+  json fr = waitFor("checkout", [](const json& o) { return isState(o, "Succeeded"); }, 60s, "state Succeeded");
+  std::printf("[ figure ] rollout with the chart's RBAC: Succeeded in %lld ms\n", msSince(started));
+  EXPECT_EQ(historyPath(fr),
+            "PhaseStarted:checkout/0 StepActive:checkout/0 StepAdvanced:checkout/1 StepActive:checkout/1 "
+            "PhaseCompleted:checkout/1 PhaseStarted:cleanup/0 StepActive:cleanup/0 PhaseCompleted:cleanup/0 "
+            "RolloutSucceeded:cleanup/0 ");
+  EXPECT_EQ(condition(fr, "Ready"), "True");
+
+  auto cm = client->get(Resource::configMaps(), ns, "checkout-flags");
+  ASSERT_TRUE(cm.ok()) << cm.error().message;
+  EXPECT_EQ((*cm)["data"]["NEW_CHECKOUT"], "true");
+  EXPECT_EQ((*cm)["data"]["NEW_CHECKOUT_PERCENT"], "100");
+  EXPECT_EQ((*cm)["data"]["OLD_CART"], "false");
+  EXPECT_EQ((*cm)["metadata"]["ownerReferences"][0]["uid"], fr["metadata"]["uid"]);
+  auto d = client->get(Resource::deployments(), ns, "web");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ((*d)["spec"]["template"]["metadata"]["annotations"][names::kChecksumAnnotation], fr["status"]["checksum"]);
+  auto& app = (*d)["spec"]["template"]["spec"]["containers"][0];
+  ASSERT_EQ(app["envFrom"].size(), 2u) << app.dump();
+  EXPECT_EQ(app["envFrom"][1]["configMapRef"]["name"], "checkout-flags");
+
+  // Events, each reported by this process.
+  std::vector<std::string> reasons;
+  for (auto& e : events("checkout")) {
+    reasons.push_back(e.value("reason", ""));
+    EXPECT_EQ(e.value("reportingComponent", ""), "feature-rollout-operator");
+    EXPECT_EQ(e.value("reportingInstance", ""), op.identity()) << e.dump();
+  }
+  for (const char* r : {"PhaseStarted", "StepAdvanced", "PhaseCompleted", "RolloutSucceeded"})
+    EXPECT_TRUE(has(reasons, r)) << r;
+
+  // Deletion: the injection goes, the finalizer goes, the garbage collector takes the ConfigMap.
+  ASSERT_TRUE(client->remove(Resource::featureRollouts(), ns, "checkout").ok());
+  bool gone = false;
+  for (auto deadline = Clock::now() + 20s; !gone && Clock::now() < deadline;) {
+    auto g = client->get(Resource::featureRollouts(), ns, "checkout");
+    gone = !g.ok() && kube::ApiError::isNotFound(g.error());
+    if (!gone) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(gone) << "the finalizer was not removed:\n" << op.proc->log();
+  d = client->get(Resource::deployments(), ns, "web");
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->value("/spec/template/metadata/annotations"_json_pointer, json::object()).contains(names::kChecksumAnnotation));
+  EXPECT_EQ((*d)["spec"]["template"]["spec"]["containers"][0]["envFrom"].size(), 1u);
+  bool cmGone = false;
+  for (auto deadline = Clock::now() + 30s; !cmGone && Clock::now() < deadline;) {
+    auto g = client->get(Resource::configMaps(), ns, "checkout-flags");
+    cmGone = !g.ok() && kube::ApiError::isNotFound(g.error());
+    if (!cmGone) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(cmGone) << "ConfigMap checkout-flags was not garbage-collected";
+
+  // Take `patch` on apps workloads away from the Role the chart rendered.
+  auto role = client->get(Resource{"rbac.authorization.k8s.io", "v1", "roles", true}, ns, sa);
+  ASSERT_TRUE(role.ok()) << role.error().message;
+  bool removed = false;
+  for (auto& rule : (*role)["rules"])
+    if (rule["apiGroups"] == json::array({"apps"})) {
+      json verbs = json::array();
+      for (auto& v : rule["verbs"])
+        if (v != "patch") verbs.push_back(v);
+        else removed = true;
+      rule["verbs"] = verbs;
+    }
+  ASSERT_TRUE(removed) << role->dump();
+  auto u = client->update(Resource{"rbac.authorization.k8s.io", "v1", "roles", true}, *role);
+  ASSERT_TRUE(u.ok()) << u.error().message;
+  // The authorizer sees it a moment later.
+  for (auto deadline = Clock::now() + 10s; Clock::now() < deadline;) {
+    auto c = sh("kubectl auth can-i patch deployments.apps -n " + ns + " --as system:serviceaccount:" + releaseNs + ":" + sa);
+    if (trimmed(c.out) == "no") break;
+    std::this_thread::sleep_for(100ms);
+  }
+
+  createDeployment("api");
+  json spec = json::parse(kSpec);
+  spec["targets"][0]["name"] = "api";
+  createRollout(spec, "second");
+  auto forbidden = op.waitFor(
+      [](const json& r) {
+        std::string e = r.value("error", "");
+        return (r.value("level", "") == "warn" || r.value("level", "") == "error") &&
+               e.find("forbidden") != std::string::npos &&
+               e.find("cannot patch resource \"deployments\" in API group \"apps\"") != std::string::npos;
+      },
+      20s);
+  ASSERT_TRUE(forbidden.has_value()) << "no Forbidden record naming the verb and resource:\n" << op.proc->log();
+  std::printf("[ log    ] %s\n", forbidden->dump().c_str());
+  std::string err = (*forbidden)["error"];
+  EXPECT_NE(err.find("Deployment api"), std::string::npos) << "names the workload: " << err;
+  EXPECT_NE(err.find("403"), std::string::npos) << err;
+  EXPECT_NE(err.find("system:serviceaccount:" + releaseNs + ":" + sa), std::string::npos) << "names who: " << err;
+  EXPECT_NE(forbidden->value("rollout", ""), "") << "names the rollout: " << forbidden->dump();
+
+  // It does not advance (the step's 1 s pause passes three times over) and the process lives on.
+  std::this_thread::sleep_for(3s);
+  auto second = client->get(Resource::featureRollouts(), ns, "second");
+  ASSERT_TRUE(second.ok());
+  std::printf("[ status ] state=%s step=%d message=%s\n", second->value("/status/state"_json_pointer, std::string()).c_str(),
+              second->value("/status/step"_json_pointer, -1), second->value("/status/message"_json_pointer, std::string()).c_str());
+  for (auto& c : second->value("/status/conditions"_json_pointer, json::array()))
+    std::printf("[ cond   ] %s=%s %s: %s\n", c.value("type", "").c_str(), c.value("status", "").c_str(),
+                c.value("reason", "").c_str(), c.value("message", "").c_str());
+  std::vector<std::string> secondReasons;
+  for (auto& e : events("second")) {
+    secondReasons.push_back(e.value("reason", ""));
+    std::printf("[ event  ] %s %s: %s\n", e.value("type", "").c_str(), e.value("reason", "").c_str(),
+                e.value("message", "").c_str());
+  }
+  // kubectl describe shows why: a Warning Event naming the verb and resource.
+  bool warned = false;
+  for (auto& e : events("second"))
+    warned = warned || (e.value("type", "") == "Warning" && e.value("reason", "") == "WriteFailed" &&
+                        e.value("message", "").find("cannot patch resource \"deployments\" in API group \"apps\"") !=
+                            std::string::npos);
+  EXPECT_TRUE(warned) << "no Warning Event about the missing permission";
+  EXPECT_EQ(second->value("/status/step"_json_pointer, -1), 0);
+  EXPECT_EQ(second->value("/status/phaseIndex"_json_pointer, -1), 0);
+  EXPECT_FALSE(isState(*second, "Succeeded"));
+  EXPECT_FALSE(has(secondReasons, "StepAdvanced"));
+  auto api = client->get(Resource::deployments(), ns, "api");
+  ASSERT_TRUE(api.ok());
+  EXPECT_FALSE(api->value("/spec/template/metadata/annotations"_json_pointer, json::object()).contains(names::kChecksumAnnotation))
+      << "the Deployment was changed without permission";
+  EXPECT_TRUE(op.proc->running()) << "the operator exited:\n" << op.proc->log();
+  auto h = probe(op, "/healthz");
+  EXPECT_TRUE(h.ok() && h->status == 200);
+  expectNoTokenIn(op);
+}
+
+// 2. Two processes, one Lease: one leads and only it reconciles; SIGKILL it mid-rollout and the
+//    standby takes over within the lease duration and finishes without repeating or skipping a step.
+TEST_F(OperatorProcess, LeaderElectionOneReconcilesAndTheStandbyTakesOverAfterSigkill) {
+  Operator& a = startOperator("a", leaderArgs());
+  Operator& b = startOperator("b", leaderArgs());
+  ASSERT_NO_FATAL_FAILURE(waitRunning(a));
+  ASSERT_NO_FATAL_FAILURE(waitRunning(b));
+  ASSERT_NE(a.identity(), b.identity());
+  auto deadline = Clock::now() + 15s;
+  while (Clock::now() < deadline && !a.becameLeader() && !b.becameLeader()) std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(a.becameLeader() || b.becameLeader()) << "no leader within 15s:\n" << a.proc->log() << b.proc->log();
+  Operator& leader = a.becameLeader() ? a : b;
+  Operator& standby = a.becameLeader() ? b : a;
+  std::printf("[ leader ] %s (%s); standby %s (%s)\n", leader.name.c_str(), leader.identity().c_str(), standby.name.c_str(),
+              standby.identity().c_str());
+  EXPECT_EQ(leaseHolder(), leader.identity());
+  auto seen = standby.waitFor([&](const json& r) { return r.value("msg", "") == "leader elected" && r.value("leader", "") == leader.identity(); }, 5s);
+  EXPECT_TRUE(seen.has_value()) << "the standby does not name the leader:\n" << standby.proc->log();
+
+  createDeployment("web");
+  createRollout(threeStepSpec());
+  waitFor("checkout", [](const json& o) { return o.value("/status/step"_json_pointer, 0) == 1; }, 40s, "step 1");
+  EXPECT_FALSE(standby.becameLeader());
+  EXPECT_FALSE(standby.find([](const json& r) { return r.contains("rollout"); }).has_value())
+      << "the standby reconciled:\n" << standby.proc->log();
+  EXPECT_TRUE(leader.find([](const json& r) { return r.value("rollout", "") != ""; }).has_value());
+  for (auto& e : events("checkout")) EXPECT_EQ(e.value("reportingInstance", ""), leader.identity()) << e.dump();
+  auto mf = client->get(Resource::featureRollouts(), ns, "checkout");
+  ASSERT_TRUE(mf.ok());
+  json managers = json::array();
+  for (auto& f : (*mf)["metadata"]["managedFields"]) managers.push_back(f.value("manager", ""));
+  std::printf("[ fields ] managedFields managers of the rollout: %s\n", managers.dump().c_str());
+
+  // SIGKILL: no release, the standby must wait the lease out.
+  std::string lastRenew = lease().value("/spec/renewTime"_json_pointer, std::string());
+  auto killed = Clock::now();
+  leader.proc->signal(SIGKILL);
+  ASSERT_TRUE(leader.proc->waitExit(2s).has_value());
+  long long failover = -1;
+  for (auto until = Clock::now() + 10s; Clock::now() < until;) {
+    if (leaseHolder() == standby.identity()) {
+      failover = msSince(killed);
+      break;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_GE(failover, 0) << "the standby did not take the Lease within 10s:\n" << standby.proc->log();
+  json l = lease();
+  std::printf("[ figure ] failover: standby holds the Lease %lld ms after SIGKILL (lease 3s, retry 500ms); "
+              "leader's last renewTime %s, standby acquireTime %s, leaseTransitions %d\n",
+              failover, lastRenew.c_str(), l.value("/spec/acquireTime"_json_pointer, std::string()).c_str(),
+              l.value("/spec/leaseTransitions"_json_pointer, -1));
+  EXPECT_LE(failover, 3000 + 2 * 500 + 500) << "longer than the lease duration plus two retry periods";
+  EXPECT_TRUE(standby.waitFor(Operator::msg("became the leader; starting workers"), 2s).has_value());
+
+  json fr = waitFor("checkout", [](const json& o) { return isState(o, "Succeeded"); }, 60s, "state Succeeded after failover");
+  EXPECT_EQ(historyPath(fr), kThreeStepPath) << "a step was repeated or skipped";
+  int advanced = 0;
+  for (auto& h : fr["status"]["history"]) advanced += h["reason"] == "StepAdvanced";
+  EXPECT_EQ(advanced, 2);
+  bool successByStandby = false;
+  for (auto& e : events("checkout")) {
+    std::string who = e.value("reportingInstance", "");
+    EXPECT_TRUE(who == leader.identity() || who == standby.identity()) << e.dump();
+    if (e.value("reason", "") == "RolloutSucceeded") successByStandby = who == standby.identity();
+  }
+  EXPECT_TRUE(successByStandby) << "the new leader finished the rollout";
+  EXPECT_EQ(standby.proc->terminate(10s), std::optional<int>(0)) << standby.proc->log();
+  expectNoTokenIn(leader);
+  expectNoTokenIn(standby);
+}
+
+// 3. SIGTERM mid-rollout: exit 0 promptly, the Lease released, and a new process continues.
+TEST_F(OperatorProcess, SigtermMidRolloutExitsZeroReleasesTheLeaseAndANewProcessContinues) {
+  Operator& first = startOperator("first", leaderArgs());
+  ASSERT_NO_FATAL_FAILURE(waitRunning(first));
+  ASSERT_TRUE(first.waitFor(Operator::msg("became the leader; starting workers"), 15s).has_value()) << first.proc->log();
+  createDeployment("web");
+  createRollout(threeStepSpec());
+  waitFor("checkout", [](const json& o) { return o.value("/status/step"_json_pointer, 0) == 1; }, 40s, "step 1");
+  EXPECT_EQ(leaseHolder(), first.identity());
+
+  auto t0 = Clock::now();
+  auto code = first.proc->terminate(15s);
+  long long shutdownMs = msSince(t0);
+  ASSERT_TRUE(code.has_value()) << "still running 15s after SIGTERM:\n" << first.proc->log();
+  std::printf("[ figure ] shutdown: exit code %d %lld ms after SIGTERM\n", *code, shutdownMs);
+  EXPECT_EQ(*code, 0) << first.proc->log();
+  EXPECT_LT(shutdownMs, 5000);
+  EXPECT_TRUE(first.find(Operator::msg("released the lease")).has_value()) << first.proc->log();
+  EXPECT_TRUE(first.find(Operator::msg("stopped")).has_value());
+  json l = lease();
+  EXPECT_EQ(l.value("/spec/holderIdentity"_json_pointer, std::string()), "") << l["spec"].dump();
+  EXPECT_EQ(l.value("/spec/leaseDurationSeconds"_json_pointer, 0), 1) << l["spec"].dump();
+  auto mid = client->get(Resource::featureRollouts(), ns, "checkout");
+  ASSERT_TRUE(mid.ok());
+  std::printf("[ state  ] after SIGTERM: %s step %d\n", mid->value("/status/state"_json_pointer, std::string()).c_str(),
+              mid->value("/status/step"_json_pointer, -1));
+  EXPECT_FALSE(isState(*mid, "Succeeded")) << "SIGTERM was meant to land mid-rollout";
+
+  // A released Lease is taken at once, not after the lease duration.
+  auto t1 = Clock::now();
+  Operator& second = startOperator("second", leaderArgs());
+  ASSERT_TRUE(second.waitFor(Operator::msg("became the leader; starting workers"), 10s).has_value()) << second.proc->log();
+  long long acquireMs = msSince(t1);
+  std::printf("[ figure ] a new process leads %lld ms after it was started\n", acquireMs);
+  EXPECT_LT(acquireMs, 3000) << "it waited for the lease to expire: the Lease was not released";
+  EXPECT_EQ(leaseHolder(), second.identity());
+
+  json fr = waitFor("checkout", [](const json& o) { return isState(o, "Succeeded"); }, 60s, "state Succeeded after restart");
+  EXPECT_EQ(historyPath(fr), kThreeStepPath) << "a step was repeated or skipped";
+  EXPECT_EQ(second.proc->terminate(15s), std::optional<int>(0));
+  expectNoTokenIn(first);
+  expectNoTokenIn(second);
+}
+
+// 4. The metrics endpoint through the real Prometheus (file_sd), matching the rollout's status; probes.
+TEST_F(OperatorProcess, MetricsThroughPrometheusMatchTheRolloutsStatus) {
+  std::string promUrl = env("PROMETHEUS_URL"), targetsDir = env("PROMETHEUS_TARGETS_DIR");
+  ASSERT_FALSE(promUrl.empty() || targetsDir.empty()) << "PROMETHEUS_URL / PROMETHEUS_TARGETS_DIR not set";
+  Operator& op = startOperator("metrics");
+  ASSERT_NO_FATAL_FAILURE(waitRunning(op));
+  // "running" is logged after the caches synced: both probes answer 200 from then on.
+  for (const char* path : {"/readyz", "/healthz"}) {
+    auto r = probe(op, path);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->status, 200) << path << ": " << r->body;
+    EXPECT_EQ(r->body, "ok") << path;
+  }
+  auto verbose = probe(op, "/readyz?verbose");
+  ASSERT_TRUE(verbose.ok());
+  EXPECT_NE(verbose->body.find("informers ok"), std::string::npos) << verbose->body;
+
+  std::string job = "fro-proc-" + ns;
+  targetFile = targetsDir + "/" + job + ".json";
+  std::ofstream(targetFile + ".tmp")
+      << json::array({{{"targets", {"127.0.0.1:" + std::to_string(op.metricsPort)}}, {"labels", {{"job", job}}}}}).dump();
+  std::filesystem::rename(targetFile + ".tmp", targetFile);
+
+  createDeployment("web");
+  createRollout(json::parse(kSpec));
+  json fr = waitFor("checkout", [](const json& o) { return isState(o, "Succeeded"); }, 60s, "state Succeeded");
+
+  auto query = [&](const std::string& q) -> json {
+    http::HttpRequest req;
+    req.url = promUrl + "/api/v1/query?query=" + urlEncode(q);
+    req.timeout = 5s;
+    auto r = plain.send(req);
+    if (!r.ok() || r->status != 200) return json::array();
+    auto j = json::parse(r->body, nullptr, false);
+    return j.is_discarded() ? json::array() : j.value("/data/result"_json_pointer, json::array());
+  };
+  std::string sel = "job=\"" + job + "\",rollout=\"checkout\"";
+  auto scraped = Clock::now();
+  json states;
+  for (auto deadline = Clock::now() + 30s; Clock::now() < deadline;) {
+    states = query("fro_rollout_state{" + sel + "} == 1");
+    if (states.size() == 1 && states[0]["metric"]["state"] == "Succeeded") break;
+    std::this_thread::sleep_for(250ms);
+  }
+  ASSERT_EQ(states.size(), 1u) << "Prometheus has no current state for the rollout: " << states.dump();
+  std::printf("[ figure ] Prometheus shows state Succeeded %lld ms after the status did\n", msSince(scraped));
+  EXPECT_EQ(states[0]["metric"]["state"], fr["status"]["state"]);
+  EXPECT_EQ(states[0]["metric"]["namespace"], ns);
+
+  std::map<std::string, double> want, got;
+  for (auto& f : fr["status"]["flags"]) want[f["name"]] = f["percent"].get<double>();
+  for (auto& s : query("fro_flag_percent{" + sel + "}")) got[s["metric"]["flag"]] = std::stod(s["value"][1].get<std::string>());
+  EXPECT_EQ(got, want) << "fro_flag_percent vs status.flags";
+  EXPECT_EQ(want["new-checkout"], 100);
+  EXPECT_EQ(want["old-cart"], 0);
+  auto one = [&](const std::string& q) {
+    auto r = query(q);
+    return r.size() == 1 ? std::stod(r[0]["value"][1].get<std::string>()) : -1.0;
+  };
+  EXPECT_EQ(one("fro_rollout_phase_index{" + sel + "}"), fr["status"]["phaseIndex"].get<double>());
+  EXPECT_EQ(one("fro_rollout_step{" + sel + "}"), fr["status"]["step"].get<double>());
+  EXPECT_EQ(one("sum(fro_rollout_state{" + sel + "})"), 1.0) << "one-hot";
+  EXPECT_EQ(one("fro_leader{job=\"" + job + "\"}"), 1.0);
+  double reconciles = one("fro_reconcile_total{job=\"" + job + "\",result=\"success\"}");
+  double errors = one("fro_reconcile_total{job=\"" + job + "\",result=\"error\"}");
+  std::printf("[ metric ] fro_reconcile_total success=%g error=%g\n", reconciles, errors);
+  EXPECT_GE(reconciles, 1.0);
+  EXPECT_EQ(errors, 0.0);
+  EXPECT_EQ(one("up{job=\"" + job + "\"}"), 1.0);
+  // The scraped counter is not ahead of the process's own /metrics.
+  http::HttpRequest mreq;
+  mreq.url = "http://127.0.0.1:" + std::to_string(op.metricsPort) + "/metrics";
+  auto m = plain.send(mreq);
+  ASSERT_TRUE(m.ok() && m->status == 200);
+  auto pos = m->body.find("fro_reconcile_total{result=\"success\"} ");
+  ASSERT_NE(pos, std::string::npos) << m->body;
+  EXPECT_GE(std::stod(m->body.substr(pos + std::string("fro_reconcile_total{result=\"success\"} ").size())), reconciles);
+  expectNoTokenIn(op);
+}
+
+}  // namespace
+}  // namespace fro
