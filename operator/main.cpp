@@ -166,6 +166,7 @@ int run(const fro::process::Options& opts) {
 
   std::unique_ptr<fro::leaderelection::LeaderElector> elector;
   std::atomic<bool> lostLease{false};
+  std::atomic<bool> stopping{false};  // set on SIGTERM/SIGINT, before the elector is stopped
   fro::health::HealthServer health;
   (void)health.addReadinessCheck("informers", [&controller]() -> fro::Status {
     if (controller.synced()) return fro::ok();
@@ -185,15 +186,19 @@ int run(const fro::process::Options& opts) {
       return 2;
     }
     fro::leaderelection::LeaderElector::Callbacks cb;
-    cb.onStartedLeading = [&] {
-      log::info("became the leader; starting workers", {{"identity", id}, {"lease", lc.leaseNamespace + "/" + lc.leaseName}});
+    // By value: lc ends with this block, the callback runs later on the elector's thread.
+    cb.onStartedLeading = [&, lease = lc.leaseNamespace + "/" + lc.leaseName] {
+      log::info("became the leader; starting workers", {{"identity", id}, {"lease", lease}});
       metrics.setLeader(true);
       if (!controller.waitForSync(std::chrono::minutes(2))) log::warn("caches not synced after 2m; starting anyway");
       controller.startWorkers();
     };
     cb.onStoppedLeading = [&] {
-      // Another process may lead now: stop writing at once and exit, as controller-runtime does.
       metrics.setLeader(false);
+      // The elector also calls this when we stop it on SIGTERM: that is no loss, the lease is ours
+      // to release below.
+      if (stopping) return;
+      // Another process may lead now: stop writing at once and exit, as controller-runtime does.
       lostLease = true;
       (*waiter)->notify();
     };
@@ -211,6 +216,7 @@ int run(const fro::process::Options& opts) {
                         {"identity", id}});
 
   int sig = (*waiter)->wait();
+  stopping = true;
   log::info(lostLease ? "lost the lease; shutting down" : "shutting down",
             {{"signal", sig}, {"timeout", std::to_string(opts.shutdownTimeout.count()) + "ms"}});
   ctrlPtr = nullptr;
