@@ -513,6 +513,7 @@ TEST_F(OperatorProcess, LeaderElectionOneReconcilesAndTheStandbyTakesOverAfterSi
   std::printf("[ leader ] %s (%s); standby %s (%s)\n", leader.name.c_str(), leader.identity().c_str(), standby.name.c_str(),
               standby.identity().c_str());
   EXPECT_EQ(leaseHolder(), leader.identity());
+  EXPECT_EQ(leader.find(Operator::msg("became the leader; starting workers"))->value("lease", ""), releaseNs + "/" + leaseName);
   auto seen = standby.waitFor([&](const json& r) { return r.value("msg", "") == "leader elected" && r.value("leader", "") == leader.identity(); }, 5s);
   EXPECT_TRUE(seen.has_value()) << "the standby does not name the leader:\n" << standby.proc->log();
 
@@ -573,7 +574,9 @@ TEST_F(OperatorProcess, LeaderElectionOneReconcilesAndTheStandbyTakesOverAfterSi
 TEST_F(OperatorProcess, SigtermMidRolloutExitsZeroReleasesTheLeaseAndANewProcessContinues) {
   Operator& first = startOperator("first", leaderArgs());
   ASSERT_NO_FATAL_FAILURE(waitRunning(first));
-  ASSERT_TRUE(first.waitFor(Operator::msg("became the leader; starting workers"), 15s).has_value()) << first.proc->log();
+  auto led = first.waitFor(Operator::msg("became the leader; starting workers"), 15s);
+  ASSERT_TRUE(led.has_value()) << first.proc->log();
+  EXPECT_EQ(led->value("lease", ""), releaseNs + "/" + leaseName) << "the record names the Lease it holds";
   createDeployment("web");
   createRollout(threeStepSpec());
   waitFor("checkout", [](const json& o) { return o.value("/status/step"_json_pointer, 0) == 1; }, 40s, "step 1");
