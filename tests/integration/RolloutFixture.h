@@ -42,6 +42,13 @@ class RolloutFixture : public IntegrationTest {
   }
   void TearDown() override {
     stopController();
+    // With no controller left to finalize them, rollouts would hold their namespace in
+    // Terminating forever: drop our finalizer so the namespace can go.
+    if (client && !ns.empty())
+      if (auto l = client->list(Resource::featureRollouts(), ns); l.ok())
+        for (auto& fr : (*l)["items"])
+          (void)client->patch(Resource::featureRollouts(), ns, fr["metadata"].value("name", ""), kube::PatchType::Merge,
+                              {{"metadata", {{"finalizers", nullptr}}}});
     IntegrationTest::TearDown();
   }
 
