@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the control-plane binaries from Go modules into $FRO_CACHE/bin/<name>-<version>/,
-# skipping any already built. Usage: hack/build-tools.sh [all|kube|etcd|kwok|helm]...
+# skipping any already built. Usage: hack/build-tools.sh [all|kube|etcd|kwok|helm|kstatus-check]...
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -135,12 +135,14 @@ build_kwok() {
 build_helm() {
   go_install helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" "$FRO_CACHE/bin/helm-$HELM_VERSION"
 }
+# kstatus as Flux computes it, for tests/kstatus (a module in this repo: hack/kstatus-check).
+build_kstatus_check() { "$here/kstatus-check/build.sh" >/dev/null; }
 
 targets=("$@"); ((${#targets[@]})) || targets=(all)
 for t in "${targets[@]}"; do
   case $t in
-    all) build_etcd; build_kube; build_kwok; build_helm ;;
-    kube) build_kube ;; etcd) build_etcd ;; kwok) build_kwok ;; helm) build_helm ;;
-    *) die "unknown target $t (all|kube|etcd|kwok|helm)" ;;
+    all) build_etcd; build_kube; build_kwok; build_helm; build_kstatus_check ;;
+    kube) build_kube ;; etcd) build_etcd ;; kwok) build_kwok ;; helm) build_helm ;; kstatus-check) build_kstatus_check ;;
+    *) die "unknown target $t (all|kube|etcd|kwok|helm|kstatus-check)" ;;
   esac
 done
