@@ -46,6 +46,10 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
   kube::CachedPtr cached = objects_.get("FeatureRollout", ns, name);
   if (!cached) {
     gates_.forget(key);
+    {
+      std::lock_guard<std::mutex> l(writeErrorsMu_);
+      writeErrors_.erase(key);
+    }
     if (opts_.onStatus) opts_.onStatus(ns, name, nullptr);
     return ReconcileOutcome::success();
   }
@@ -102,6 +106,10 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
     in.workloads.push_back(WorkloadView::observe(kind, tname, w ? &w->fields : nullptr, cmName));
   }
   in.gates = gates_.observe(key);
+  {
+    std::lock_guard<std::mutex> l(writeErrorsMu_);
+    if (auto it = writeErrors_.find(key); it != writeErrors_.end()) in.writeError = it->second;
+  }
 
   // 3. Decide.
   Plan plan = RolloutPlanner::plan(in);
@@ -139,6 +147,11 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
   auto writeFailed = [&](const std::string& message) {
     if (auto s = recorder_.record(ref, "Warning", "WriteFailed", message); !s.ok())
       log("warn", "recording event failed", json{{"rollout", key}, {"error", s.error().message}});
+    {
+      // The next plan reports it as Stalled (WriteFailed) until a write succeeds again.
+      std::lock_guard<std::mutex> l(writeErrorsMu_);
+      writeErrors_[key] = message;
+    }
     return ReconcileOutcome::error(message);
   };
   if (plan.writeChildren) {
@@ -167,6 +180,12 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
       if (auto s = releaseTarget(ns, rel.substr(0, slash), rel.substr(slash + 1), plan.configMapName); !s.ok())
         return writeFailed("releasing " + rel + ": " + s.error().message);
     }
+  }
+  if (plan.writeChildren && !in.writeError.empty()) {
+    // Writes work again: reconcile once more so status stops saying they fail.
+    std::lock_guard<std::mutex> l(writeErrorsMu_);
+    writeErrors_.erase(key);
+    return ReconcileOutcome::requeueAfter(std::chrono::milliseconds(0));
   }
   if (plan.requeueAfter) return ReconcileOutcome::requeueAfter(*plan.requeueAfter + std::chrono::milliseconds(20));
   return ReconcileOutcome::success();

@@ -8,6 +8,8 @@
 // Deletion: the finalizer removes our envFrom and checksum from every target first, then lets the
 // ConfigMap be garbage-collected with its owner.
 #include <functional>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,6 +69,10 @@ class FeatureRolloutReconciler {
   GateProvider& gates_;
   events::EventRecorder& recorder_;
   Options opts_;
+  // The last failed child write per rollout (an observation, like gate results: re-observed on
+  // the next attempt), so status can say Stalled/WriteFailed instead of "making progress".
+  std::mutex writeErrorsMu_;
+  std::map<std::string, std::string> writeErrors_;
 };
 
 }  // namespace fro::rollout

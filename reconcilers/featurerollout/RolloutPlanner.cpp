@@ -616,6 +616,12 @@ void Planner::finish() {
     st_.setCondition(type, status, reason, msg, nowStr_, generation_);
   };
   set("InvalidSpec", "False", "SpecValid", "the spec is valid (generation " + g + ")");
+  if (!in_.writeError.empty() && stalledReason_.empty() && (s == "Progressing" || s == "Holding")) {
+    // The values cannot be delivered (e.g. a permission missing from the operator's Role).
+    stalledReason_ = "WriteFailed";
+    stalledMessage_ = "cannot write the flag values: " + in_.writeError;
+    st_.message = stalledMessage_;
+  }
   const bool stalled = !stalledReason_.empty();
   if (s == "Succeeded") {
     st_.message = "rollout complete: " + std::to_string(spec_.phases.size()) + " phases succeeded";
@@ -640,7 +646,10 @@ void Planner::finish() {
   } else if (s == "Paused") {
     set("Ready", "False", "Paused", st_.message);
     set("Reconciling", "False", "Paused", st_.message);
-    set("Stalled", "False", "Paused", "paused, not stalled");
+    // Paused by the operator on a critical gate (rollback: manual) waits for a person: that is
+    // Stalled for kstatus (Flux fails fast with the gate's message instead of timing out).
+    if (st_.operatorPaused) set("Stalled", "True", "GateCritical", st_.message);
+    else set("Stalled", "False", "Paused", "paused, not stalled");
     set("Progressing", "False", "Paused", st_.message);
     set("RolledBack", "False", "NotRolledBack", "not rolled back");
   } else {

@@ -32,6 +32,7 @@ struct PlanInput {
   std::vector<WorkloadView> workloads;   // one per spec target (missing ones with exists=false)
   std::vector<GateObservation> gates;    // GateProvider::observe() for this rollout
   TimePoint now;
+  std::string writeError;                // the last failed write of the children, "" when none
 };
 
 struct PlannedEvent {

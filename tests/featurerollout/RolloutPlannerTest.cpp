@@ -359,6 +359,8 @@ TEST(RolloutPlanner, ManualRollbackPausesOnCriticalUntilResumed) {
   EXPECT_EQ(w.where(), "one/0@10 Paused");
   EXPECT_EQ(w.percentOf("checkout"), 10) << "manual: nothing is reverted";
   EXPECT_TRUE(w.status()["operatorPaused"].get<bool>());
+  EXPECT_EQ(w.cond("Stalled"), "True") << "it waits for a person";
+  EXPECT_EQ(w.cond("Stalled", "reason"), "GateCritical");
   EXPECT_EQ(w.events.back().reason, "GateCritical");
   EXPECT_FALSE(w.last.gateRequest.has_value());
   w.advance(1h);
@@ -499,6 +501,24 @@ TEST(RolloutPlanner, MissingTargetStallsWithoutWriting) {
   w.workloads[0].exists = true;
   w.settle();
   EXPECT_EQ(w.where(), "one/0@10 Progressing");
+  EXPECT_EQ(w.cond("Stalled"), "False");
+}
+
+TEST(RolloutPlanner, AFailedWriteIsStalledUntilWritesWorkAgain) {
+  World w(json::parse(kQuick));
+  w.reconcile();
+  PlanInput in{w.rollout, w.cm, w.workloads, w.gates, w.now};
+  in.writeError = "applying Deployment web: 403 Forbidden: cannot patch resource \"deployments\"";
+  Plan p = RolloutPlanner::plan(in);
+  auto st = p.status.toJson();
+  const Condition* stalled = p.status.condition("Stalled");
+  ASSERT_NE(stalled, nullptr);
+  EXPECT_EQ(stalled->status, "True");
+  EXPECT_EQ(stalled->reason, "WriteFailed");
+  EXPECT_NE(stalled->message.find("403 Forbidden"), std::string::npos);
+  EXPECT_NE(st["message"].get<std::string>().find("cannot write the flag values"), std::string::npos);
+  EXPECT_TRUE(p.writeChildren) << "it keeps trying";
+  w.reconcile();  // no write error any more
   EXPECT_EQ(w.cond("Stalled"), "False");
 }
 

@@ -185,7 +185,7 @@ std::vector<Case> cases() {
          w.settle();
        }},
       // rollback: manual: a critical gate pauses instead of rolling back.
-      {"paused-by-critical-gate", "Paused", "",
+      {"paused-by-critical-gate", "Paused", "GateCritical",
        [](World& w) {
          w.settle();
          w.advance(2s);
