@@ -483,6 +483,13 @@ TEST_F(OperatorProcess, RunsARolloutWithExactlyTheChartsRbacAndNamesAMissingPerm
                         e.value("message", "").find("cannot patch resource \"deployments\" in API group \"apps\"") !=
                             std::string::npos);
   EXPECT_TRUE(warned) << "no Warning Event about the missing permission";
+  // And status says so too (kstatus: Failed), instead of "making progress".
+  std::string stalledReason, stalledMessage;
+  for (auto& c : second->value("/status/conditions"_json_pointer, json::array()))
+    if (c.value("type", "") == "Stalled" && c.value("status", "") == "True")
+      stalledReason = c.value("reason", ""), stalledMessage = c.value("message", "");
+  EXPECT_EQ(stalledReason, "WriteFailed");
+  EXPECT_NE(stalledMessage.find("cannot patch resource \"deployments\""), std::string::npos) << stalledMessage;
   EXPECT_EQ(second->value("/status/step"_json_pointer, -1), 0);
   EXPECT_EQ(second->value("/status/phaseIndex"_json_pointer, -1), 0);
   EXPECT_FALSE(isState(*second, "Succeeded"));
