@@ -115,16 +115,10 @@ struct Operator {
   bool becameLeader() const { return find(msg("became the leader; starting workers")).has_value(); }
 };
 
-const char* kSpec = R"({
-  "targets": [{"kind": "Deployment", "name": "web", "containers": ["app"]}],
-  "flags": [{"name": "new-checkout", "envVar": "NEW_CHECKOUT"}, {"name": "old-cart", "envVar": "OLD_CART", "default": true}],
-  "phases": [
-    {"name": "checkout", "enable": ["new-checkout"], "steps": [{"percent": 20, "pause": "1s"}, {"percent": 100}]},
-    {"name": "cleanup", "enable": [], "disable": ["old-cart"], "steps": [{"percent": 100}]}]})";
 
 // Three steps with 2 s pauses: long enough to stop an operator in the middle.
 json threeStepSpec() {
-  json spec = json::parse(kSpec);
+  json spec = json::parse(testing::kTwoPhaseSpec);
   spec["phases"][0]["steps"] =
       json::parse(R"([{"percent": 10, "pause": "2s"}, {"percent": 40, "pause": "2s"}, {"percent": 100}])");
   return spec;
@@ -366,7 +360,7 @@ TEST_F(OperatorProcess, RunsARolloutWithExactlyTheChartsRbacAndNamesAMissingPerm
   ASSERT_NO_FATAL_FAILURE(waitRunning(op));
   createDeployment("web");
   auto started = Clock::now();
-  createRollout(json::parse(kSpec));
+  createRollout(json::parse(testing::kTwoPhaseSpec));
   json fr = waitFor("checkout", [](const json& o) { return isState(o, "Succeeded"); }, 60s, "state Succeeded");
   std::printf("[ figure ] rollout with the chart's RBAC: Succeeded in %lld ms\n", msSince(started));
   EXPECT_EQ(historyPath(fr),
@@ -442,7 +436,7 @@ TEST_F(OperatorProcess, RunsARolloutWithExactlyTheChartsRbacAndNamesAMissingPerm
   }
 
   createDeployment("api");
-  json spec = json::parse(kSpec);
+  json spec = json::parse(testing::kTwoPhaseSpec);
   spec["targets"][0]["name"] = "api";
   createRollout(spec, "second");
   auto forbidden = op.waitFor(
@@ -647,7 +641,7 @@ TEST_F(OperatorProcess, MetricsThroughPrometheusMatchTheRolloutsStatus) {
   std::filesystem::rename(targetFile + ".tmp", targetFile);
 
   createDeployment("web");
-  createRollout(json::parse(kSpec));
+  createRollout(json::parse(testing::kTwoPhaseSpec));
   json fr = waitFor("checkout", [](const json& o) { return isState(o, "Succeeded"); }, 60s, "state Succeeded");
 
   auto query = [&](const std::string& q) -> json {

@@ -15,17 +15,11 @@ namespace names = rollout::names;
 
 class RolloutController : public testing::RolloutFixture {};
 
-const char* kSpec = R"({
-  "targets": [{"kind": "Deployment", "name": "web", "containers": ["app"]}],
-  "flags": [{"name": "new-checkout", "envVar": "NEW_CHECKOUT"}, {"name": "old-cart", "envVar": "OLD_CART", "default": true}],
-  "phases": [
-    {"name": "checkout", "enable": ["new-checkout"], "steps": [{"percent": 20, "pause": "1s"}, {"percent": 100}]},
-    {"name": "cleanup", "enable": [], "disable": ["old-cart"], "steps": [{"percent": 100}]}]})";
 
 TEST_F(RolloutController, RunsEveryPhaseToSucceededAndDeliversTheValues) {
   createDeployment("web");
   startController();
-  createRollout(json::parse(kSpec));
+  createRollout(json::parse(testing::kTwoPhaseSpec));
 
   json fr = waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Succeeded"; },
                     90s, "state Succeeded");
@@ -85,7 +79,7 @@ TEST_F(RolloutController, RunsEveryPhaseToSucceededAndDeliversTheValues) {
 TEST_F(RolloutController, DeletionRemovesTheInjectionBeforeTheConfigMapGoes) {
   createDeployment("web");
   startController();
-  createRollout(json::parse(kSpec));
+  createRollout(json::parse(testing::kTwoPhaseSpec));
   waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Succeeded"; }, 90s,
           "state Succeeded");
   auto fr = client->get(Resource::featureRollouts(), ns, "checkout");
@@ -122,7 +116,7 @@ TEST_F(RolloutController, DeletionRemovesTheInjectionBeforeTheConfigMapGoes) {
 TEST_F(RolloutController, ReleasingATargetTwiceKeepsTheUsersEnvFrom) {
   createDeployment("web");
   startController();
-  createRollout(json::parse(kSpec));
+  createRollout(json::parse(testing::kTwoPhaseSpec));
   waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Succeeded"; }, 90s,
           "state Succeeded");
   stopController();
@@ -145,7 +139,7 @@ TEST_F(RolloutController, ReleasingATargetTwiceKeepsTheUsersEnvFrom) {
 
 TEST_F(RolloutController, ARestartedControllerContinuesWithoutRepeatingOrSkippingASteps) {
   createDeployment("web");
-  json spec = json::parse(kSpec);
+  json spec = json::parse(testing::kTwoPhaseSpec);
   spec["phases"][0]["steps"] = json::parse(R"([{"percent": 10, "pause": "2s"}, {"percent": 40, "pause": "2s"}, {"percent": 100}])");
   startController();
   createRollout(spec);
@@ -170,7 +164,7 @@ TEST_F(RolloutController, ARestartedControllerContinuesWithoutRepeatingOrSkippin
 TEST_F(RolloutController, AnInvalidTargetChangesNothingAndSaysWhy) {
   createDeployment("web");
   startController();
-  json spec = json::parse(kSpec);
+  json spec = json::parse(testing::kTwoPhaseSpec);
   spec["targets"][0]["containers"] = {"apps"};
   createRollout(spec);
   json fr = waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Invalid"; },
@@ -199,7 +193,7 @@ TEST_F(RolloutController, AForeignConfigMapIsNeverTakenOver) {
   json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "checkout-flags"}}}, {"data", {{"mine", "yes"}}}};
   ASSERT_TRUE(client->create(Resource::configMaps(), ns, cm).ok());
   startController();
-  createRollout(json::parse(kSpec));
+  createRollout(json::parse(testing::kTwoPhaseSpec));
   json fr = waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Invalid"; },
                     30s, "state Invalid");
   EXPECT_NE(condition(fr, "InvalidSpec", "message").find("spec.configMapName: ConfigMap \"checkout-flags\" already exists"),
@@ -211,7 +205,7 @@ TEST_F(RolloutController, AForeignConfigMapIsNeverTakenOver) {
 
 TEST_F(RolloutController, SpecPausedFreezesAndResumeContinues) {
   createDeployment("web");
-  json spec = json::parse(kSpec);
+  json spec = json::parse(testing::kTwoPhaseSpec);
   spec["paused"] = true;
   startController();
   createRollout(spec);

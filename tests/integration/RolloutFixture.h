@@ -23,6 +23,15 @@ using json = nlohmann::json;
 using kube::Resource;
 using namespace std::chrono_literals;
 
+// The rollout most end-to-end tests run: Deployment web (containers app, sidecar; see
+// createDeployment), two phases, a 1 s pause, no gates.
+inline const char* kTwoPhaseSpec = R"({
+  "targets": [{"kind": "Deployment", "name": "web", "containers": ["app"]}],
+  "flags": [{"name": "new-checkout", "envVar": "NEW_CHECKOUT"}, {"name": "old-cart", "envVar": "OLD_CART", "default": true}],
+  "phases": [
+    {"name": "checkout", "enable": ["new-checkout"], "steps": [{"percent": 20, "pause": "1s"}, {"percent": 100}]},
+    {"name": "cleanup", "enable": [], "disable": ["old-cart"], "steps": [{"percent": 100}]}]})";
+
 // A provider for rollouts without gates (these tests); gate evaluation has its own tests.
 class NoGates : public rollout::GateProvider {
  public:
