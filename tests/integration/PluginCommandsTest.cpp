@@ -108,5 +108,36 @@ TEST_F(PluginCommands, PauseResumePromoteAbortRetryAreEachActedOnAndAcknowledged
   EXPECT_EQ(get()["metadata"]["generation"], 1);
 }
 
+// status --watch re-renders when the rollout changes, until Ctrl-C.
+TEST_F(PluginCommands, StatusWatchRedrawsWhenTheRolloutChanges) {
+  createDeployment("web");
+  startController();
+  json spec = json::parse(testing::kTwoPhaseSpec);
+  spec["paused"] = true;
+  createRollout(spec);
+  waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Paused"; }, 30s,
+          "Paused");
+  std::string log = std::string(::testing::TempDir()) + "/plugin-watch-" + ns + ".log";
+  testing::ChildProcess watcher({FRO_PLUGIN_BIN, "status", "checkout", "--watch", "-n", ns, "--kubeconfig", env("KUBECONFIG")},
+                                log);
+  auto eventually = [&](const std::function<bool(const std::string&)>& pred) {
+    for (int i = 0; i < 100; ++i) {
+      if (pred(watcher.log())) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  };
+  ASSERT_TRUE(eventually([](const std::string& out) { return out.find("Paused") != std::string::npos; })) << watcher.log();
+  // Resume through the spec (as a GitOps commit would): the open view follows to Succeeded.
+  ASSERT_TRUE(client->patch(Resource::featureRollouts(), ns, "checkout", kube::PatchType::Merge, {{"spec", {{"paused", false}}}}).ok());
+  EXPECT_TRUE(eventually([](const std::string& out) {
+    auto last = out.rfind("--- ");
+    return last != std::string::npos && out.find("Succeeded", last) != std::string::npos;
+  })) << watcher.log();
+  EXPECT_TRUE(watcher.running()) << "--watch keeps running until interrupted";
+  watcher.signal(SIGINT);
+  EXPECT_TRUE(watcher.waitExit(5s).has_value()) << "Ctrl-C ends it";
+}
+
 }  // namespace
 }  // namespace fro
