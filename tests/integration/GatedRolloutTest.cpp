@@ -88,9 +88,11 @@ TEST_F(GatedRollout, WarningLevelErrorsHoldThenTheRolloutResumesWhenTheyClear) {
                {"flags", {{{"name", "feature-a"}, {"envVar", "FEATURE_A"}}}},
                {"analysis", {{"interval", "2s"}, {"gates", gatesFor()}}},
                {"phases", {{{"name", "one"}, {"enable", {"feature-a"}}, {"gates", {"error-rate"}},
-                            {"steps", {{{"percent", 50}, {"pause", "2s"}}, {{"percent", 100}}}}}}}};
+                            {"steps", {{{"percent", 50}, {"pause", "12s"}}, {{"percent", 100}}}}}}}};
   createRollout(spec);
-  // (It may hold for NoData first, until Prometheus has two scrapes of the new service.)
+  // The pause outlasts the 10 s rate window, so the evaluation that decides sees only traffic from
+  // after the step became active (with a shorter pause, an early evaluation of a window still
+  // mostly from before could pass). It may hold for NoData first, until Prometheus has scrapes.
   json fr = waitFor("checkout", [&](const json& o) { return state(o) == "Holding" && condition(o, "GatesPassing", "reason") == "GateWarning"; },
                     120s, "Holding on GateWarning");
   ASSERT_EQ(state(fr), "Holding");
