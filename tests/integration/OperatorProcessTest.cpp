@@ -116,11 +116,12 @@ struct Operator {
 };
 
 
-// Three steps with 2 s pauses: long enough to stop an operator in the middle.
-json threeStepSpec() {
+// Three steps: the second one's pause is long enough to stop an operator in the middle of it,
+// even on a loaded machine (the test does a few API reads between seeing step 1 and the kill).
+json threeStepSpec(const std::string& middlePause = "2s") {
   json spec = json::parse(testing::kTwoPhaseSpec);
-  spec["phases"][0]["steps"] =
-      json::parse(R"([{"percent": 10, "pause": "2s"}, {"percent": 40, "pause": "2s"}, {"percent": 100}])");
+  spec["phases"][0]["steps"] = json::parse(R"([{"percent": 10, "pause": "2s"}, {"percent": 40, "pause": ")" +
+                                           middlePause + R"("}, {"percent": 100}])");
   return spec;
 }
 const char* kThreeStepPath =
@@ -519,7 +520,7 @@ TEST_F(OperatorProcess, LeaderElectionOneReconcilesAndTheStandbyTakesOverAfterSi
   EXPECT_TRUE(seen.has_value()) << "the standby does not name the leader:\n" << standby.proc->log();
 
   createDeployment("web");
-  createRollout(threeStepSpec());
+  createRollout(threeStepSpec("8s"));
   waitFor("checkout", [](const json& o) { return o.value("/status/step"_json_pointer, 0) == 1; }, 40s, "step 1");
   EXPECT_FALSE(standby.becameLeader());
   EXPECT_FALSE(standby.find([](const json& r) { return r.contains("rollout"); }).has_value())
@@ -532,7 +533,10 @@ TEST_F(OperatorProcess, LeaderElectionOneReconcilesAndTheStandbyTakesOverAfterSi
   for (auto& f : (*mf)["metadata"]["managedFields"]) managers.push_back(f.value("manager", ""));
   std::printf("[ fields ] managedFields managers of the rollout: %s\n", managers.dump().c_str());
 
-  // SIGKILL: no release, the standby must wait the lease out.
+  // SIGKILL: no release, the standby must wait the lease out. Mid-rollout, or the test proves nothing.
+  auto before = client->get(Resource::featureRollouts(), ns, "checkout");
+  ASSERT_TRUE(before.ok());
+  ASSERT_EQ(before->value("/status/step"_json_pointer, -1), 1) << "the rollout moved on before the kill";
   std::string lastRenew = lease().value("/spec/renewTime"_json_pointer, std::string());
   auto killed = Clock::now();
   leader.proc->signal(SIGKILL);
@@ -579,7 +583,7 @@ TEST_F(OperatorProcess, SigtermMidRolloutExitsZeroReleasesTheLeaseAndANewProcess
   ASSERT_TRUE(led.has_value()) << first.proc->log();
   EXPECT_EQ(led->value("lease", ""), releaseNs + "/" + leaseName) << "the record names the Lease it holds";
   createDeployment("web");
-  createRollout(threeStepSpec());
+  createRollout(threeStepSpec("6s"));
   waitFor("checkout", [](const json& o) { return o.value("/status/step"_json_pointer, 0) == 1; }, 40s, "step 1");
   EXPECT_EQ(leaseHolder(), first.identity());
 
