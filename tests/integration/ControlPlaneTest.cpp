@@ -64,7 +64,19 @@ TEST_F(ControlPlane, DeploymentPodsBecomeRunningThroughTheRealApiServer) {
     if (running == 2) break;
     std::this_thread::sleep_for(250ms);
   }
-  EXPECT_EQ(running, 2) << "kwok should make both pods Running and Ready";
+  if (running != 2) {  // say what the pods look like, so a slow or stuck control plane is diagnosable
+    kube::ListOptions lo;
+    lo.labelSelector = "app=web";
+    auto pods = c.list(Resource::pods(), ns, lo);
+    std::string seen;
+    if (pods.ok())
+      for (auto& p : (*pods)["items"])
+        seen += p["metadata"].value("name", "") + " phase=" + p["status"].value("phase", "") +
+                " node=" + p["spec"].value("nodeName", "") + "; ";
+    auto dep = c.get(Resource::deployments(), ns, "web");
+    ADD_FAILURE() << "kwok should make both pods Running and Ready within 60 s; pods: " << seen
+                  << " deployment status: " << (dep.ok() ? (*dep)["status"].dump() : dep.error().message);
+  }
 
   auto dep = c.get(Resource::deployments(), ns, "web");
   ASSERT_TRUE(dep.ok());
