@@ -75,7 +75,7 @@ TEST_F(GatedRollout, ErrorsAtTenPercentRollBackWithExactlyTheOnFailureFlags) {
   ASSERT_TRUE(cm.ok());
   EXPECT_EQ((*cm)["data"]["FEATURE_B_PERCENT"], "0");
   EXPECT_EQ((*cm)["data"]["FEATURE_C_PERCENT"], "10");
-  EXPECT_TRUE(has(eventReasons("checkout"), "RolledBack"));
+  EXPECT_TRUE(hasEvent("checkout", "RolledBack"));
 }
 
 TEST_F(GatedRollout, WarningLevelErrorsHoldThenTheRolloutResumesWhenTheyClear) {
@@ -98,7 +98,7 @@ TEST_F(GatedRollout, WarningLevelErrorsHoldThenTheRolloutResumesWhenTheyClear) {
   ASSERT_EQ(state(fr), "Holding");
   EXPECT_EQ(fr["status"]["step"], 0);
   EXPECT_NE(condition(fr, "GatesPassing", "message").find("warning"), std::string::npos);
-  EXPECT_TRUE(has(eventReasons("checkout"), "GateWarning"));
+  EXPECT_TRUE(hasEvent("checkout", "GateWarning"));
   std::this_thread::sleep_for(4s);
   auto held = client->get(Resource::featureRollouts(), ns, "checkout");
   ASSERT_TRUE(held.ok());

@@ -383,7 +383,8 @@ TEST_F(OperatorProcess, RunsARolloutWithExactlyTheChartsRbacAndNamesAMissingPerm
   ASSERT_EQ(app["envFrom"].size(), 2u) << app.dump();
   EXPECT_EQ(app["envFrom"][1]["configMapRef"]["name"], "checkout-flags");
 
-  // Events, each reported by this process.
+  // Events, each reported by this process (the last one follows the status write: wait for it).
+  EXPECT_TRUE(hasEvent("checkout", "RolloutSucceeded"));
   std::vector<std::string> reasons;
   for (auto& e : events("checkout")) {
     reasons.push_back(e.value("reason", ""));
@@ -563,12 +564,17 @@ TEST_F(OperatorProcess, LeaderElectionOneReconcilesAndTheStandbyTakesOverAfterSi
   int advanced = 0;
   for (auto& h : fr["status"]["history"]) advanced += h["reason"] == "StepAdvanced";
   EXPECT_EQ(advanced, 2);
-  bool successByStandby = false;
-  for (auto& e : events("checkout")) {
-    std::string who = e.value("reportingInstance", "");
-    EXPECT_TRUE(who == leader.identity() || who == standby.identity()) << e.dump();
-    if (e.value("reason", "") == "RolloutSucceeded") successByStandby = who == standby.identity();
+  // The Event follows the status write that the wait above saw: give it a moment to land.
+  bool successByStandby = false, successSeen = false;
+  for (auto until = Clock::now() + 5s; !successSeen && Clock::now() < until;) {
+    for (auto& e : events("checkout")) {
+      std::string who = e.value("reportingInstance", "");
+      EXPECT_TRUE(who == leader.identity() || who == standby.identity()) << e.dump();
+      if (e.value("reason", "") == "RolloutSucceeded") successSeen = true, successByStandby = who == standby.identity();
+    }
+    if (!successSeen) std::this_thread::sleep_for(100ms);
   }
+  EXPECT_TRUE(successSeen) << "no RolloutSucceeded Event";
   EXPECT_TRUE(successByStandby) << "the new leader finished the rollout";
   EXPECT_EQ(standby.proc->terminate(10s), std::optional<int>(0)) << standby.proc->log();
   expectNoTokenIn(leader);

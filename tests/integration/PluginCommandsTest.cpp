@@ -30,12 +30,16 @@ class PluginCommands : public testing::RolloutFixture {
     EXPECT_TRUE(r.ok());
     return r.ok() ? *r : json();
   }
+  // The newest Event with that reason; polls a little, since Events follow the status write.
   std::string lastEventMessage(const std::string& reason) {
     kube::ListOptions lo;
     lo.fieldSelector = "involvedObject.name=checkout,reason=" + reason;
-    auto l = client->list(Resource::coreEvents(), ns, lo);
-    if (!l.ok() || (*l)["items"].empty()) return "";
-    return (*l)["items"].back().value("message", "");
+    for (int i = 0; i < 50; ++i) {
+      auto l = client->list(Resource::coreEvents(), ns, lo);
+      if (l.ok() && !(*l)["items"].empty()) return (*l)["items"].back().value("message", "");
+      std::this_thread::sleep_for(100ms);
+    }
+    return "";
   }
 };
 

@@ -71,9 +71,8 @@ TEST_F(RolloutController, RunsEveryPhaseToSucceededAndDeliversTheValues) {
   }
   EXPECT_EQ(withFlags, 2) << "both pods run with envFrom checkout-flags";
 
-  auto reasons = eventReasons("checkout");
   for (const char* r : {"PhaseStarted", "StepAdvanced", "PhaseCompleted", "RolloutSucceeded"})
-    EXPECT_TRUE(has(reasons, r)) << r;
+    EXPECT_TRUE(hasEvent("checkout", r)) << r;
 }
 
 TEST_F(RolloutController, DeletionRemovesTheInjectionBeforeTheConfigMapGoes) {
@@ -179,7 +178,7 @@ TEST_F(RolloutController, AnInvalidTargetChangesNothingAndSaysWhy) {
   auto d = client->get(Resource::deployments(), ns, "web");
   ASSERT_TRUE(d.ok());
   EXPECT_FALSE((*d)["spec"]["template"].value("/metadata/annotations"_json_pointer, json::object()).contains(names::kChecksumAnnotation));
-  EXPECT_TRUE(has(eventReasons("checkout"), "InvalidSpec"));
+  EXPECT_TRUE(hasEvent("checkout", "InvalidSpec"));
 
   // Fixing the spec continues: kubectl edit / a GitOps commit.
   json patch = {{"spec", {{"targets", {{{"kind", "Deployment"}, {"name", "web"}, {"containers", {"app"}}}}}}}};
@@ -222,9 +221,8 @@ TEST_F(RolloutController, SpecPausedFreezesAndResumeContinues) {
                   .ok());
   waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Succeeded"; }, 90s,
           "state Succeeded after resume");
-  auto reasons = eventReasons("checkout");
-  EXPECT_TRUE(has(reasons, "Paused"));
-  EXPECT_TRUE(has(reasons, "Resumed"));
+  EXPECT_TRUE(hasEvent("checkout", "Paused"));
+  EXPECT_TRUE(hasEvent("checkout", "Resumed"));
 }
 
 }  // namespace

@@ -152,6 +152,15 @@ class RolloutFixture : public IntegrationTest {
     return out;
   }
 
+  // Events are recorded right after the status write a test waits for: poll a little.
+  bool hasEvent(const std::string& name, const std::string& reason, std::chrono::milliseconds timeout = 5s) {
+    for (auto until = std::chrono::steady_clock::now() + timeout;;) {
+      if (has(eventReasons(name), reason)) return true;
+      if (std::chrono::steady_clock::now() > until) return false;
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+
   static bool has(const std::vector<std::string>& v, const std::string& s) {
     return std::find(v.begin(), v.end(), s) != v.end();
   }
