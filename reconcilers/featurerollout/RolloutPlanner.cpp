@@ -162,7 +162,6 @@ class Planner {
   std::string stalledReason_, stalledMessage_;
   Verdict verdict_;
   bool gatesJudged_ = false;
-  bool edited_ = false;
 };
 
 // A command still gets its answer (the plugin waits for it) when the rollout cannot act on it.
@@ -253,10 +252,11 @@ void Planner::repositionAfterEdit() {
     return startPhase(first, "");
   }
   const bool edited = old_.observedGeneration != generation_;
-  if (st_.state == "Invalid" && st_.rollback) st_.state = "RolledBack";  // fixed: the fix counts as a spec change
+  // A rolled-back rollout whose spec was invalid and is valid again: the fix counts as a spec change.
+  const bool fixedAfterRollback = st_.state == "Invalid" && st_.rollback;
+  if (fixedAfterRollback) st_.state = "RolledBack";
   if (st_.state == "RolledBack") {
-    if (st_.state != old_.state && !edited) edited_ = true;
-    if (edited || edited_) {
+    if (edited || fixedAfterRollback) {
       retry_ = true;
       retryWhy_ = "the spec changed (generation " + std::to_string(generation_) + ")";
     }
@@ -525,7 +525,7 @@ void Planner::progress() {
     event("Normal", promoteFull_ ? "CommandPromoteFull" : "CommandPromote",
           std::string(promoteFull_ ? "promote-full: finishing phase " + p.name + " now"
                                    : "promote: skipping the pause and gates of " + stepLabel()) + promoteReq_);
-    advance(promoteFull_, promoteFull_ ? " (promoted)" : " (promoted)");
+    advance(promoteFull_, " (promoted)");
     return;
   }
 
