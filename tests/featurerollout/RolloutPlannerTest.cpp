@@ -10,6 +10,7 @@
 #include "operator/common/Rfc3339.h"
 #include "reconcilers/featurerollout/Annotations.h"
 #include "reconcilers/featurerollout/RolloutPlanner.h"
+#include "tests/support/RolloutWorld.h"
 #include "tests/support/YamlJson.h"
 
 namespace fro::rollout {
@@ -30,112 +31,8 @@ const char* kQuick = R"json({
     {"name": "two", "enable": ["banner"], "disable": ["legacy"], "steps": [{"percent": 50, "pause": "1m"}, {"percent": 100}],
      "gates": ["errors"], "onFailure": {"disable": ["banner"]}}]})json";
 
-struct World {
-  json rollout;
-  ConfigMapView cm;
-  std::vector<WorkloadView> workloads;
-  std::vector<GateObservation> gates;
-  TimePoint now = *Rfc3339::parse("2026-01-01T00:00:00Z");
-  bool autoRollout = true;
-  TimePoint since{};  // workloads converge as soon as they receive values
-  Plan last;
-  std::vector<PlannedEvent> events;
-  int statusWrites = 0, configMapWrites = 0, workloadWrites = 0;
-
-  explicit World(json spec, std::vector<std::pair<std::string, std::string>> targets = {{"Deployment", "web"}}) {
-    rollout = {{"apiVersion", "rollouts.featureflags.dev/v1alpha1"},
-               {"kind", "FeatureRollout"},
-               {"metadata", {{"name", "demo"}, {"namespace", "shop"}, {"generation", 1}, {"uid", "u1"}}},
-               {"spec", spec}};
-    for (auto& [k, n] : targets) {
-      WorkloadView w;
-      w.kind = k, w.name = n, w.exists = true, w.containers = {"app", "sidecar"}, w.rolledOut = true;
-      workloads.push_back(w);
-    }
-  }
-
-  // One reconcile: plan, then write status, ConfigMap and workloads as the I/O layer does.
-  Plan& reconcile() {
-    PlanInput in{rollout, cm, workloads, gates, now};
-    last = RolloutPlanner::plan(in);
-    // Like GateEvaluator: a request for a new step starts a new series of results.
-    if (last.gateRequest && last.gateRequest->since != since) {
-      since = last.gateRequest->since;
-      gates.clear();
-    }
-    json st = last.status.toJson();
-    if (st != rollout.value("status", json::object())) {
-      rollout["status"] = st;
-      ++statusWrites;
-    }
-    for (auto& e : last.events) events.push_back(e);
-    if (last.writeChildren) {
-      if (!cm.exists || cm.data != last.configMapData) {
-        cm.exists = true, cm.ownedByUs = true, cm.data = last.configMapData;
-        ++configMapWrites;
-      }
-      for (auto& t : last.targets)
-        for (auto& w : workloads)
-          if (w.kind == t.kind && w.name == t.name && (w.checksum != last.checksum || w.envFromContainers != t.containers)) {
-            w.checksum = last.checksum;
-            w.envFromContainers = t.containers;
-            w.rolledOut = autoRollout;
-            w.progress = autoRollout ? "" : "Deployment web: 0 of 2 replicas updated";
-            ++workloadWrites;
-          }
-    }
-    return last;
-  }
-  // Reconciles until nothing changes (what the watch events would cause), at most n times.
-  void settle(int n = 8) {
-    for (int i = 0; i < n; ++i) {
-      json before = rollout["status"];
-      reconcile();
-      if (rollout["status"] == before) return;
-    }
-  }
-  void advance(std::chrono::milliseconds d) { now += d; }
-  void gate(const std::string& name, GateResult r, double value, int passes = 1, int errors = 0, bool permanent = false) {
-    GateObservation o;
-    o.name = name, o.result = r, o.value = value, o.evaluatedAt = now, o.consecutivePasses = passes;
-    o.consecutiveErrors = errors, o.permanent = permanent;
-    o.threshold = r == GateResult::Warning ? "warning above 0.02" : r == GateResult::Critical ? "critical above 0.05" : "";
-    o.message = name + " = " + std::to_string(value);
-    std::erase_if(gates, [&](const GateObservation& g) { return g.name == name; });
-    gates.push_back(o);
-  }
-  void command(const std::string& c) { rollout["metadata"]["annotations"][names::kCommandAnnotation] = c; }
-  void editSpec(const std::function<void(json&)>& f) {
-    f(rollout["spec"]);
-    rollout["metadata"]["generation"] = rollout["metadata"]["generation"].get<int>() + 1;
-  }
-  const json& status() const { return rollout["status"]; }
-  std::string state() const { return status().value("state", ""); }
-  std::string cond(const std::string& type, const char* field = "status") const {
-    for (auto& c : status().value("conditions", json::array()))
-      if (c["type"] == type) return c[field];
-    return "";
-  }
-  int percentOf(const std::string& flag) const {
-    for (auto& f : status()["flags"])
-      if (f["name"] == flag) return f["percent"];
-    return -1;
-  }
-  std::string where() const {
-    return status().value("phase", "") + "/" + std::to_string(status().value("step", -1)) + "@" +
-           std::to_string(status().value("percent", -1)) + " " + state();
-  }
-  std::vector<std::string> reasons() const {
-    std::vector<std::string> r;
-    for (auto& e : events) r.push_back(e.reason);
-    return r;
-  }
-  bool hasEvent(const std::string& reason) const {
-    for (auto& e : events)
-      if (e.reason == reason) return true;
-    return false;
-  }
-};
+// The planner test's world: the shared one, under its short name.
+using World = testing::RolloutWorld;
 
 TEST(RolloutPlanner, FirstReconcileStartsThePhaseAndWritesValuesBeforeAnythingIsActive) {
   World w(json::parse(kQuick));
@@ -658,7 +555,7 @@ TEST(RolloutPlanner, ARestartedOperatorContinuesExactlyWhereItWas) {
 TEST(RolloutPlanner, RemovedTargetsAreReleased) {
   auto spec = json::parse(kQuick);
   spec["targets"].push_back({{"kind", "StatefulSet"}, {"name", "db"}});
-  World w(spec, {{"Deployment", "web"}, {"StatefulSet", "db"}});
+  World w(spec, {.targets = {{"Deployment", "web"}, {"StatefulSet", "db"}}});
   w.settle();
   EXPECT_EQ(w.status()["appliedTargets"], json({"Deployment/web", "StatefulSet/db"}));
   w.editSpec([](json& s) { s["targets"].erase(1); });
@@ -681,7 +578,7 @@ TEST(RolloutPlanner, HandEditedStatusIsReResolvedNotTrusted) {
 TEST(RolloutPlanner, TheWholeUnifiedWorkflowPlanRunsToSucceeded) {
   json doc = testing::yamlFileToJson(std::string(FRO_SOURCE_DIR) + "/crds/samples/unified-workflow.yaml");
   ASSERT_TRUE(doc.contains("spec")) << "missing crds/samples/unified-workflow.yaml";
-  World w(doc["spec"], {{"Deployment", "web"}, {"Deployment", "api"}});
+  World w(doc["spec"], {.targets = {{"Deployment", "web"}, {"Deployment", "api"}}});
   for (auto& wl : w.workloads) wl.containers = {"web"};
   w.settle();
   std::vector<std::string> visited{w.where()};

@@ -21,6 +21,7 @@
 #include "operator/common/Rfc3339.h"
 #include "reconcilers/featurerollout/Annotations.h"
 #include "reconcilers/featurerollout/RolloutPlanner.h"
+#include "tests/support/RolloutWorld.h"
 
 namespace {
 
@@ -43,46 +44,11 @@ std::string fmt(double v) {
   return s.str();
 }
 
-// The I/O layer in miniature: plan, write status, ConfigMap and workload; time moves on by hand.
-struct World {
-  json rollout;
-  ConfigMapView cm;
-  std::vector<WorkloadView> workloads;
-  std::vector<GateObservation> gates;
-  TimePoint now = *fro::Rfc3339::parse("2026-01-01T00:00:00Z");
-  TimePoint since{};
-  bool autoRollout = true;
-
-  World(const std::string& name, json spec) {
-    rollout = {{"apiVersion", "rollouts.featureflags.dev/v1alpha1"},
-               {"kind", "FeatureRollout"},
-               {"metadata", {{"name", name}, {"namespace", "shop"}, {"generation", 1}, {"uid", "uid-" + name}}},
-               {"spec", std::move(spec)}};
-    WorkloadView w;
-    w.kind = "Deployment", w.name = "web", w.exists = true, w.containers = {"app"}, w.rolledOut = true;
-    workloads.push_back(w);
-  }
-  void reconcile() {
-    Plan p = RolloutPlanner::plan(PlanInput{rollout, cm, workloads, gates, now});
-    if (p.gateRequest && p.gateRequest->since != since) since = p.gateRequest->since, gates.clear();
-    rollout["status"] = p.status.toJson();
-    if (!p.writeChildren) return;
-    cm.exists = true, cm.ownedByUs = true, cm.data = p.configMapData;
-    for (auto& t : p.targets)
-      for (auto& w : workloads)
-        if (w.kind == t.kind && w.name == t.name && w.checksum != p.checksum) {
-          w.checksum = p.checksum, w.envFromContainers = t.containers, w.rolledOut = autoRollout;
-          w.progress = autoRollout ? "" : "Deployment web: 0 of 2 replicas updated";
-        }
-  }
-  void settle() {
-    for (int i = 0; i < 8; ++i) {
-      json before = rollout.value("status", json::object());
-      reconcile();
-      if (rollout["status"] == before) return;
-    }
-  }
-  void advance(std::chrono::milliseconds d) { now += d; }
+// The shared planner world (tests/support/RolloutWorld.h) with this generator's one gate and its
+// shortcuts to the states the cases start from.
+struct World : fro::testing::RolloutWorld {
+  World(const std::string& name, json spec)
+      : RolloutWorld(std::move(spec), {.name = name, .uid = "uid-" + name, .containers = {"app"}}) {}
   void gate(GateResult r, double value, int passes = 1, int errors = 0, bool permanent = false) {
     GateObservation o;
     o.name = "errors", o.result = r, o.evaluatedAt = now, o.consecutivePasses = passes;
@@ -92,12 +58,7 @@ struct World {
     o.message = r == GateResult::Error    ? "query failed: connection refused"
                 : r == GateResult::NoData ? "the query returned no series"
                                           : "errors = " + fmt(value) + (o.threshold.empty() ? "" : " (" + o.threshold + ")");
-    gates = {o};
-  }
-  void command(const std::string& c) { rollout["metadata"]["annotations"][fro::rollout::names::kCommandAnnotation] = c; }
-  void editSpec(const std::function<void(json&)>& f) {
-    f(rollout["spec"]);
-    rollout["metadata"]["generation"] = rollout["metadata"]["generation"].get<int>() + 1;
+    setGate(o);
   }
   // Past the first step's 30 s pause with passing gates: phase one at 100%.
   void toSecondStep() {
@@ -114,11 +75,6 @@ struct World {
       gate(GateResult::Passed, 0.0);
       settle();
     }
-  }
-  std::string cond(const std::string& type, const char* field = "status") const {
-    for (auto& c : rollout.value("status", json::object()).value("conditions", json::array()))
-      if (c["type"] == type) return c[field];
-    return "";
   }
 };
 

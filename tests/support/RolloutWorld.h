@@ -1,0 +1,160 @@
+#pragma once
+// The reconciler's I/O in miniature, for tests of the pure planner: one FeatureRollout, its
+// ConfigMap, its workloads and the gate provider's results, with an injected clock. reconcile()
+// plans and applies the plan's writes as FeatureRolloutReconciler does; settle() repeats that
+// until nothing changes (what the watch events would cause).
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "operator/common/Rfc3339.h"
+#include "reconcilers/featurerollout/Annotations.h"
+#include "reconcilers/featurerollout/RolloutPlanner.h"
+
+namespace fro::testing {
+
+using rollout::ConfigMapView;
+using rollout::GateObservation;
+using rollout::GateResult;
+using rollout::Plan;
+using rollout::PlanInput;
+using rollout::PlannedEvent;
+using rollout::RolloutPlanner;
+using rollout::TimePoint;
+using rollout::WorkloadView;
+
+using json = nlohmann::json;
+
+// Outside RolloutWorld: a nested class with default member initializers cannot be a default
+// argument of its enclosing class's constructor (GCC).
+struct RolloutWorldOptions {
+  std::string name = "demo";
+  std::string uid = "u1";
+  std::vector<std::pair<std::string, std::string>> targets = {{"Deployment", "web"}};
+  std::vector<std::string> containers = {"app", "sidecar"};
+};
+
+struct RolloutWorld {
+  using Options = RolloutWorldOptions;
+
+  json rollout;
+  ConfigMapView cm;
+  std::vector<WorkloadView> workloads;
+  std::vector<GateObservation> gates;
+  TimePoint now = *Rfc3339::parse("2026-01-01T00:00:00Z");
+  bool autoRollout = true;  // workloads converge as soon as they receive values
+  TimePoint since{};
+  Plan last;
+  std::vector<PlannedEvent> events;
+  int statusWrites = 0, configMapWrites = 0, workloadWrites = 0;
+
+  explicit RolloutWorld(json spec, Options o = {}) {
+    rollout = {{"apiVersion", "rollouts.featureflags.dev/v1alpha1"},
+               {"kind", "FeatureRollout"},
+               {"metadata", {{"name", o.name}, {"namespace", "shop"}, {"generation", 1}, {"uid", o.uid}}},
+               {"spec", std::move(spec)}};
+    for (auto& [k, n] : o.targets) {
+      WorkloadView w;
+      w.kind = k, w.name = n, w.exists = true, w.containers = o.containers, w.rolledOut = true;
+      workloads.push_back(w);
+    }
+  }
+
+  // One reconcile: plan, then write status, ConfigMap and workloads as the I/O layer does.
+  Plan& reconcile() {
+    PlanInput in{rollout, cm, workloads, gates, now};
+    last = RolloutPlanner::plan(in);
+    // Like GateEvaluator: a request for a new step starts a new series of results.
+    if (last.gateRequest && last.gateRequest->since != since) {
+      since = last.gateRequest->since;
+      gates.clear();
+    }
+    json st = last.status.toJson();
+    if (st != rollout.value("status", json::object())) {
+      rollout["status"] = st;
+      ++statusWrites;
+    }
+    for (auto& e : last.events) events.push_back(e);
+    if (last.writeChildren) {
+      if (!cm.exists || cm.data != last.configMapData) {
+        cm.exists = true, cm.ownedByUs = true, cm.data = last.configMapData;
+        ++configMapWrites;
+      }
+      for (auto& t : last.targets)
+        for (auto& w : workloads)
+          if (w.kind == t.kind && w.name == t.name && (w.checksum != last.checksum || w.envFromContainers != t.containers)) {
+            w.checksum = last.checksum;
+            w.envFromContainers = t.containers;
+            w.rolledOut = autoRollout;
+            w.progress = autoRollout ? "" : "Deployment web: 0 of 2 replicas updated";
+            ++workloadWrites;
+          }
+    }
+    return last;
+  }
+  // Reconciles until nothing changes (what the watch events would cause), at most n times.
+  void settle(int n = 8) {
+    for (int i = 0; i < n; ++i) {
+      json before = rollout["status"];
+      reconcile();
+      if (rollout["status"] == before) return;
+    }
+  }
+  void advance(std::chrono::milliseconds d) { now += d; }
+  void gate(const std::string& name, GateResult r, double value, int passes = 1, int errors = 0, bool permanent = false) {
+    GateObservation o;
+    o.name = name, o.result = r, o.value = value, o.evaluatedAt = now, o.consecutivePasses = passes;
+    o.consecutiveErrors = errors, o.permanent = permanent;
+    o.threshold = r == GateResult::Warning ? "warning above 0.02" : r == GateResult::Critical ? "critical above 0.05" : "";
+    o.message = name + " = " + std::to_string(value);
+    setGate(o);
+  }
+  // The provider's latest observation of one gate (replaces an earlier one of that gate).
+  void setGate(const GateObservation& o) {
+    std::erase_if(gates, [&](const GateObservation& g) { return g.name == o.name; });
+    gates.push_back(o);
+  }
+  void command(const std::string& c) { rollout["metadata"]["annotations"][rollout::names::kCommandAnnotation] = c; }
+  void editSpec(const std::function<void(json&)>& f) {
+    f(rollout["spec"]);
+    rollout["metadata"]["generation"] = rollout["metadata"]["generation"].get<int>() + 1;
+  }
+  // {} before the first reconcile (const operator[] on a missing key is undefined behaviour).
+  const json& status() const {
+    static const json none = json::object();
+    auto it = rollout.find("status");
+    return it != rollout.end() ? *it : none;
+  }
+  std::string state() const { return status().value("state", ""); }
+  std::string cond(const std::string& type, const char* field = "status") const {
+    for (auto& c : status().value("conditions", json::array()))
+      if (c["type"] == type) return c[field];
+    return "";
+  }
+  int percentOf(const std::string& flag) const {
+    for (auto& f : status()["flags"])
+      if (f["name"] == flag) return f["percent"];
+    return -1;
+  }
+  std::string where() const {
+    return status().value("phase", "") + "/" + std::to_string(status().value("step", -1)) + "@" +
+           std::to_string(status().value("percent", -1)) + " " + state();
+  }
+  std::vector<std::string> reasons() const {
+    std::vector<std::string> r;
+    for (auto& e : events) r.push_back(e.reason);
+    return r;
+  }
+  bool hasEvent(const std::string& reason) const {
+    for (auto& e : events)
+      if (e.reason == reason) return true;
+    return false;
+  }
+};
+
+}  // namespace fro::testing
