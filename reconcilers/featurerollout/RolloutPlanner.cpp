@@ -58,10 +58,14 @@ class Planner {
   void transition(const std::string& state, const std::string& reason, const std::string& message,
                   const std::string& eventType = "Normal", bool event = true) {
     st_.state = state;
+    record(state, reason, message);
+    if (event) out_.events.push_back({eventType, reason, message});
+  }
+  // One entry in the bounded history of transitions.
+  void record(const std::string& state, const std::string& reason, const std::string& message) {
     st_.history.push_back({st_.phase, st_.step, state, reason, message, nowStr_});
     if (st_.history.size() > RolloutStatus::kMaxHistory)
       st_.history.erase(st_.history.begin(), st_.history.end() - RolloutStatus::kMaxHistory);
-    if (event) out_.events.push_back({eventType, reason, message});
   }
   void event(const std::string& type, const std::string& reason, const std::string& message) {
     out_.events.push_back({type, reason, message});
@@ -180,9 +184,7 @@ bool Planner::invalid(const std::vector<std::string>& problems, const std::strin
   st_.message = "invalid spec: " + msg;
   st_.gatesSummary.clear();
   if (old_.state != "Invalid" || !wasSame) {
-    st_.history.push_back({st_.phase, st_.step, "Invalid", reason, msg, nowStr_});
-    if (st_.history.size() > RolloutStatus::kMaxHistory)
-      st_.history.erase(st_.history.begin(), st_.history.end() - RolloutStatus::kMaxHistory);
+    record("Invalid", reason, msg);
     event("Warning", reason, msg + " (nothing was changed in the cluster)");
   }
   st_.state = "Invalid";
@@ -482,7 +484,7 @@ void Planner::advance(bool fullPhase, const std::string& why) {
   PhaseStatus* ps = st_.phaseStatus(p.name);
   ps->state = "Succeeded";
   ps->completedAt = nowStr_;
-  st_.history.push_back({p.name, st_.step, "Progressing", "PhaseCompleted", "phase " + p.name + " completed" + why, nowStr_});
+  record("Progressing", "PhaseCompleted", "phase " + p.name + " completed" + why);
   event("Normal", "PhaseCompleted", "phase " + p.name + " completed" + why);
   int next = firstUnfinishedPhase();
   if (next < 0) return succeed();
@@ -532,8 +534,7 @@ void Planner::progress() {
   if (!st_.stepStartedAt) {
     if (waiting_.empty()) {
       st_.stepStartedAt = in_.now;
-      st_.history.push_back({st_.phase, st_.step, "Progressing", "StepActive",
-                             stepLabel() + " is active: values delivered and every target rolled out", nowStr_});
+      record("Progressing", "StepActive", stepLabel() + " is active: values delivered and every target rolled out");
     } else {
       auto deadline = *st_.stepEnteredAt + spec_.progressDeadline;
       if (in_.now >= deadline) {

@@ -34,6 +34,8 @@ const json& arr(const json& j, const char* k) {
 void put(json& j, const char* k, const std::string& v) {
   if (!v.empty()) j[k] = v;
 }
+// Text fields stay under the CRD's maxLength (message 4096, others 1024).
+std::string clip(const std::string& v, size_t n) { return v.size() > n ? v.substr(0, n) + "..." : v; }
 
 }  // namespace
 
@@ -113,7 +115,7 @@ json RolloutStatus::toJson() const {
   if (operatorPaused) j["operatorPaused"] = true;
   put(j, "phaseHash", phaseHash);
   put(j, "lastCommand", lastCommand);
-  put(j, "message", message.size() > 4000 ? message.substr(0, 4000) + "..." : message);
+  put(j, "message", clip(message, 4000));
   put(j, "gatesSummary", gatesSummary);
   put(j, "configMapName", configMapName);
   put(j, "checksum", checksum);
@@ -136,7 +138,7 @@ json RolloutStatus::toJson() const {
     put(o, "value", g.value);
     put(o, "threshold", g.threshold);
     put(o, "result", g.result);
-    put(o, "message", g.message.size() > 1000 ? g.message.substr(0, 1000) + "..." : g.message);
+    put(o, "message", clip(g.message, 1000));
     put(o, "evaluatedAt", g.evaluatedAt);
     o["consecutivePasses"] = g.consecutivePasses;
     gs.push_back(o);
@@ -149,7 +151,7 @@ json RolloutStatus::toJson() const {
     json o = {{"phase", h.phase}, {"step", h.step}};
     put(o, "state", h.state);
     put(o, "reason", h.reason);
-    put(o, "message", h.message.size() > 1000 ? h.message.substr(0, 1000) + "..." : h.message);
+    put(o, "message", clip(h.message, 1000));
     put(o, "at", h.at);
     hs.push_back(o);
   }
