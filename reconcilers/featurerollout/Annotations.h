@@ -9,6 +9,9 @@ inline constexpr const char* kFinalizer = "rollouts.featureflags.dev/cleanup";
 inline constexpr const char* kChecksumAnnotation = "rollouts.featureflags.dev/flags-checksum";
 // On the ConfigMap: which rollout wrote it (the ownerReference is the authority).
 inline constexpr const char* kRolloutLabel = "rollouts.featureflags.dev/rollout";
+// On a target workload: the name of the FeatureRollout that owns its flag delivery. One workload,
+// one rollout: a second rollout that targets it is Stalled (TargetClaimed) until this one lets go.
+inline constexpr const char* kOwnerAnnotation = "rollouts.featureflags.dev/owner";
 // On the FeatureRollout: "true" pauses like spec.paused (kubectl featurerollout pause).
 inline constexpr const char* kPausedAnnotation = "rollouts.featureflags.dev/paused";
 // On the FeatureRollout: "<verb> <id>", verb one of resume, promote, promote-full, abort, retry;

@@ -15,6 +15,7 @@ std::vector<FlagValue> EffectiveFlags::at(const RolloutSpec& spec, const Positio
   if (pos.mode != Position::Mode::Aborted) {
     int last = pos.mode == Position::Mode::Completed ? static_cast<int>(spec.phases.size()) - 1
                                                       : std::min<int>(pos.phase, static_cast<int>(spec.phases.size()) - 1);
+    if (pos.mode == Position::Mode::NotStarted) last = std::min<int>(pos.phase, static_cast<int>(spec.phases.size())) - 1;
     for (int i = 0; i <= last; ++i) {
       const Phase& ph = spec.phases[i];
       if (ph.steps.empty()) continue;

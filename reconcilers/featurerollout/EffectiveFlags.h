@@ -8,7 +8,9 @@
 //   has its default again); with onFailure, its actions apply on top of where the phase stood
 //   (onFailure.disable -> 0%, onFailure.enable -> 100%, other flags keep their percent: the plan's
 //   "disable write operations, revert to read-only mode"). Earlier phases keep their values;
-// - aborted: every flag has its default.
+// - aborted: every flag has its default;
+// - not started: the phase waits for its gates to be judged before its first step; every phase
+//   before it is complete, it and every later phase have their defaults.
 #include <vector>
 
 #include "reconcilers/featurerollout/FlagDocument.h"
@@ -17,7 +19,7 @@
 namespace fro::rollout {
 
 struct Position {
-  enum class Mode { InProgress, Completed, RolledBack, Aborted };
+  enum class Mode { InProgress, Completed, RolledBack, Aborted, NotStarted };
   Mode mode = Mode::InProgress;
   int phase = 0;  // index into spec.phases; for RolledBack, the phase that failed
   int step = 0;   // index into that phase's steps (InProgress)

@@ -11,6 +11,7 @@
 #include "reconcilers/featurerollout/Duration.h"
 #include "reconcilers/featurerollout/EffectiveFlags.h"
 #include "reconcilers/featurerollout/FlagDocument.h"
+#include "reconcilers/featurerollout/RetryPlan.h"
 #include "reconcilers/featurerollout/RolloutSpec.h"
 
 namespace fro::rollout {
@@ -39,6 +40,13 @@ std::string left(milliseconds d) {
   return Duration::format(std::chrono::duration_cast<milliseconds>(s));
 }
 
+// "gate error-rate = 0.06 is above ..." rather than "gate error-rate: error-rate = 0.06 ...":
+// the judge's messages already start with the gate's name.
+std::string gateText(const std::string& gate, const std::string& message) {
+  if (message.rfind(gate + " ", 0) == 0) return "gate " + message;
+  return "gate " + gate + ": " + message;
+}
+
 // How the current step's gates stand. Ordered by precedence: the worst wins.
 struct Verdict {
   enum Kind { Pass, Wait, NoData, Error, Warning, Stalled, Critical } kind = Pass;
@@ -55,20 +63,26 @@ class Planner {
 
  private:
   // --- helpers over status -----------------------------------------------------------------
+  // A transition: the new state, its message (so the status version that records it says what
+  // happened, not what the previous step was doing), a history entry and its Event.
   void transition(const std::string& state, const std::string& reason, const std::string& message,
                   const std::string& eventType = "Normal", bool event = true) {
     st_.state = state;
-    record(state, reason, message);
-    if (event) out_.events.push_back({eventType, reason, message});
+    st_.message = message;
+    record(state, reason, message, event ? eventType : "");
+    if (event) out_.events.push_back({eventType, reason, message, st_.transitions});
   }
-  // One entry in the bounded history of transitions.
-  void record(const std::string& state, const std::string& reason, const std::string& message) {
-    st_.history.push_back({st_.phase, st_.step, state, reason, message, nowStr_});
+  // One numbered entry in the bounded history. An entry with an eventType has exactly one Event,
+  // named after its number (the reconciler re-emits it if a crash came between status and Event).
+  void record(const std::string& state, const std::string& reason, const std::string& message,
+              const std::string& eventType = "") {
+    st_.history.push_back({st_.phase, st_.step, state, reason, message, nowStr_, ++st_.transitions, eventType});
     if (st_.history.size() > RolloutStatus::kMaxHistory)
       st_.history.erase(st_.history.begin(), st_.history.end() - RolloutStatus::kMaxHistory);
   }
   void event(const std::string& type, const std::string& reason, const std::string& message) {
-    out_.events.push_back({type, reason, message});
+    record(st_.state, reason, message, type);
+    out_.events.push_back({type, reason, message, st_.transitions});
   }
   void requeue(milliseconds d) {
     if (d < milliseconds(0)) d = milliseconds(0);
@@ -96,7 +110,19 @@ class Planner {
     const auto& gates = spec_.phases[phaseIdx].gates;
     st_.gatesSummary = gates.empty() ? "none" : "0/" + std::to_string(gates.size()) + " Passed, waiting for rollout";
   }
-  void startPhase(int idx, const std::string& why) {
+  // A phase with gates first has them judged at today's values (Start: they must be runnable), so
+  // no user is exposed by a step whose gates cannot be judged; checked=true once that is done.
+  void startPhase(int idx, const std::string& why, bool checked = false) {
+    if (!checked && !spec_.phases[idx].gates.empty()) {
+      enterStep(idx, 0);
+      st_.stepEnteredAt.reset();
+      st_.gateCheck = GateCheck{spec_.phases[idx].name, "Start", std::nullopt, why};
+      st_.state = "Pending";
+      st_.message = "phase " + st_.phase + " waits for its gates to be judged before any user is exposed";
+      record("Pending", "GateCheck", st_.message);
+      return;
+    }
+    st_.gateCheck.reset();
     enterStep(idx, 0);
     PhaseStatus* ps = st_.phaseStatus(st_.phase);
     ps->state = "Progressing";
@@ -118,6 +144,7 @@ class Planner {
     return -1;
   }
   void succeed() {
+    st_.gateCheck.reset();
     st_.phaseIndex = static_cast<int>(spec_.phases.size()) - 1;
     st_.phase = spec_.phases.back().name;
     st_.step = static_cast<int>(spec_.phases.back().steps.size()) - 1;
@@ -143,7 +170,11 @@ class Planner {
   void repositionAfterEdit();
   void handleCommand();
   void normalize();
-  Verdict judgeGates(const Phase& p);
+  Verdict judgeGates(const Phase& p, TimePoint since);
+  void beginRetry();
+  void restartFrom(int idx, const std::string& why);
+  void checkGatesBeforeExposure();
+  bool claimTargets();
   void rollBack(const Verdict& v);
   void advance(bool fullPhase, const std::string& why);
   void progress();
@@ -159,13 +190,16 @@ class Planner {
   std::string ns_, name_;
   bool paused_ = false;
   std::string pausedBy_;
-  bool promote_ = false, promoteFull_ = false, retry_ = false;
+  bool promote_ = false, promoteFull_ = false, retry_ = false, retryForce_ = false;
   std::string retryWhy_;
   std::string promoteReq_;
   std::string waiting_;         // what the step waits for before it is active
   std::string stalledReason_, stalledMessage_;
   Verdict verdict_;
   bool gatesJudged_ = false;
+  // How the gate check before exposure stands (GatesPassing while state is Pending).
+  std::string checkStatus_ = "Unknown", checkReason_ = "AwaitingDelivery",
+              checkMessage_ = "gates are judged once the current values are delivered";
 };
 
 // A command still gets its answer (the plugin waits for it) when the rollout cannot act on it.
@@ -224,6 +258,7 @@ bool Planner::checkCluster() {
                            t.name + " (containers: " + join(it->containers) + ")");
   }
   if (!problems.empty()) return invalid(problems);
+  if (missing.empty() && claimTargets()) return true;
   if (!missing.empty()) {
     // Not the user's typo necessarily: GitOps may create the workload a moment later. Wait, loudly.
     std::string msg = join(missing, "; ");
@@ -246,14 +281,55 @@ bool Planner::checkCluster() {
   return false;
 }
 
+// One workload, one rollout. A target claimed by another FeatureRollout that exists stalls this one
+// (nothing written) until the other lets go; unclaimed targets, or claims left by a rollout that is
+// gone, are claimed before anything else is written (the reconciler's patch is race-free).
+bool Planner::claimTargets() {
+  std::vector<std::string> taken;
+  for (size_t i = 0; i < spec_.targets.size(); ++i) {
+    const Target& t = spec_.targets[i];
+    auto it = std::find_if(in_.workloads.begin(), in_.workloads.end(),
+                           [&](const WorkloadView& w) { return w.kind == t.kind && w.name == t.name; });
+    if (it == in_.workloads.end() || it->claimedBy == name_) continue;
+    if (!it->claimedBy.empty() && it->claimantExists)
+      taken.push_back("spec.targets[" + std::to_string(i) + "]: " + t.kind + " \"" + t.name +
+                      "\" is already rolled out by FeatureRollout \"" + it->claimedBy + "\" (annotation " +
+                      names::kOwnerAnnotation + "); one workload, one rollout: remove it from one of them");
+    else
+      out_.claims.push_back({t.kind, t.name, it->claimedBy});
+  }
+  if (taken.empty()) return false;
+  out_.claims.clear();
+  std::string msg = join(taken, "; ");
+  bool same = old_.condition("Stalled") && old_.condition("Stalled")->reason == "TargetClaimed" &&
+              old_.condition("Stalled")->message == msg;
+  if (!same) event("Warning", "TargetClaimed", msg + " (nothing was changed in the cluster)");
+  ackIgnoredCommand("a target belongs to another FeatureRollout");
+  st_.observedGeneration = generation_;
+  if (st_.state.empty()) st_.state = "Pending";
+  st_.message = "waiting for targets: " + msg;
+  st_.setCondition("InvalidSpec", "False", "SpecValid", "the spec is valid", nowStr_, generation_);
+  st_.setCondition("Stalled", "True", "TargetClaimed", msg, nowStr_, generation_);
+  st_.setCondition("Reconciling", "False", "TargetClaimed", msg, nowStr_, generation_);
+  st_.setCondition("Ready", "False", "TargetClaimed", msg, nowStr_, generation_);
+  out_.writeChildren = false;
+  out_.gateRequest.reset();
+  return true;
+}
+
 void Planner::repositionAfterEdit() {
   syncPhaseList();
-  if (st_.state.empty() || (st_.state == "Invalid" && st_.phase.empty()) || st_.state == "Pending") {
+  if (st_.state.empty() || (st_.state == "Invalid" && st_.phase.empty()) || (st_.state == "Pending" && !st_.gateCheck)) {
     int first = firstUnfinishedPhase();
     if (first < 0) return succeed();
     return startPhase(first, "");
   }
   const bool edited = old_.observedGeneration != generation_;
+  if (st_.gateCheck && st_.state != "Invalid") {
+    // Judged again under the new spec: results taken before the edit do not count.
+    if (edited) st_.gateCheck->since.reset();
+    return;
+  }
   // A rolled-back rollout whose spec was invalid and is valid again: the fix counts as a spec change.
   const bool fixedAfterRollback = st_.state == "Invalid" && st_.rollback;
   if (fixedAfterRollback) st_.state = "RolledBack";
@@ -325,6 +401,12 @@ void Planner::handleCommand() {
   const std::string req = " (request " + cmd + ")";
   const bool inProgress = st_.state == "Progressing" || st_.state == "Holding" || st_.state == "Paused";
   if (verb == "resume") {
+    if (st_.state == "RolledBack" || st_.state == "Succeeded") {
+      event("Normal", "CommandIgnored",
+            "resume ignored: the rollout is " + st_.state +
+                (st_.state == "RolledBack" ? " (use retry to walk its steps again)" : std::string()) + req);
+      return;
+    }
     if (st_.operatorPaused) {
       st_.operatorPaused = false;
       event("Normal", "CommandResume", "resume: the operator's pause (critical gate, rollback: manual) is lifted" + req);
@@ -349,22 +431,24 @@ void Planner::handleCommand() {
     st_.operatorPaused = false;
     st_.pausedAt.reset();
     st_.stepStartedAt.reset();
+    st_.gateCheck.reset();
     transition("RolledBack", "Aborted", msg, "Warning");
-  } else if (verb == "retry") {
+  } else if (verb == "retry" || verb == "retry-force") {
     if (st_.state != "RolledBack") {
-      event("Normal", "CommandIgnored", "retry ignored: the rollout is " + st_.state + ", not RolledBack" + req);
+      event("Normal", "CommandIgnored", verb + " ignored: the rollout is " + st_.state + ", not RolledBack" + req);
       return;
     }
     retry_ = true;
-    retryWhy_ = "retry requested" + req;
+    retryForce_ = verb == "retry-force";
+    retryWhy_ = (retryForce_ ? "retry --force requested" : "retry requested") + req;
   } else {
     event("Warning", "UnknownCommand",
           "unknown command \"" + verb + "\" in annotation " + names::kCommandAnnotation +
-              ": use resume, promote, promote-full, abort or retry" + req);
+              ": use resume, promote, promote-full, abort, retry or retry-force" + req);
   }
 }
 
-Verdict Planner::judgeGates(const Phase& p) {
+Verdict Planner::judgeGates(const Phase& p, TimePoint since) {
   Verdict worst;
   worst.kind = Verdict::Pass;
   int passed = 0;
@@ -377,10 +461,11 @@ Verdict Planner::judgeGates(const Phase& p) {
     GateStatus gs{gname, g ? g->query : "", "", "", "", "", "", 0};
     auto it = std::find_if(in_.gates.begin(), in_.gates.end(), [&](const GateObservation& o) {
       // Strictly after activation: a result taken at that instant may predate the new values.
-      return o.name == gname && st_.stepStartedAt && o.evaluatedAt > *st_.stepStartedAt;
+      return o.name == gname && o.evaluatedAt > since;
     });
     if (it == in_.gates.end()) {
-      gs.message = "waiting for the first evaluation since the step became active";
+      gs.message = (st_.gateCheck ? "waiting for the first evaluation at the current values"
+                                  : "waiting for the first evaluation since the step became active");
       st_.gates.push_back(gs);
       consider({Verdict::Wait, "AwaitingEvaluation", "waiting for the first evaluation of gate " + gname, ""});
       continue;
@@ -396,14 +481,14 @@ Verdict Planner::judgeGates(const Phase& p) {
     const std::string onNoData = g ? g->onNoData : "hold";
     switch (o.result) {
       case GateResult::Critical:
-        consider({Verdict::Critical, "GateCritical", "gate " + gname + ": " + o.message, "GateCritical"});
+        consider({Verdict::Critical, "GateCritical", gateText(gname, o.message), "GateCritical"});
         break;
       case GateResult::Warning:
-        consider({Verdict::Warning, "GateWarning", "gate " + gname + ": " + o.message, ""});
+        consider({Verdict::Warning, "GateWarning", gateText(gname, o.message), ""});
         break;
       case GateResult::Error:
         if (o.permanent)
-          consider({Verdict::Stalled, "GateConfigError", "gate " + gname + ": " + o.message, ""});
+          consider({Verdict::Stalled, "GateConfigError", gateText(gname, o.message), ""});
         else if (o.consecutiveErrors >= spec_.maxConsecutiveErrors)
           consider({Verdict::Stalled, "GateErrors",
                     "gate " + gname + " failed " + std::to_string(o.consecutiveErrors) +
@@ -411,7 +496,7 @@ Verdict Planner::judgeGates(const Phase& p) {
                         std::to_string(spec_.maxConsecutiveErrors) + "): " + o.message,
                     ""});
         else
-          consider({Verdict::Error, "GateError", "gate " + gname + ": " + o.message + " (holding; never advancing on an error)", ""});
+          consider({Verdict::Error, "GateError", gateText(gname, o.message) + " (holding; never advancing on an error)", ""});
         break;
       case GateResult::NoData:
         if (onNoData == "fail") {
@@ -449,6 +534,129 @@ Verdict Planner::judgeGates(const Phase& p) {
     worst.message = p.gates.empty() ? "phase " + p.name + " has no gates"
                                     : "all " + std::to_string(passed) + " gates of phase " + p.name + " passed";
   return worst;
+}
+
+// Retry (a command, or a spec change of a rolled-back rollout) restarts where RetryPlan says, so no
+// flag rises by more than one step; and unless --force, only once that phase's gates have passed
+// at the rolled-back values (a fresh evaluation after the request): a retry while the critical
+// signal is still there exposes nobody.
+void Planner::beginRetry() {
+  std::vector<FlagValue> current;
+  for (const auto& f : st_.flags) current.push_back({f.name, f.envVar, f.percent});
+  RetryPlan rp = RetryPlan::compute(spec_, current);
+  st_.operatorPaused = false;
+  st_.pausedAt.reset();
+  if (rp.phase < 0) {
+    st_.rollback.reset();
+    return succeed();
+  }
+  const Phase& p = spec_.phases[rp.phase];
+  std::vector<std::string> changes;
+  for (size_t i = 0; i < rp.before.size(); ++i)
+    if (rp.before[i].percent != rp.after[i].percent)
+      changes.push_back(rp.before[i].name + " " + std::to_string(rp.before[i].percent) + "% -> " +
+                        std::to_string(rp.after[i].percent) + "%");
+  const std::string plan = "phase " + p.name + " restarts at " + std::to_string(p.steps[0].percent) + "%" +
+                           (changes.empty() ? std::string() : ": " + join(changes));
+  if (p.gates.empty() || retryForce_) {
+    restartFrom(rp.phase, " again (" + retryWhy_ + (retryForce_ ? "; --force: gates not checked first" : "") + ")");
+    return;
+  }
+  st_.gateCheck = GateCheck{p.name, "Retry", std::nullopt, retryWhy_};
+  transition("Pending", "RetryRequested",
+             "retry: the gates of phase " + p.name + " must pass at the rolled-back values before any user is exposed again; then " +
+                 plan + " (" + retryWhy_ + ")");
+}
+
+void Planner::restartFrom(int idx, const std::string& why) {
+  st_.rollback.reset();
+  for (size_t i = static_cast<size_t>(idx); i < spec_.phases.size(); ++i)
+    if (PhaseStatus* ps = st_.phaseStatus(spec_.phases[i].name)) *ps = PhaseStatus{ps->name, "Pending", "", ""};
+  startPhase(idx, why, true);
+}
+
+// Gates judged before any user is exposed. Start: every gate must have been evaluated without an
+// error and none may be critical (no data is fine: nobody has the flag yet). Retry: they must pass.
+void Planner::checkGatesBeforeExposure() {
+  const GateCheck gc = *st_.gateCheck;
+  const bool retry = gc.purpose == "Retry";
+  const int idx = spec_.phaseIndex(gc.phase);
+  if (idx < 0) {  // the phase was removed by an edit meanwhile
+    st_.gateCheck.reset();
+    if (retry) {
+      st_.state = "RolledBack";
+      retryWhy_ = gc.request;
+      return beginRetry();
+    }
+    int next = firstUnfinishedPhase();
+    if (next < 0) return succeed();
+    return startPhase(next, gc.request);
+  }
+  const Phase& p = spec_.phases[idx];
+  st_.state = "Pending";
+  auto pass = [&] {
+    if (retry) restartFrom(idx, " again (" + gc.request + "; its gates passed at the rolled-back values first)");
+    else startPhase(idx, gc.request, true);
+  };
+  if (p.gates.empty()) return pass();
+  const std::string what = retry ? "retry of phase " + p.name : "phase " + p.name;
+  // A retry's gates are judged at the rolled-back values as the pods have them; before a phase
+  // starts nothing new is exposed, so its gates are judged at once.
+  if (retry && !waiting_.empty()) {
+    st_.message = what + " waits for the current values to be delivered before its gates are judged: " + waiting_;
+    return;
+  }
+  if (!gc.since) st_.gateCheck->since = in_.now;
+  const TimePoint since = *st_.gateCheck->since;
+  GateRequest req;
+  req.nameSpace = ns_;
+  for (const auto& g : p.gates)
+    if (const Gate* gate = spec_.gate(g)) req.gates.push_back(*gate);
+  req.prometheus = spec_.prometheus;
+  req.interval = spec_.analysisInterval;
+  req.since = since;
+  out_.gateRequest = req;
+  verdict_ = judgeGates(p, since);
+  gatesJudged_ = true;
+  const Verdict& v = verdict_;
+
+  if (retry) {
+    if (v.kind == Verdict::Pass) return pass();
+    if ((v.kind == Verdict::Critical && v.reason != "GateNoData") || v.kind == Verdict::Stalled) {
+      st_.gateCheck.reset();
+      out_.gateRequest.reset();
+      transition("RolledBack", "RetryRefused",
+                 "retry refused: " + v.message + " at the rolled-back values; nobody was exposed again (" + gc.request +
+                     "); fix the cause, then retry (or retry --force)",
+                 "Warning");
+      return;
+    }
+    checkStatus_ = v.kind == Verdict::Wait ? "Unknown" : "False";
+    checkReason_ = v.reason;
+    checkMessage_ = v.message;
+    st_.message = what + ": waiting for its gates to pass at the rolled-back values before any user is exposed again: " + v.message;
+    return;
+  }
+  std::vector<std::string> faults;
+  bool pending = false, critical = false;
+  for (const auto& g : st_.gates) {
+    if (g.result.empty()) pending = true;
+    if (g.result == "Error" || g.result == "Critical") faults.push_back(gateText(g.name, g.message));
+    if (g.result == "Critical") critical = true;
+  }
+  if (faults.empty() && !pending) return pass();
+  if (faults.empty()) {
+    checkStatus_ = "Unknown", checkReason_ = "AwaitingEvaluation", checkMessage_ = v.message;
+    st_.message = what + " waits for the first evaluation of its gates before any user is exposed";
+    return;
+  }
+  checkStatus_ = "False";
+  checkReason_ = v.kind == Verdict::Stalled ? v.reason : critical ? "GateCritical" : "GateError";
+  checkMessage_ = what + " holds before any user is exposed: " + join(faults, "; ");
+  if (v.kind == Verdict::Stalled) stalledReason_ = v.reason, stalledMessage_ = checkMessage_;
+  const Condition* was = old_.condition("GatesPassing");
+  if (!(old_.gateCheck && was && was->reason == checkReason_)) event("Warning", checkReason_, checkMessage_);
+  st_.message = checkMessage_;
 }
 
 void Planner::rollBack(const Verdict& v) {
@@ -499,7 +707,8 @@ void Planner::progress() {
   else if (st_.operatorPaused) pausedBy_ = "the operator (critical gate with rollback: manual; resume with kubectl featurerollout resume)";
   paused_ = !pausedBy_.empty();
 
-  if (st_.state != "Progressing" && st_.state != "Holding" && st_.state != "Paused") return;
+  const bool checking = st_.gateCheck.has_value();
+  if (st_.state != "Progressing" && st_.state != "Holding" && st_.state != "Paused" && !checking) return;
 
   if (paused_) {
     if (!st_.pausedAt) {
@@ -520,6 +729,7 @@ void Planner::progress() {
     transition("Progressing", "Resumed",
                stepLabel() + " resumed after " + left(std::chrono::duration_cast<milliseconds>(d)) + " paused");
   }
+  if (checking) return checkGatesBeforeExposure();
 
   const Phase& p = phase();
   const Step& step = p.steps[st_.step];
@@ -564,7 +774,7 @@ void Planner::progress() {
     req.since = *st_.stepStartedAt;
     out_.gateRequest = req;
   }
-  verdict_ = judgeGates(p);
+  verdict_ = judgeGates(p, *st_.stepStartedAt);
   gatesJudged_ = true;
 
   if (verdict_.kind == Verdict::Critical) {
@@ -583,8 +793,10 @@ void Planner::progress() {
   const auto pauseEnd = *st_.stepStartedAt + step.pause;
   if (in_.now < pauseEnd) {
     auto remaining = std::chrono::duration_cast<milliseconds>(pauseEnd - in_.now);
+    // The end as a timestamp (status.pauseUntil), not a countdown: status changes only when the
+    // situation does, so nothing is written while a pause runs.
     st_.state = "Progressing";
-    st_.message = stepLabel() + ": pausing, " + left(remaining) + " left" +
+    st_.message = stepLabel() + ": pausing until " + Rfc3339::format(pauseEnd) +
                   (verdict_.kind >= Verdict::NoData ? "; " + verdict_.message : std::string());
     requeue(remaining);
     if (verdict_.kind == Verdict::Stalled) stalledReason_ = verdict_.reason, stalledMessage_ = verdict_.message;
@@ -613,11 +825,11 @@ void Planner::progress() {
 void Planner::finish() {
   const std::string& s = st_.state;
   const std::string g = std::to_string(generation_);
-  auto set = [&](const char* type, const char* status, const std::string& reason, const std::string& msg) {
+  auto set = [&](const char* type, const std::string& status, const std::string& reason, const std::string& msg) {
     st_.setCondition(type, status, reason, msg, nowStr_, generation_);
   };
   set("InvalidSpec", "False", "SpecValid", "the spec is valid (generation " + g + ")");
-  if (!in_.writeError.empty() && stalledReason_.empty() && (s == "Progressing" || s == "Holding")) {
+  if (!in_.writeError.empty() && stalledReason_.empty() && (s == "Progressing" || s == "Holding" || s == "Pending")) {
     // The values cannot be delivered (e.g. a permission missing from the operator's Role).
     stalledReason_ = "WriteFailed";
     stalledMessage_ = "cannot write the flag values: " + in_.writeError;
@@ -654,7 +866,10 @@ void Planner::finish() {
     set("Progressing", "False", "Paused", st_.message);
     set("RolledBack", "False", "NotRolledBack", "not rolled back");
   } else {
-    std::string reason = stalled ? stalledReason_ : (s == "Holding" ? verdict_.reason : std::string("StepProgressing"));
+    std::string reason = stalled            ? stalledReason_
+                         : s == "Holding"   ? verdict_.reason
+                         : st_.gateCheck    ? (checkStatus_ == "False" ? checkReason_ : std::string("AwaitingGateCheck"))
+                                            : std::string("StepProgressing");
     if (reason.empty()) reason = "StepProgressing";
     set("Ready", "False", reason, st_.message);
     set("Reconciling", stalled ? "False" : "True", reason, st_.message);
@@ -662,7 +877,9 @@ void Planner::finish() {
         stalled ? stalledMessage_ : "making progress");
     set("Progressing", "True", reason, st_.message);
     set("RolledBack", "False", "NotRolledBack", "not rolled back");
-    if (!st_.stepStartedAt) {
+    if (st_.gateCheck) {
+      set("GatesPassing", checkStatus_, checkReason_, checkMessage_);
+    } else if (!st_.stepStartedAt) {
       set("GatesPassing", "Unknown", "AwaitingRollout", "gates are evaluated once the step is active");
     } else if (gatesJudged_) {
       if (verdict_.kind == Verdict::Pass) set("GatesPassing", "True", phase().gates.empty() ? "NoGates" : "GatesPassed", verdict_.message);
@@ -708,21 +925,20 @@ Plan Planner::run() {
   repositionAfterEdit();
   normalize();
   handleCommand();
-  if (retry_ && st_.state == "RolledBack") {
-    std::string failed = st_.rollback ? st_.rollback->phase : st_.phase;
-    int idx = spec_.phaseIndex(failed);
-    st_.rollback.reset();
-    st_.operatorPaused = false;
-    st_.pausedAt.reset();
-    if (idx < 0) idx = firstUnfinishedPhase();
-    if (idx < 0) succeed();
-    else startPhase(idx, " again (" + retryWhy_ + ")");
-  }
+  if (retry_ && st_.state == "RolledBack") beginRetry();
 
   // Which values are delivered now, and whether the current step is active.
   Position pos;
   auto computePosition = [&] {
-    if (st_.state == "Succeeded") pos = {Position::Mode::Completed, 0, 0};
+    if (st_.gateCheck && st_.gateCheck->purpose == "Retry" && st_.rollback) {
+      // Nothing changes until the retry's gates have passed: the rolled-back values stay.
+      int failed = spec_.phaseIndex(st_.rollback->phase);
+      pos = {st_.rollback->reason == "Aborted" ? Position::Mode::Aborted : Position::Mode::RolledBack,
+             failed >= 0 ? failed : static_cast<int>(spec_.phases.size()), 0};
+    } else if (st_.gateCheck) {
+      int idx = spec_.phaseIndex(st_.gateCheck->phase);
+      pos = {Position::Mode::NotStarted, idx >= 0 ? idx : st_.phaseIndex, 0};
+    } else if (st_.state == "Succeeded") pos = {Position::Mode::Completed, 0, 0};
     else if (st_.state == "RolledBack")
       pos = {st_.rollback && st_.rollback->reason == "Aborted" ? Position::Mode::Aborted : Position::Mode::RolledBack,
              st_.phaseIndex, st_.step};
@@ -764,14 +980,27 @@ Plan Planner::run() {
 
   progress();
   desire();  // the position may have moved (advance, rollback)
-  if (st_.state == "Progressing" || st_.state == "Holding" || st_.state == "Paused") {
+  const bool inStep = !st_.gateCheck && (st_.state == "Progressing" || st_.state == "Holding" || st_.state == "Paused");
+  if (inStep) {
     st_.percent = phase().steps[st_.step].percent;
   } else if (st_.state == "Succeeded") {
     st_.percent = spec_.phases.back().steps.back().percent;
   } else {
+    // Rolled back or not started: the share its flags are really on for (onFailure may keep one).
     st_.percent = 0;
+    if (st_.phaseIndex >= 0 && st_.phaseIndex < static_cast<int>(spec_.phases.size()))
+      for (const auto& f : st_.flags)
+        for (const auto& e : spec_.phases[st_.phaseIndex].enable)
+          if (f.name == e) st_.percent = std::max(st_.percent, f.percent);
   }
-  if (st_.state != "Progressing" && st_.state != "Holding") out_.gateRequest.reset();
+  st_.currentStep.clear();
+  if (st_.phaseIndex >= 0 && st_.phaseIndex < static_cast<int>(spec_.phases.size()) && !st_.phase.empty())
+    st_.currentStep = std::to_string(st_.step + 1) + "/" + std::to_string(spec_.phases[st_.phaseIndex].steps.size());
+  st_.pauseUntil.reset();
+  if (inStep && st_.state != "Paused" && st_.stepStartedAt)
+    st_.pauseUntil = *st_.stepStartedAt + phase().steps[st_.step].pause;
+  if (st_.state != "Progressing" && st_.state != "Holding" && !(st_.gateCheck && st_.state == "Pending"))
+    out_.gateRequest.reset();
   if (st_.state == "RolledBack" && !st_.rollback) st_.rollback = RollbackInfo{st_.phase, "RolledBack", "rolled back", nowStr_};
   finish();
   st_.checksum = out_.checksum;

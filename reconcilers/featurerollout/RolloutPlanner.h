@@ -39,6 +39,15 @@ struct PlannedEvent {
   std::string type;  // Normal | Warning
   std::string reason;
   std::string message;
+  std::int64_t seq = 0;  // the history entry (status.history[].seq) this Event records
+};
+
+// A target to claim for this rollout (one workload, one rollout): the annotation
+// names::kOwnerAnnotation set to the rollout's name, written before anything else.
+struct TargetClaim {
+  std::string kind;
+  std::string name;
+  std::string previous;  // the stale claim it replaces ("" when unclaimed)
 };
 
 struct TargetInjection {
@@ -55,6 +64,7 @@ struct Plan {
   std::string checksum;
   std::vector<TargetInjection> targets;
   std::vector<std::string> releaseTargets;  // "Kind/name" carrying our injection, no longer targeted
+  std::vector<TargetClaim> claims;          // before the status write; a lost race means replan
   RolloutStatus status;
   std::vector<PlannedEvent> events;  // record only after the status write succeeded
   std::optional<std::chrono::milliseconds> requeueAfter;

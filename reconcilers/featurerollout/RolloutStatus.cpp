@@ -74,6 +74,11 @@ RolloutStatus RolloutStatus::fromJson(const json& j) {
   r.stepEnteredAt = t(j, "stepEnteredAt");
   r.stepStartedAt = t(j, "stepStartedAt");
   r.pausedAt = t(j, "pausedAt");
+  r.pauseUntil = t(j, "pauseUntil");
+  r.currentStep = s(j, "currentStep");
+  r.transitions = n(j, "transitions");
+  if (auto i = j.find("gateCheck"); i != j.end() && i->is_object())
+    r.gateCheck = GateCheck{s(*i, "phase"), s(*i, "purpose"), t(*i, "since"), s(*i, "request")};
   r.operatorPaused = b(j, "operatorPaused");
   r.phaseHash = s(j, "phaseHash");
   r.lastCommand = s(j, "lastCommand");
@@ -92,7 +97,7 @@ RolloutStatus RolloutStatus::fromJson(const json& j) {
                        s(g, "evaluatedAt"), static_cast<int>(n(g, "consecutivePasses"))});
   for (const auto& h : arr(j, "history"))
     r.history.push_back({s(h, "phase"), static_cast<int>(n(h, "step")), s(h, "state"), s(h, "reason"), s(h, "message"),
-                         s(h, "at")});
+                         s(h, "at"), n(h, "seq"), s(h, "eventType")});
   for (const auto& p : arr(j, "phases"))
     r.phases.push_back({s(p, "name"), s(p, "state"), s(p, "startedAt"), s(p, "completedAt")});
   for (const auto& c : arr(j, "conditions"))
@@ -112,6 +117,17 @@ json RolloutStatus::toJson() const {
   if (stepEnteredAt) j["stepEnteredAt"] = Rfc3339::formatMicro(*stepEnteredAt);
   if (stepStartedAt) j["stepStartedAt"] = Rfc3339::formatMicro(*stepStartedAt);
   if (pausedAt) j["pausedAt"] = Rfc3339::formatMicro(*pausedAt);
+  if (pauseUntil) j["pauseUntil"] = Rfc3339::formatMicro(*pauseUntil);
+  put(j, "currentStep", currentStep);
+  if (transitions) j["transitions"] = transitions;
+  if (gateCheck) {
+    json gc = json::object();
+    put(gc, "phase", gateCheck->phase);
+    put(gc, "purpose", gateCheck->purpose);
+    if (gateCheck->since) gc["since"] = Rfc3339::formatMicro(*gateCheck->since);
+    put(gc, "request", gateCheck->request);
+    j["gateCheck"] = gc;
+  }
   if (operatorPaused) j["operatorPaused"] = true;
   put(j, "phaseHash", phaseHash);
   put(j, "lastCommand", lastCommand);
@@ -153,6 +169,8 @@ json RolloutStatus::toJson() const {
     put(o, "reason", h.reason);
     put(o, "message", clip(h.message, 1000));
     put(o, "at", h.at);
+    if (h.seq) o["seq"] = h.seq;
+    put(o, "eventType", h.eventType);
     hs.push_back(o);
   }
   j["history"] = hs;

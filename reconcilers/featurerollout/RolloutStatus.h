@@ -47,6 +47,19 @@ struct HistoryEntry {
   std::string reason;
   std::string message;
   std::string at;
+  // Numbers every transition of the rollout (status.transitions counts them), so the Event that
+  // records it has a name derived from it: created once, also when a restarted operator re-emits it.
+  std::int64_t seq = 0;
+  std::string eventType;  // Normal | Warning: this entry has an Event; "" none
+};
+
+// Gates judged before any user is exposed: before a phase's first step, and before a retry
+// exposes users again (then the gates must pass at the rolled-back values).
+struct GateCheck {
+  std::string phase;
+  std::string purpose;                // Start | Retry
+  std::optional<TimePoint> since;     // set once the current values are delivered; results after it count
+  std::string request;                // the retry command or spec change that asked for it
 };
 
 struct PhaseStatus {
@@ -75,6 +88,10 @@ struct RolloutStatus {
   std::optional<TimePoint> stepEnteredAt;  // the step's values were first written
   std::optional<TimePoint> stepStartedAt;  // the step became active (values delivered, converged)
   std::optional<TimePoint> pausedAt;       // paused since; timers resume shifted by the pause
+  std::optional<TimePoint> pauseUntil;     // the step's pause ends (clients compute countdowns from it)
+  std::string currentStep;                 // 1-based "2/3", as Events and the plugin show it
+  std::int64_t transitions = 0;            // transitions recorded so far (history[].seq)
+  std::optional<GateCheck> gateCheck;
   bool operatorPaused = false;             // paused by the operator itself (critical gate, rollback: manual)
   std::string phaseHash;                   // of the current phase's spec: an edit restarts its steps
   std::string lastCommand;

@@ -36,6 +36,8 @@ WorkloadView WorkloadView::observe(const std::string& kind, const std::string& n
   }
   v.exists = true;
   const json& o = *obj;
+  if (auto a = o.value("/metadata/annotations"_json_pointer, json::object()); a.contains(names::kOwnerAnnotation))
+    v.claimedBy = a[names::kOwnerAnnotation].is_string() ? a[names::kOwnerAnnotation].get<std::string>() : "";
   const json tmpl = o.value("/spec/template"_json_pointer, json::object());
   if (auto a = tmpl.value("/metadata/annotations"_json_pointer, json::object()); a.contains(names::kChecksumAnnotation))
     v.checksum = a[names::kChecksumAnnotation].is_string() ? a[names::kChecksumAnnotation].get<std::string>() : "";
@@ -86,6 +88,8 @@ json WorkloadView::project(const json& full) {
   json m = json::object();
   for (const char* k : {"name", "namespace", "uid", "resourceVersion", "generation", "deletionTimestamp"})
     if (md.contains(k)) m[k] = md[k];
+  if (auto a = md.find("annotations"); a != md.end() && a->is_object() && a->contains(names::kOwnerAnnotation))
+    m["annotations"][names::kOwnerAnnotation] = (*a)[names::kOwnerAnnotation];
   out["metadata"] = m;
   const json& spec = full.value("spec", json::object());
   json s = json::object();

@@ -18,6 +18,8 @@ struct WorkloadView {
   std::string checksum;                         // our annotation on the pod template ("" if none)
   bool rolledOut = false;                       // the controller has rolled every pod to the template
   std::string progress;                         // e.g. "2 of 3 replicas updated"; empty when rolled out
+  std::string claimedBy;                        // names::kOwnerAnnotation: the FeatureRollout that owns it
+  bool claimantExists = false;                  // that FeatureRollout exists (filled by the reconciler)
 
   // kind: Deployment | StatefulSet | DaemonSet; obj may be null (missing target).
   static WorkloadView observe(const std::string& kind, const std::string& name, const nlohmann::json* obj,

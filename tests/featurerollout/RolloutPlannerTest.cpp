@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 
@@ -34,8 +35,19 @@ const char* kQuick = R"json({
 // The planner test's world: the shared one, under its short name.
 using World = testing::RolloutWorld;
 
-TEST(RolloutPlanner, FirstReconcileStartsThePhaseAndWritesValuesBeforeAnythingIsActive) {
+TEST(RolloutPlanner, FirstReconcileJudgesTheGatesThenStartsThePhaseAndWritesValuesBeforeAnythingIsActive) {
   World w(json::parse(kQuick));
+  w.autoStartCheck = false;
+  w.reconcile();
+  // Before anyone is exposed, the phase's gates must be judged at today's values.
+  EXPECT_EQ(w.where(), "one/0@0 Pending");
+  EXPECT_EQ(w.last.configMapData.at("CHECKOUT_PERCENT"), "0");
+  ASSERT_TRUE(w.last.gateRequest.has_value());
+  EXPECT_EQ(w.status()["gateCheck"]["purpose"], "Start");
+  EXPECT_TRUE(w.reasons().empty());
+  EXPECT_EQ(w.cond("GatesPassing"), "Unknown");
+  w.advance(1ms);
+  w.gate("errors", GateResult::NoData, 0.0);  // nobody has the flag yet: no data is fine
   auto& p = w.reconcile();
   EXPECT_EQ(w.where(), "one/0@10 Progressing");
   ASSERT_TRUE(p.writeChildren);
@@ -46,7 +58,9 @@ TEST(RolloutPlanner, FirstReconcileStartsThePhaseAndWritesValuesBeforeAnythingIs
   ASSERT_EQ(p.targets.size(), 1u);
   EXPECT_EQ(p.targets[0].containers, (std::vector<std::string>{"app", "sidecar"}));
   EXPECT_FALSE(w.status().contains("stepStartedAt"));  // the ConfigMap did not hold the values yet
-  EXPECT_NE(w.status()["message"].get<std::string>().find("waiting for ConfigMap demo-flags"), std::string::npos);
+  EXPECT_FALSE(w.status().contains("gateCheck"));
+  // The status version that starts the phase says so (not the check's message).
+  EXPECT_EQ(w.status()["message"], "phase one started: checkout on for 10% of users");
   EXPECT_EQ(w.reasons(), (std::vector<std::string>{"PhaseStarted"}));
   EXPECT_EQ(w.cond("Reconciling"), "True");
   EXPECT_EQ(w.cond("Ready"), "False");
@@ -210,8 +224,14 @@ TEST(RolloutPlanner, CriticalRollsBackWithOnFailureAndStaysRolledBack) {
   w.gate("errors", GateResult::Passed, 0.0);
   w.settle();
   EXPECT_EQ(w.state(), "RolledBack");
-  // retry restarts the failed phase from its first step.
+  // retry restarts the failed phase from its first step, once its gates pass at the rolled-back values.
   w.command("retry 2026-01-01T01:00:00.000Z-abc");
+  w.settle();
+  EXPECT_EQ(w.where(), "two/0@0 Pending") << "nobody is exposed before the gates pass again";
+  EXPECT_EQ(w.percentOf("banner"), 0);
+  EXPECT_EQ(w.events.back().reason, "RetryRequested");
+  w.advance(1s);
+  w.gate("errors", GateResult::Passed, 0.0);
   w.settle();
   EXPECT_EQ(w.where(), "two/0@50 Progressing");
   EXPECT_EQ(w.status()["lastCommand"], "retry 2026-01-01T01:00:00.000Z-abc");
@@ -239,6 +259,10 @@ TEST(RolloutPlanner, ASpecChangeLeavesRolledBack) {
   w.settle();
   ASSERT_EQ(w.state(), "RolledBack");
   w.editSpec([](json& s) { s["analysis"]["gates"][0]["critical"]["above"] = 0.5; });
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@0 Pending") << "a spec change is a retry: gates first";
+  w.advance(1s);
+  w.gate("errors", GateResult::Passed, 0.2);  // passes under the edited threshold
   w.settle();
   EXPECT_EQ(w.where(), "one/0@10 Progressing");
   EXPECT_TRUE(w.hasEvent("PhaseStarted"));
@@ -529,7 +553,16 @@ TEST(RolloutPlanner, CommandsActOnceAndAreAcknowledged) {
   EXPECT_EQ(w.status()["lastCommand"], "dance c4");
   w.command("retry c5");
   w.settle();
-  EXPECT_EQ(w.where(), "two/0@50 Progressing");
+  w.advance(1s);
+  w.gate("errors", GateResult::Passed, 0.0);
+  w.settle();
+  // Abort put every flag back to its default: retry walks again from the first phase, step by
+  // step, instead of turning phase one's flags from 0% to 100% at once.
+  EXPECT_EQ(w.where(), "one/0@10 Progressing");
+  EXPECT_EQ(w.percentOf("checkout"), 10);
+  EXPECT_EQ(w.percentOf("banner"), 0);
+  EXPECT_EQ(w.status()["phases"][0]["state"], "Progressing");
+  EXPECT_EQ(w.status()["phases"][1]["state"], "Pending");
 }
 
 TEST(RolloutPlanner, ARestartedOperatorContinuesExactlyWhereItWas) {
@@ -601,6 +634,198 @@ TEST(RolloutPlanner, TheWholeUnifiedWorkflowPlanRunsToSucceeded) {
   EXPECT_EQ(w.cond("Ready"), "True");
   for (auto& p : w.status()["phases"]) EXPECT_EQ(p["state"], "Succeeded") << p.dump();
   EXPECT_LE(w.status()["history"].size(), RolloutStatus::kMaxHistory);
+}
+
+// Issue 11, defect 4: what cannot be judged holds the rollout before anyone is exposed, with a
+// condition and an Event at once.
+TEST(RolloutPlanner, GatesThatCannotRunHoldBeforeTheFirstExposure) {
+  World w(json::parse(kQuick));
+  w.autoStartCheck = false;
+  w.reconcile();
+  w.advance(1ms);
+  w.gate("errors", GateResult::Error, 0.0, 0, 1, /*permanent=*/true);
+  w.gates.back().message = "no Prometheus address: set spec.prometheus.address or --default-prometheus-address";
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@0 Pending");
+  EXPECT_EQ(w.percentOf("checkout"), 0);
+  EXPECT_EQ(w.cm.data["CHECKOUT_PERCENT"], "0");
+  EXPECT_EQ(w.cond("Stalled"), "True");
+  EXPECT_EQ(w.cond("Stalled", "reason"), "GateConfigError");
+  EXPECT_EQ(w.cond("GatesPassing"), "False");
+  EXPECT_NE(w.status()["message"].get<std::string>().find("holds before any user is exposed"), std::string::npos);
+  EXPECT_NE(w.status()["message"].get<std::string>().find("no Prometheus address"), std::string::npos);
+  ASSERT_TRUE(w.hasEvent("GateConfigError"));
+  EXPECT_EQ(w.events.back().type, "Warning");
+  size_t events = w.events.size();
+  w.advance(10s);
+  w.gate("errors", GateResult::Error, 0.0, 0, 2, true);
+  w.settle();
+  EXPECT_EQ(w.events.size(), events) << "one Event per reason, not one per evaluation";
+  // Critical before exposure also holds (nothing to roll back, nobody exposed).
+  w.advance(10s);
+  w.gate("errors", GateResult::Critical, 0.3);
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@0 Pending");
+  EXPECT_EQ(w.cond("GatesPassing", "reason"), "GateCritical");
+  // Fixed: the phase starts.
+  w.advance(10s);
+  w.gate("errors", GateResult::Passed, 0.0);
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@10 Progressing");
+  EXPECT_EQ(w.cond("Stalled"), "False");
+}
+
+// Defect 3: a retry while the critical signal is still there exposes nobody.
+TEST(RolloutPlanner, RetryFirstSeesTheGatesPassAtTheRolledBackValues) {
+  World w(json::parse(kQuick));
+  w.settle();
+  w.advance(2s);
+  w.gate("errors", GateResult::Critical, 0.2);
+  w.settle();
+  ASSERT_EQ(w.state(), "RolledBack");
+  const int cmWrites = w.configMapWrites;
+  w.command("retry r1");
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@0 Pending");
+  EXPECT_EQ(w.status()["gateCheck"]["purpose"], "Retry");
+  EXPECT_EQ(w.cond("Reconciling"), "True");
+  // The gate result from before the request does not count: a fresh evaluation is needed.
+  EXPECT_EQ(w.cond("GatesPassing"), "Unknown");
+  w.advance(1s);
+  w.gate("errors", GateResult::Critical, 0.2);
+  w.settle();
+  EXPECT_EQ(w.state(), "RolledBack");
+  EXPECT_EQ(w.events.back().reason, "RetryRefused");
+  EXPECT_NE(w.events.back().message.find("nobody was exposed again"), std::string::npos) << w.events.back().message;
+  EXPECT_EQ(w.configMapWrites, cmWrites) << "no value changed at any time";
+  EXPECT_EQ(w.percentOf("checkout"), 0);
+  // --force skips the check and says so.
+  w.command("retry-force r2");
+  w.settle();
+  EXPECT_EQ(w.where(), "one/0@10 Progressing");
+  bool said = false;
+  for (auto& e : w.events) said = said || e.message.find("--force: gates not checked first") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
+// Defect 6: at rest (and while a pause runs) status is not rewritten; the pause's end is a timestamp.
+TEST(RolloutPlanner, NothingIsWrittenWhileAPauseRunsOrWhilePaused) {
+  auto spec = json::parse(kQuick);
+  spec["phases"][0]["gates"] = json::array();
+  World w(spec);
+  w.settle();
+  ASSERT_EQ(w.where(), "one/0@10 Progressing");
+  ASSERT_TRUE(w.status().contains("pauseUntil"));
+  EXPECT_EQ(w.status()["pauseUntil"], Rfc3339::formatMicro(*Rfc3339::parse(w.status()["stepStartedAt"].get<std::string>()) + 30s));
+  EXPECT_NE(w.status()["message"].get<std::string>().find("pausing until"), std::string::npos);
+  int writes = w.statusWrites;
+  for (int i = 0; i < 5; ++i) {
+    w.advance(5s);
+    w.reconcile();
+  }
+  EXPECT_EQ(w.statusWrites, writes) << "a countdown in status would rewrite it every reconcile";
+  w.editSpec([](json& s) { s["paused"] = true; });
+  w.settle();
+  ASSERT_EQ(w.state(), "Paused");
+  writes = w.statusWrites;
+  for (int i = 0; i < 5; ++i) {
+    w.advance(1min);
+    w.reconcile();
+  }
+  EXPECT_EQ(w.statusWrites, writes);
+}
+
+// Defect 11: 1-based steps everywhere, the advancing status carries the new message, PERCENT after
+// a rollback says what is really on, the gate's name is not repeated, resume on RolledBack is ignored.
+TEST(RolloutPlanner, StatusSaysWhatUsersSee) {
+  auto spec = json::parse(kQuick);
+  spec["flags"].push_back({{"name", "reads"}, {"envVar", "READS"}});
+  spec["phases"][1]["enable"] = {"banner", "reads"};
+  World w(spec);
+  w.settle();
+  EXPECT_EQ(w.status()["currentStep"], "1/2");
+  w.advance(30s);
+  w.gate("errors", GateResult::Passed, 0.0);
+  w.reconcile();
+  EXPECT_EQ(w.status()["currentStep"], "2/2");
+  EXPECT_EQ(w.status()["message"], "phase one step 2/2 (100%) started (was 10%): checkout on for 100% of users");
+  w.settle();
+  w.advance(1s);
+  w.gate("errors", GateResult::Passed, 0.0);
+  w.settle();
+  ASSERT_EQ(w.where(), "two/0@50 Progressing");
+  w.advance(1s);
+  w.gate("errors", GateResult::Critical, 0.071);
+  w.settle();
+  ASSERT_EQ(w.state(), "RolledBack");
+  EXPECT_EQ(w.percentOf("reads"), 50) << "onFailure disables only banner";
+  EXPECT_EQ(w.status()["percent"], 50) << "PERCENT shows the share a flag of the phase is still on for";
+  const std::string msg = w.status()["rollback"]["message"];
+  EXPECT_NE(msg.find("gate errors = 0.071"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("errors: errors"), std::string::npos) << msg;
+  w.command("resume x1");
+  w.settle();
+  EXPECT_EQ(w.events.back().reason, "CommandIgnored");
+  EXPECT_NE(w.events.back().message.find("resume ignored: the rollout is RolledBack"), std::string::npos);
+}
+
+// Defect 7: every Event belongs to a numbered history entry, so the reconciler can name it after
+// that number and record it exactly once, also across restarts.
+TEST(RolloutPlanner, EveryEventIsANumberedTransition) {
+  World w(json::parse(kQuick));
+  w.settle();
+  w.command("promote p1");
+  w.settle();
+  w.command("dance d1");
+  w.settle();
+  ASSERT_GE(w.events.size(), 3u);
+  std::set<std::int64_t> seqs;
+  for (const auto& e : w.events) {
+    EXPECT_GT(e.seq, 0) << e.reason;
+    seqs.insert(e.seq);
+    bool inHistory = false;
+    for (const auto& h : w.status()["history"])
+      if (h.value("seq", 0) == e.seq) {
+        inHistory = true;
+        EXPECT_EQ(h["reason"], e.reason);
+        EXPECT_EQ(h["eventType"], e.type);
+      }
+    EXPECT_TRUE(inHistory) << e.reason;
+  }
+  EXPECT_EQ(seqs.size(), w.events.size()) << "numbers are unique";
+  EXPECT_EQ(w.status()["transitions"], w.status()["history"].back()["seq"]);
+}
+
+// Defect 1: one workload, one rollout.
+TEST(RolloutPlanner, AWorkloadClaimedByAnotherRolloutIsNotTouched) {
+  World w(json::parse(kQuick));
+  w.workloads[0].claimedBy = "other";
+  w.workloads[0].claimantExists = true;
+  w.settle();
+  EXPECT_FALSE(w.last.writeChildren);
+  EXPECT_TRUE(w.last.claims.empty());
+  EXPECT_EQ(w.configMapWrites + w.workloadWrites, 0);
+  EXPECT_EQ(w.cond("Stalled"), "True");
+  EXPECT_EQ(w.cond("Stalled", "reason"), "TargetClaimed");
+  EXPECT_NE(w.cond("Stalled", "message").find("FeatureRollout \"other\""), std::string::npos);
+  EXPECT_EQ(w.reasons(), (std::vector<std::string>{"TargetClaimed"})) << "said once";
+  // The other one lets go: claimed, then it proceeds.
+  w.workloads[0].claimedBy.clear();
+  w.workloads[0].claimantExists = false;
+  w.reconcile();
+  ASSERT_EQ(w.last.claims.size(), 1u);
+  EXPECT_EQ(w.last.claims[0].name, "web");
+  EXPECT_EQ(w.last.claims[0].previous, "");
+  w.workloads[0].claimedBy = "demo";  // what the reconciler's claim wrote
+  w.settle();
+  EXPECT_TRUE(w.last.claims.empty());
+  EXPECT_EQ(w.where(), "one/0@10 Progressing");
+  // A claim left by a rollout that no longer exists is taken over.
+  World stale(json::parse(kQuick));
+  stale.workloads[0].claimedBy = "gone";
+  stale.reconcile();
+  ASSERT_EQ(stale.last.claims.size(), 1u);
+  EXPECT_EQ(stale.last.claims[0].previous, "gone");
 }
 
 }  // namespace

@@ -48,6 +48,10 @@ struct RolloutWorld {
   std::vector<GateObservation> gates;
   TimePoint now = *Rfc3339::parse("2026-01-01T00:00:00Z");
   bool autoRollout = true;  // workloads converge as soon as they receive values
+  // Like GateEvaluator with a healthy Prometheus: the gates a phase asks to have judged before its
+  // first step (status.gateCheck, purpose Start) are evaluated at once and pass. Tests of that
+  // check turn it off and answer themselves.
+  bool autoStartCheck = true;
   TimePoint since{};
   Plan last;
   std::vector<PlannedEvent> events;
@@ -73,6 +77,16 @@ struct RolloutWorld {
     if (last.gateRequest && last.gateRequest->since != since) {
       since = last.gateRequest->since;
       gates.clear();
+    }
+    if (autoStartCheck && last.gateRequest && last.status.gateCheck && last.status.gateCheck->purpose == "Start" &&
+        gates.empty()) {
+      now += std::chrono::milliseconds(1);  // evaluated just after the request, as the evaluator does
+      for (const auto& g : last.gateRequest->gates) {
+        GateObservation o;
+        o.name = g.name, o.result = GateResult::Passed, o.value = 0.0, o.consecutivePasses = 1;
+        o.evaluatedAt = now, o.message = g.name + " = 0";
+        gates.push_back(o);
+      }
     }
     json st = last.status.toJson();
     if (st != rollout.value("status", json::object())) {
