@@ -239,6 +239,16 @@ Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name
           r.fail(p + ".onNoData", "Unsupported value: \"" + g.onNoData + "\": supported values: hold, pass, fail");
         if (!g.warning.set() && !g.critical.set())
           r.fail(p, "gate \"" + g.name + "\" needs a warning or a critical threshold");
+        // The warning must trip before the critical one: otherwise the warning never holds the
+        // rollout before it is rolled back (or it warns about values that are already critical).
+        if (g.warning.above && g.critical.above && !(*g.warning.above < *g.critical.above))
+          r.fail(p + ".warning.above", "Invalid value: " + num(*g.warning.above) + ": gate \"" + g.name +
+                                           "\": the warning threshold must be less than critical.above (" +
+                                           num(*g.critical.above) + "), so the rollout holds before it is rolled back");
+        if (g.warning.below && g.critical.below && !(*g.warning.below > *g.critical.below))
+          r.fail(p + ".warning.below", "Invalid value: " + num(*g.warning.below) + ": gate \"" + g.name +
+                                           "\": the warning threshold must be greater than critical.below (" +
+                                           num(*g.critical.below) + "), so the rollout holds before it is rolled back");
         if (!g.name.empty() && !gateNames.insert(g.name).second)
           r.fail(p + ".name", "Duplicate value: gate \"" + g.name + "\" is declared twice");
         s.gates.push_back(std::move(g));

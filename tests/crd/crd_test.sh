@@ -120,12 +120,13 @@ for name in $(k get "$CRD" -n "$NS" -o jsonpath='{.items[*].metadata.name}'); do
   for v in "${got[@]}"; do [[ -n $v && $v != *"[]"* ]] || missing=1; done
   if ((missing == 0)); then ok "$name: every defaulted field filled in"; else fail "$name: a default is missing: ${got[*]}"; fi
 done
-# ... and exactly as documented (quick.yaml leaves everything optional out).
+# ... and exactly as documented (quick.yaml leaves everything optional out but the Prometheus address).
 expect_fields quick <<'EOF'
 .spec.analysis.interval 1m
 .spec.analysis.consecutiveSuccesses 1
 .spec.analysis.maxConsecutiveErrors 5
 .spec.analysis.gates[0].onNoData hold
+.spec.prometheus.address http://prometheus.monitoring.svc:9090
 .spec.prometheus.timeout 5s
 .spec.rollback automatic
 .spec.paused false
@@ -193,7 +194,7 @@ expect_eq "invalid documents stored" "$leaked" 0
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 status=$(cat <<JSON
 {"spec": {"paused": true},
- "status": {"observedGeneration": 1, "phase": "checkout", "phaseIndex": 0, "step": 0, "percent": 10,
+ "status": {"observedGeneration": 1, "phase": "checkout", "phaseIndex": 0, "step": 0, "currentStep": "1/2", "percent": 10,
   "state": "Progressing", "stepStartedAt": "$now", "message": "step 0 of phase checkout active at 10%",
   "gatesSummary": "1/1 passed", "configMapName": "quick-flags", "checksum": "sha256:0123abcd",
   "flags": [{"name": "new-checkout", "envVar": "NEW_CHECKOUT", "enabled": true, "percent": 10}],
@@ -206,8 +207,8 @@ status=$(cat <<JSON
 JSON
 )
 if out=$(k patch "$CRD" quick -n "$NS" --subresource=status --type=merge -p "$status" \
-    -o jsonpath='{.status.state}|{.status.gates[0].value}|{.status.conditions[0].type}|{.spec.paused}|{.metadata.generation}' 2>&1); then
-  expect_eq "status patch: state|gate value|condition|spec.paused|generation" "$out" "Progressing|NaN|Ready|false|1"
+    -o jsonpath='{.status.state}|{.status.currentStep}|{.status.gates[0].value}|{.status.conditions[0].type}|{.spec.paused}|{.metadata.generation}' 2>&1); then
+  expect_eq "status patch: state|currentStep|gate value|condition|spec.paused|generation" "$out" "Progressing|1/2|NaN|Ready|false|1"
 else
   fail "status patch through the status subresource refused:"$'\n'"$out"
 fi
@@ -229,7 +230,8 @@ squeeze() { tr -s ' ' | sed 's/ $//'; }
 table=$(k get fr -n "$NS" 2>&1) || fail "kubectl get fr failed:"$'\n'"$table"
 expect_eq "kubectl get fr header" "$(head -n 1 <<<"$table" | squeeze)" "NAME PHASE STEP PERCENT STATE GATES AGE"
 row=$(grep '^quick ' <<<"$table" | squeeze || true)
-[[ $row == "quick checkout 0 10 Progressing 1/1 passed "* ]] && ok "kubectl get fr row: $row" || fail "kubectl get fr row for quick: '$row'"
+# STEP is 1-based like everything else (status.currentStep, "1/2"), not the 0-based status.step.
+[[ $row == "quick checkout 1/2 10 Progressing 1/1 passed "* ]] && ok "kubectl get fr row: $row" || fail "kubectl get fr row for quick: '$row'"
 wide=$(k get fr -n "$NS" -o wide 2>&1) || fail "kubectl get fr -o wide failed:"$'\n'"$wide"
 expect_eq "kubectl get fr -o wide header" "$(head -n 1 <<<"$wide" | squeeze)" "NAME PHASE STEP PERCENT STATE GATES AGE MESSAGE"
 grep -q 'step 0 of phase checkout active at 10%$' <<<"$wide" && ok "message column shown with -o wide" \

@@ -88,6 +88,9 @@ TEST(RolloutSpec, EveryDefectIsReportedWithItsField) {
       {"enable and disable", [](json& j) { j["phases"][1]["disable"] = {"write"}; }, "spec.phases[1].disable", "both enables and disables"},
       {"percent missing", [](json& j) { j["phases"][1]["steps"][1].erase("percent"); }, "spec.phases[1].steps[1].percent", "Required value"},
       {"bad gate name", [](json& j) { j["analysis"]["gates"][0]["name"] = "Error_Rate"; j["phases"][0]["gates"][0] = "Error_Rate"; }, "spec.analysis.gates[0].name", "\"Error_Rate\""},
+      {"warning above not under critical", [](json& j) { j["analysis"]["gates"][0]["warning"] = {{"above", 0.1}}; }, "spec.analysis.gates[0].warning.above", "Invalid value: 0.1: gate \"error-rate\": the warning threshold must be less than critical.above (0.05)"},
+      {"warning above equal to critical", [](json& j) { j["analysis"]["gates"][0]["warning"] = {{"above", 0.05}}; }, "spec.analysis.gates[0].warning.above", "must be less than critical.above (0.05)"},
+      {"warning below not over critical", [](json& j) { j["analysis"]["gates"][0]["warning"] = {{"below", 10}}; j["analysis"]["gates"][0]["critical"] = {{"below", 20}}; }, "spec.analysis.gates[0].warning.below", "Invalid value: 10: gate \"error-rate\": the warning threshold must be greater than critical.below (20)"},
       {"too many successes", [](json& j) { j["analysis"]["consecutiveSuccesses"] = 11; }, "spec.analysis.consecutiveSuccesses", "got 11"},
   };
   for (auto& row : rows) {
@@ -102,6 +105,23 @@ TEST(RolloutSpec, EveryDefectIsReportedWithItsField) {
       if (e.field == row.field && e.message.find(row.fragment) != std::string::npos) found = true;
     EXPECT_TRUE(found) << row.what << ": got " << s.error().message;
   }
+}
+
+// A warning trips before the critical threshold: above grows towards critical, below shrinks
+// towards it; a warning bound in the other direction than the critical one is not compared.
+TEST(RolloutSpec, WarningThresholdsThatTripBeforeCriticalAreAccepted) {
+  for (json warning : {json{{"above", 0.02}}, json{{"above", 0.049}, {"below", 0.001}}, json{{"below", 7}}}) {
+    json spec = validSpec();
+    spec["analysis"]["gates"][0]["warning"] = warning;
+    spec["analysis"]["gates"][0]["critical"] = {{"above", 0.05}, {"below", 0.0005}};
+    std::vector<FieldError> errors;
+    auto s = RolloutSpec::parse(spec, "checkout", &errors);
+    EXPECT_TRUE(s.ok()) << warning.dump() << ": " << (s.ok() ? "" : s.error().message);
+  }
+  json spec = validSpec();
+  spec["analysis"]["gates"][0]["warning"] = {{"above", 0.1}};
+  spec["analysis"]["gates"][0]["critical"] = {{"below", 0.5}};
+  EXPECT_TRUE(RolloutSpec::parse(spec, "checkout").ok()) << "opposite directions are not compared";
 }
 
 TEST(RolloutSpec, AllProblemsAtOnce) {
