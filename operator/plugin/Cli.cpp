@@ -77,7 +77,8 @@ int lint(const std::vector<std::string>& files, const std::string& crdPath, Cli:
     return kUsage;
   }
   Linter linter(*schema);
-  int errors = 0, rollouts = 0;
+  WorkloadClaims claims;  // one workload, one rollout: across every file given
+  int errors = 0, warnings = 0, rollouts = 0;
   bool ioError = false;
   for (const auto& f : files) {
     auto text = readInput(f, *env.in);
@@ -86,17 +87,25 @@ int lint(const std::vector<std::string>& files, const std::string& crdPath, Cli:
       ioError = true;
       continue;
     }
-    LintReport r = linter.lintText(*text, f);
+    LintReport r = linter.lintText(*text, f, &claims);
     for (const auto& line : r.problems) *env.out << line << "\n";
     for (const auto& line : r.notes) *env.err << "note: " << line << "\n";
     errors += r.errors;
+    warnings += r.warnings;
     rollouts += r.featureRollouts;
   }
+  for (const auto& c : claims.conflicts()) {
+    *env.out << Linter::format(c.file, c.doc, c.problem) << "\n";
+    ++errors;
+  }
+  auto plural = [](int n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
+  const std::string andWarnings = warnings > 0 ? " and " + plural(warnings, "warning") : "";
   if (errors > 0)
-    *env.err << errors << " problem" << (errors == 1 ? "" : "s") << " in " << files.size() << " file" << (files.size() == 1 ? "" : "s") << "\n";
+    *env.err << plural(errors, "problem") << andWarnings << " in " << plural(static_cast<int>(files.size()), "file") << "\n";
   else if (!ioError)
-    *env.err << "ok: " << rollouts << " FeatureRollout" << (rollouts == 1 ? "" : "s") << " checked, no problems"
-             << (rollouts == 0 ? " (no FeatureRollout found)" : "") << "\n";
+    *env.err << "ok: " << plural(rollouts, "FeatureRollout") << " checked, no problems"
+             << (warnings > 0 ? ", " + plural(warnings, "warning") : "") << (rollouts == 0 ? " (no FeatureRollout found)" : "")
+             << "\n";
   return ioError ? kUsage : errors > 0 ? 1 : 0;
 }
 
@@ -136,7 +145,11 @@ int plan(const std::string& file, const std::string& name, Cli::Env& env) {
     return 1;
   }
   const YamlDocument& d = *found.front();
-  auto problems = Linter(*schema).lintObject(d.value);
+  std::vector<LintProblem> problems;
+  for (auto& p : Linter(*schema).lintObject(d.value)) {
+    if (p.severity == Severity::Warning) *env.err << Linter::format(file, d.index, p) << "\n";
+    else problems.push_back(std::move(p));
+  }
   if (!problems.empty()) {
     for (const auto& p : problems) *env.out << Linter::format(file, d.index, p) << "\n";
     *env.err << "Error: the spec is invalid (" << problems.size() << " problem" << (problems.size() == 1 ? "" : "s")
@@ -281,7 +294,7 @@ int Cli::run(const std::vector<std::string>& args, Env& env) {
   std::string crd, file, name, flagKey, color = "auto", wait = "30s";
   std::vector<std::string> users;
   int percent = -1;
-  bool full = false, noWait = false, all = false, watch = false;
+  bool full = false, force = false, noWait = false, all = false, watch = false;
   ClusterAccess access;
   auto cluster = [&](CLI::App* sub) {
     sub->add_option("-n,--namespace", access.ns);
@@ -311,6 +324,7 @@ int Cli::run(const std::vector<std::string>& args, Env& env) {
     s->add_option("--wait", wait);
     s->add_flag("--no-wait", noWait);
     if (std::string(v) == "promote") s->add_flag("--full", full);
+    if (std::string(v) == "retry") s->add_flag("--force", force);
     imperative[v] = s;
   }
   CLI::App* listCmd = sub("list");
@@ -363,7 +377,7 @@ int Cli::run(const std::vector<std::string>& args, Env& env) {
     Verb verb = verbName == "pause"    ? Verb::Pause
                 : verbName == "resume" ? Verb::Resume
                 : verbName == "abort"  ? Verb::Abort
-                : verbName == "retry"  ? Verb::Retry
+                : verbName == "retry"  ? (force ? Verb::RetryForce : Verb::Retry)
                 : full                 ? Verb::PromoteFull
                                        : Verb::Promote;
     auto c = connectOrReport(access, env);

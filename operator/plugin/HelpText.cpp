@@ -28,7 +28,8 @@ std::vector<OptionDoc> join(std::vector<std::vector<OptionDoc>> parts) {
 }
 
 const std::string kExit =
-    "0 success; 1 the command failed (not found, refused by the API server, not acknowledged in time); 2 usage error "
+    "0 success (lint: warnings only); 1 the command failed (lint found errors; not found, refused by the API server, "
+    "ignored by the operator, not acknowledged in time); 2 usage error "
     "(unknown option, missing argument, unreadable file).";
 
 std::vector<CommandDoc> build() {
@@ -36,8 +37,9 @@ std::vector<CommandDoc> build() {
       " The command is one JSON merge patch on the resource's metadata.annotations; the spec is never touched, so "
       "Argo CD or Flux, which own the spec, do not revert it. The plugin first checks that the FeatureRollout exists, "
       "then waits (--wait) until the operator acknowledges the request by copying \"<verb> <id>\" to "
-      "status.lastCommand, and prints the resulting state. The id (RFC 3339 time with milliseconds and four random "
-      "characters) makes every request unique.";
+      "status.lastCommand, and prints the resulting state and the operator's Event for the request. A command the "
+      "operator answers with a CommandIgnored Event (e.g. promote of a finished rollout) exits 1 and says it was "
+      "ignored. The id (RFC 3339 time with milliseconds and four random characters) makes every request unique.";
   std::vector<CommandDoc> c;
   c.push_back({"lint", "check FeatureRollout manifests offline, with the API server's and the operator's rules",
                "kubectl featurerollout lint FILE... [--crd CRD_FILE]",
@@ -47,8 +49,13 @@ std::vector<CommandDoc> build() {
                "entries; apiVersion, kind, metadata.name as a DNS label) and the operator's own validation "
                "(RolloutSpec::parse, which covers the CRD's CEL rules: references between phases, flags and gates, step "
                "percents that never decrease, one enabling phase per flag, env var clashes). Documents of other kinds are "
-               "skipped with a note on standard error. Each problem is one line on standard output: "
-               "FILE:DOC: FIELD: MESSAGE (hint: ...), where DOC is the document's position in the file (1 for the first).",
+               "skipped with a note on standard error. Across all files and documents given: two FeatureRollouts in one "
+               "namespace (none set counts as the same one) that target the same workload are an error on the later one "
+               "(one workload, one rollout). Each problem is one line on standard output: "
+               "FILE:DOC: FIELD: MESSAGE (hint: ...), where DOC is the document's position in the file (1 for the first). "
+               "Warnings, FILE:DOC: warning: FIELD: MESSAGE, are accepted by the cluster but likely wrong (gated phases "
+               "without spec.prometheus.address, which then depend on the operator's --default-prometheus-address); they "
+               "do not change the exit status.",
                {{"--crd PATH", "Check against the schema of this CRD file instead of the built-in one (e.g. the CRD installed "
                                "in a cluster: kubectl get crd featurerollouts.rollouts.featureflags.dev -o yaml). Default: the "
                                "built-in CRD."},
@@ -96,7 +103,8 @@ std::vector<CommandDoc> build() {
                "Sends rollouts.featureflags.dev/command: \"promote <id>\": the current step completes now, without waiting "
                "for its pause or its gates, and the next step starts. With --full, \"promote-full <id>\": the current "
                "phase completes now (its last step's percent) and the next phase starts. Ignored (and reported in an "
-               "Event) unless the rollout is progressing, holding or paused." +
+               "Event) unless the rollout is progressing, holding or paused. Before it sends the command it prints which "
+               "flags change and how (e.g. write 10% -> 50%)." +
                    protocol,
                join({{{"--full", "Finish the whole current phase, not only the current step. Default: the step only."}},
                      kClusterOptions, kWaitOptions}),
@@ -107,12 +115,19 @@ std::vector<CommandDoc> build() {
                "becomes RolledBack with reason Aborted, and the rollout stays there until the spec changes or retry." +
                    protocol,
                join({kClusterOptions, kWaitOptions}), {{"Stop everything:", "kubectl featurerollout abort unified-workflow -n shop"}}});
-  c.push_back({"retry", "restart the phase that failed", "kubectl featurerollout retry NAME [options]",
-               "Sends rollouts.featureflags.dev/command: \"retry <id>\": a RolledBack rollout restarts the failed phase "
-               "from its first step. Ignored (and reported in an Event) unless the state is RolledBack." +
+  c.push_back({"retry", "restart the phase that failed", "kubectl featurerollout retry NAME [--force] [options]",
+               "Sends rollouts.featureflags.dev/command: \"retry <id>\": a RolledBack rollout restarts at the first phase "
+               "whose flags are not at their final values (after an abort, the first phase), from its first step, so no "
+               "flag rises by more than one of its steps; first that phase's gates must pass at the rolled-back values, "
+               "so nobody is exposed again while the critical signal is still there. With --force, \"retry-force <id>\": "
+               "without that check. Ignored (and reported in an Event) unless the state is RolledBack. Before it sends "
+               "the command it prints where the rollout restarts and which flags change." +
                    protocol,
-               join({kClusterOptions, kWaitOptions}),
-               {{"Try again after fixing the bug:", "kubectl featurerollout retry unified-workflow -n shop"}}});
+               join({{{"--force", "Restart without first checking the phase's gates at the rolled-back values (the "
+                                  "operator says so in its Event). Default: check them first."}},
+                     kClusterOptions, kWaitOptions}),
+               {{"Try again after fixing the bug:", "kubectl featurerollout retry unified-workflow -n shop"},
+                {"Try again although a gate still fails:", "kubectl featurerollout retry unified-workflow -n shop --force"}}});
   c.push_back({"list", "list FeatureRollouts with their progress", "kubectl featurerollout list [-A] [options]",
                "One line per FeatureRollout: phase, step (of the phase's steps), percent, state, gate summary, the verb of "
                "the last acknowledged command and age. Colours only on a terminal and never with NO_COLOR.",

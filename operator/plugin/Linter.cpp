@@ -71,6 +71,7 @@ Linter::Linter(SchemaValidator schema) : schema_(std::move(schema)) {}
 
 std::string Linter::format(const std::string& file, int doc, const LintProblem& p) {
   std::string line = file + ":" + std::to_string(doc) + ": ";
+  if (p.severity == Severity::Warning) line += "warning: ";
   if (!p.field.empty()) line += p.field + ": ";
   line += p.message;
   if (!p.hint.empty()) line += " (hint: " + p.hint + ")";
@@ -166,11 +167,28 @@ std::vector<LintProblem> Linter::lintObject(const json& obj) const {
       if (hint.empty()) hint = schema_.describe(e.field);
       out.push_back({e.field, e.message, hint});
     }
+    // Gated phases without an address rely on the operator's --default-prometheus-address.
+    std::set<std::string> used;
+    for (const auto& ph : spec.value("phases", json::array()))
+      if (ph.is_object() && ph.value("gates", json()).is_array())
+        for (const auto& g : ph["gates"])
+          if (g.is_string()) used.insert(g.get<std::string>());
+    const json address = spec.value("/prometheus/address"_json_pointer, json());
+    if (!used.empty() && (address.is_null() || (address.is_string() && address.get<std::string>().empty()))) {
+      std::string gates;
+      for (const auto& g : used) gates += (gates.empty() ? "" : ", ") + g;
+      out.push_back({"spec.prometheus.address",
+                     "not set, but phases are gated (" + gates +
+                         "): the gates run only if the operator was started with --default-prometheus-address "
+                         "(the Helm chart's defaultPrometheusAddress, empty unless you set it)",
+                     "set spec.prometheus.address to your Prometheus, e.g. http://prometheus.monitoring.svc:9090",
+                     Severity::Warning});
+    }
   }
   return out;
 }
 
-LintReport Linter::lintText(const std::string& text, const std::string& file) const {
+LintReport Linter::lintText(const std::string& text, const std::string& file, WorkloadClaims* claims) const {
   LintReport report;
   auto docs = YamlLoader::load(text);
   if (!docs) {
@@ -195,8 +213,11 @@ LintReport Linter::lintText(const std::string& text, const std::string& file) co
     std::vector<LintProblem> problems;
     for (const auto& [field, message] : d.problems) problems.push_back({field, message, "kubectl refuses this document"});
     for (auto& p : lintObject(v)) problems.push_back(std::move(p));
-    for (const auto& p : problems) report.problems.push_back(format(file, d.index, p));
-    report.errors += static_cast<int>(problems.size());
+    for (const auto& p : problems) {
+      report.problems.push_back(format(file, d.index, p));
+      ++(p.severity == Severity::Warning ? report.warnings : report.errors);
+    }
+    if (claims) claims->add(file, d.index, v);
   }
   return report;
 }

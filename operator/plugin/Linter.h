@@ -9,6 +9,12 @@
 // A problem found by an earlier layer hides what a later layer says about the same field, an
 // enclosing one or one inside it (a wrongly typed threshold is not reported again as "must set
 // above or below", a duplicate flag not again as a duplicate name).
+// Across documents and files (WorkloadClaims): two rollouts in one namespace that target the same
+// workload are an error on the later one.
+// Severities (LintProblem.h): errors are what would be refused; warnings ("FILE:DOC: warning:
+// FIELD: ...") are accepted but likely wrong, and do not change the exit status. The one warning
+// today: phases are gated but spec.prometheus.address is empty, so the gates depend on the
+// operator's --default-prometheus-address (which the Helm chart leaves unset by default).
 #include <string>
 #include <vector>
 
@@ -16,13 +22,15 @@
 
 #include "operator/plugin/LintProblem.h"
 #include "operator/plugin/SchemaValidator.h"
+#include "operator/plugin/WorkloadClaims.h"
 
 namespace fro::plugin {
 
 struct LintReport {
-  std::vector<std::string> problems;  // "FILE:DOC: FIELD: MESSAGE (hint: ...)", for stdout
+  std::vector<std::string> problems;  // "FILE:DOC: [warning: ]FIELD: MESSAGE (hint: ...)", for stdout
   std::vector<std::string> notes;     // skipped documents and summaries, for stderr
   int errors = 0;
+  int warnings = 0;
   int featureRollouts = 0;  // documents checked
 };
 
@@ -32,8 +40,9 @@ class Linter {
 
   // Problems of one object that claims to be a FeatureRollout.
   std::vector<LintProblem> lintObject(const nlohmann::json& obj) const;
-  // Every document of a YAML text; `file` names it in the output ("-" for stdin).
-  LintReport lintText(const std::string& text, const std::string& file) const;
+  // Every document of a YAML text; `file` names it in the output ("-" for stdin). Each
+  // FeatureRollout document is also added to `claims`, when given, for the check across files.
+  LintReport lintText(const std::string& text, const std::string& file, WorkloadClaims* claims = nullptr) const;
 
   static std::string format(const std::string& file, int doc, const LintProblem& p);
 

@@ -1,9 +1,11 @@
 #include "operator/plugin/RolloutCommands.h"
 
+#include <algorithm>
 #include <ostream>
 #include <thread>
 
 #include "operator/kube/ApiError.h"
+#include "operator/plugin/CommandPreview.h"
 #include "operator/plugin/StatusView.h"
 #include "reconcilers/featurerollout/Annotations.h"
 #include "reconcilers/featurerollout/Duration.h"
@@ -55,6 +57,7 @@ std::string RolloutCommands::verbWord(Verb verb) {
     case Verb::PromoteFull: return "promote-full";
     case Verb::Abort: return "abort";
     case Verb::Retry: return "retry";
+    case Verb::RetryForce: return "retry-force";
   }
   return "";
 }
@@ -88,6 +91,9 @@ int RolloutCommands::run(Verb verb, const CommandOptions& opts) {
   if (verb == Verb::Resume && specPaused)
     err_ << "Warning: spec.paused is true, so the rollout stays paused after this resume; set spec.paused to false "
             "(in Git, if a GitOps tool owns the spec) to continue\n";
+
+  // What the command will turn on, before it is sent (promote, promote --full, retry).
+  if (std::string preview = CommandPreview::describe(verb, obj); !preview.empty()) out_ << preview << "\n";
 
   const std::string id = verb == Verb::Pause ? "" : ids_();
   const std::string cmd = verbWord(verb) + " " + id;
@@ -134,16 +140,32 @@ int RolloutCommands::run(Verb verb, const CommandOptions& opts) {
   }
 
   bool reached = false;
+  const auto started = std::chrono::steady_clock::now();
   json last = waitFor(opts, *patched, done, reached);
   if (reached) {
     out_ << (verb == Verb::Pause ? "paused" : "acknowledged by the operator") << ": " << StatusView::summary(last) << "\n";
-    if (!message(last).empty()) out_ << "  " << message(last) << "\n";
-    if (verb == Verb::Pause) return 0;
-    json ev = commandEvent(verb, opts, patchTime(*patched), cmd);
-    if (ev.is_null()) return 0;
-    out_ << "  event " << ev.value("reason", "") << ": " << ev.value("message", "") << "\n";
-    if (ev.value("reason", "") == "CommandIgnored" || ev.value("reason", "") == "UnknownCommand") {
-      err_ << "Error: the operator did not act on \"" << cmd << "\": " << ev.value("message", "") << "\n";
+    if (verb == Verb::Pause) {
+      if (!message(last).empty()) out_ << "  " << message(last) << "\n";
+      return 0;
+    }
+    // The operator's Event for this request says what it did (or why it did not). The status
+    // version that acknowledges may still carry the message of the step before (the planner
+    // writes the message of the situation it found), so it is shown only when there is no Event.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(opts.wait - (std::chrono::steady_clock::now() - started));
+    json ev = commandEvent(verb, opts, patchTime(*patched), cmd,
+                           std::clamp(left, std::chrono::milliseconds(2000), std::chrono::milliseconds(10000)));
+    if (ev.is_null()) {
+      if (!message(last).empty()) out_ << "  " << message(last) << "\n";
+      return 0;
+    }
+    const std::string reason = ev.value("reason", ""), msg = ev.value("message", "");
+    out_ << "  event " << reason << ": " << msg << "\n";
+    if (reason == "CommandIgnored") {
+      err_ << "Error: the operator ignored \"" << cmd << "\": " << msg << "\n";
+      return 1;
+    }
+    if (reason == "UnknownCommand") {
+      err_ << "Error: the operator did not act on \"" << cmd << "\": " << msg << "\n";
       return 1;
     }
     return 0;
@@ -161,21 +183,28 @@ int RolloutCommands::run(Verb verb, const CommandOptions& opts) {
 }
 
 json RolloutCommands::commandEvent(Verb verb, const CommandOptions& opts, const std::string& since,
-                                   const std::string& cmd) {
-  if (since.empty()) return nullptr;
-  // The operator's events about a command end with "(request <verb> <id>)": exactly ours. Older
-  // operators named only the verb ("promote ignored: ...", "resume acknowledged"): fall back to
-  // the verb and the server time of our patch.
+                                   const std::string& cmd, std::chrono::milliseconds patience) {
+  // The operator's events about a command end with "(request <verb> <id>)": exactly ours, whenever
+  // it was recorded. Older operators (and a few answers of today's) name only the verb
+  // ("promote ignored while paused: ...", "resume acknowledged"): fall back to the verb and the
+  // server time of our patch.
   const std::string word = verbWord(verb);
-  auto ours = [&](const std::string& m) {
-    if (m.find("(request ") != std::string::npos) return m.find("(request " + cmd + ")") != std::string::npos;
+  const std::string exact = "(request " + cmd + ")";
+  auto ours = [&](const std::string& m, const std::string& at) {
+    if (m.find("(request ") != std::string::npos) return m.find(exact) != std::string::npos;
+    if (since.empty() || at < since) return false;
     return m.rfind(word + " ", 0) == 0 || m.rfind(word + ":", 0) == 0 || m.rfind(word + "ed ", 0) == 0 ||
            m.find("(" + word + " requested)") != std::string::npos;
   };
+  auto refusal = [](const json& e) {
+    return e.value("reason", "") == "CommandIgnored" || e.value("reason", "") == "UnknownCommand";
+  };
   kube::ListOptions lo;
   lo.fieldSelector = "involvedObject.kind=FeatureRollout,involvedObject.name=" + opts.name;
-  // The Event may be recorded just after the status write that acknowledged the command.
-  for (int attempt = 0; attempt < 5; ++attempt) {
+  // The Event is recorded after the status write that acknowledged the command: poll for it.
+  using clock = std::chrono::steady_clock;
+  const auto deadline = clock::now() + patience;
+  for (int attempt = 0;; ++attempt) {
     if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(200));
     auto events = client_->list(kube::Resource::coreEvents(), opts.ns, lo);
     if (!events) return nullptr;  // best effort: the acknowledgement already arrived
@@ -184,12 +213,15 @@ json RolloutCommands::commandEvent(Verb verb, const CommandOptions& opts, const 
     for (const auto& e : events->value("items", json::array())) {
       std::string at = e.value("lastTimestamp", json()).is_string() ? e["lastTimestamp"].get<std::string>() : "";
       if (at.empty() && e.value("eventTime", json()).is_string()) at = e["eventTime"].get<std::string>().substr(0, 19) + "Z";
-      // Both are RFC 3339 UTC with second precision: string order is time order.
-      if (at >= since && at >= bestAt && ours(e.value("message", ""))) best = e, bestAt = at;
+      if (!ours(e.value("message", ""), at)) continue;
+      // A refusal wins over anything else about the request; otherwise the latest. Both times
+      // are RFC 3339 UTC with second precision: string order is time order.
+      if (best.is_null() || (refusal(e) && !refusal(best)) || (refusal(e) == refusal(best) && at >= bestAt))
+        best = e, bestAt = at;
     }
     if (!best.is_null()) return best;
+    if (clock::now() >= deadline) return nullptr;
   }
-  return nullptr;
 }
 
 json RolloutCommands::waitFor(const CommandOptions& opts, json obj, const std::function<bool(const json&)>& done,

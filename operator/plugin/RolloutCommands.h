@@ -8,11 +8,16 @@
 //   promote        command: "promote <id>"        (skip the current step's pause and gates)
 //   promote --full command: "promote-full <id>"   (finish the current phase now)
 //   abort          command: "abort <id>"          (every flag back to its default)
-//   retry          command: "retry <id>"          (leave RolledBack, restart the failed phase)
+//   retry          command: "retry <id>"          (leave RolledBack: restart where RetryPlan says, once
+//                                                   that phase's gates pass at the rolled-back values)
+//   retry --force  command: "retry-force <id>"    (the same without checking the gates first)
+// Before the patch, promote and retry print which flags they will change (CommandPreview).
 // The operator acknowledges by setting status.lastCommand to "<verb> <id>"; we watch for that
-// (bounded by --wait) and print the resulting state, with the operator's Event about the command
-// when there is one: a command the operator ignored (e.g. promote of a finished rollout) exits 1.
-// pause has no id: we wait for state Paused.
+// (bounded by --wait) and print the resulting state and the operator's Event for the request
+// (the acknowledging status version's message only when there is no Event: it may still describe
+// the step before). A command the operator answers with CommandIgnored (e.g. promote of a finished
+// rollout, resume of a rolled-back one) exits 1 with "ignored". pause has no id: we wait for
+// state Paused.
 #include <chrono>
 #include <functional>
 #include <iosfwd>
@@ -25,7 +30,7 @@
 
 namespace fro::plugin {
 
-enum class Verb { Pause, Resume, Promote, PromoteFull, Abort, Retry };
+enum class Verb { Pause, Resume, Promote, PromoteFull, Abort, Retry, RetryForce };
 
 struct CommandOptions {
   std::string ns;
@@ -53,9 +58,12 @@ class RolloutCommands {
   nlohmann::json waitFor(const CommandOptions& opts, nlohmann::json obj,
                          const std::function<bool(const nlohmann::json&)>& done, bool& reached);
 
-  // The operator's Event about this verb ("CommandIgnored", "CommandPromote", ...) recorded at or
-  // after `since` (server time of our patch); null when there is none or events cannot be read.
-  nlohmann::json commandEvent(Verb verb, const CommandOptions& opts, const std::string& since, const std::string& cmd);
+  // The operator's Event about this request ("CommandIgnored", "CommandPromote", ...): one whose
+  // message carries "(request <cmd>)", or, from older operators, one about the verb recorded at or
+  // after `since` (server time of our patch). Polled for up to `patience`, as the Event follows the
+  // acknowledging status write. Null when there is none or events cannot be read.
+  nlohmann::json commandEvent(Verb verb, const CommandOptions& opts, const std::string& since, const std::string& cmd,
+                              std::chrono::milliseconds patience);
 
   std::shared_ptr<kube::KubeClient> client_;
   IdSource ids_;

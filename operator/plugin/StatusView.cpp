@@ -211,8 +211,14 @@ std::string StatusView::render(const json& r, TimePoint now, const Style& s) {
               plain(at.empty() ? "" : age(at, now) + " ago")});
     }
     o << gt.render("  ");
-    for (const auto& g : gates)
-      if (!str(g, "message").empty()) o << "  " << str(g, "name") << ": " << oneLine(str(g, "message")) << "\n";
+    // The operator's gate messages usually name the gate already ("error-rate = 0.06 is above ...",
+    // "error-rate: query failed ..."): prefix the name only to those that do not.
+    for (const auto& g : gates) {
+      const std::string name = str(g, "name"), msg = oneLine(str(g, "message"));
+      if (msg.empty()) continue;
+      const bool named = msg.rfind(name, 0) == 0 && (msg.size() == name.size() || msg[name.size()] == ' ' || msg[name.size()] == ':');
+      o << "  " << (named ? msg : name + ": " + msg) << "\n";
+    }
   }
 
   const json& rb = st.value("rollback", json());

@@ -3,10 +3,15 @@
 // waiting for the acknowledgement, NotFound, timeout).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "operator/plugin/Cli.h"
 #include "operator/plugin/HelpText.h"
+#include "operator/plugin/YamlLoader.h"
 #include "tests/plugin/Golden.h"
 #include "tests/support/FakeTransport.h"
 
@@ -78,7 +83,8 @@ TEST_F(CliTest, PromoteSendsTheCommandAnnotationAndWaitsForTheAcknowledgement) {
   transport->pushStream(200, {event("MODIFIED", rollout("Progressing", "", "102")),
                               event("MODIFIED", rollout("Progressing", std::string("promote ") + kId, "103"))});
   EXPECT_EQ(run({"promote", "unified-workflow", "-n", "shop"}), 0) << err.str();
-  ASSERT_EQ(transport->requests.size(), 3u);
+  // GET, PATCH, watch, then the Events of the rollout (here the API server refuses them: best effort).
+  ASSERT_EQ(transport->requests.size(), 4u);
   EXPECT_EQ(transport->requests[0].method, "GET");
   EXPECT_EQ(transport->requests[0].url, std::string("https://127.0.0.1:6443") + kPath);
   EXPECT_EQ(patchRequest().method, "PATCH");
@@ -116,8 +122,127 @@ TEST_F(CliTest, ACommandTheOperatorIgnoredFailsWithItsEvent) {
             std::string("https://127.0.0.1:6443").size())
       << transport->requests.at(3).url;
   EXPECT_NE(out.str().find("  event CommandIgnored: promote ignored: the rollout is Succeeded\n"), std::string::npos) << out.str();
-  EXPECT_EQ(err.str(), "Error: the operator did not act on \"promote 2026-03-03T22:00:00.000Z-t3st\": promote ignored: the rollout "
+  EXPECT_EQ(err.str(), "Error: the operator ignored \"promote 2026-03-03T22:00:00.000Z-t3st\": promote ignored: the rollout "
                        "is Succeeded\n");
+}
+
+// The status version that acknowledges a command may still carry the message of the step before
+// (the operator writes the message of the situation it found): the plugin prints the operator's
+// Event for exactly this request instead.
+TEST_F(CliTest, TheAcknowledgementPrintsTheEventOfTheRequestNotTheStatusMessage) {
+  json acked = rollout("Progressing", std::string("promote ") + kId, "103");
+  acked["status"]["step"] = 1;
+  acked["status"]["percent"] = 50;
+  acked["status"]["message"] = "phase core step 1/2 (10%): pausing, 25s left";
+  transport->push(200, rollout("Progressing").dump());
+  transport->push(200, rollout("Progressing", "", "101").dump());
+  transport->pushStream(200, {event("MODIFIED", acked)});
+  json events = {{"items", json::array({
+      {{"reason", "CommandPromote"}, {"message", "promote: skipping the pause and gates of phase core step 1/2 (10%) (request promote 2026-03-03T21:00:00.000Z-old1)"},
+       {"lastTimestamp", "2026-03-03T21:00:00Z"}},
+      {{"reason", "CommandPromote"}, {"message", std::string("promote: skipping the pause and gates of phase core step 1/2 (10%) (request promote ") + kId + ")"},
+       {"lastTimestamp", "2026-03-03T22:00:06Z"}},
+      {{"reason", "StepAdvanced"}, {"message", "phase core step 2/2 (50%) started (was 10%) (promoted): core on for 50% of users"},
+       {"lastTimestamp", "2026-03-03T22:00:06Z"}}})}};
+  transport->push(200, events.dump());
+  EXPECT_EQ(run({"promote", "unified-workflow", "-n", "shop"}), 0) << err.str();
+  EXPECT_EQ(out.str(),
+            "featurerollout shop/unified-workflow: sent \"promote 2026-03-03T22:00:00.000Z-t3st\"\n"
+            "acknowledged by the operator: state Progressing, phase core (1/1), step 2/2 at 50%\n"
+            "  event CommandPromote: promote: skipping the pause and gates of phase core step 1/2 (10%) (request promote "
+            "2026-03-03T22:00:00.000Z-t3st)\n");
+  EXPECT_EQ(out.str().find("pausing, 25s left"), std::string::npos) << "the stale status message is not the answer";
+}
+
+// resume of a rolled-back rollout: once the operator answers it with CommandIgnored, the plugin
+// says "ignored" and exits 1, like promote of a finished rollout (found by request id, whenever
+// the Event was recorded: no managedFields time is needed).
+TEST_F(CliTest, ResumeThatTheOperatorIgnoresExitsOneAndSaysIgnored) {
+  transport->push(200, rollout("RolledBack").dump());
+  transport->push(200, rollout("RolledBack", "", "101").dump());
+  transport->pushStream(200, {event("MODIFIED", rollout("RolledBack", std::string("resume ") + kId, "102"))});
+  json events = {{"items", json::array({
+      {{"reason", "CommandResume"}, {"message", "resume acknowledged (request resume 2026-03-03T21:00:00.000Z-old1)"},
+       {"lastTimestamp", "2026-03-03T21:00:00Z"}},
+      {{"reason", "CommandIgnored"},
+       {"message", std::string("resume ignored: the rollout is RolledBack; retry restarts it (request resume ") + kId + ")"},
+       {"lastTimestamp", "2026-03-03T22:00:06Z"}}})}};
+  transport->push(200, events.dump());
+  EXPECT_EQ(run({"resume", "unified-workflow", "-n", "shop"}), 1);
+  EXPECT_EQ(err.str(), "Error: the operator ignored \"resume 2026-03-03T22:00:00.000Z-t3st\": resume ignored: the rollout is "
+                       "RolledBack; retry restarts it (request resume 2026-03-03T22:00:00.000Z-t3st)\n");
+}
+
+// --- what promote and retry turn on, printed before the patch --------------------------------------
+
+// The shared plan (crds/samples/unified-workflow.yaml) at a given position.
+json sharedPlanAt(const std::string& state, const std::string& phase, int phaseIndex, int step,
+                  const std::vector<std::pair<std::string, int>>& flagPercents) {
+  auto docs = YamlLoader::load(fro::testing::readFile(sourcePath("crds/samples/unified-workflow.yaml")));
+  EXPECT_TRUE(docs.ok());
+  json o = docs->front().value;
+  o["metadata"]["resourceVersion"] = "100";
+  json phases = json::array();
+  for (int i = 0; i < phaseIndex; ++i) phases.push_back({{"name", o["spec"]["phases"][i]["name"]}, {"state", "Succeeded"}});
+  json flags = json::array();
+  for (const auto& [n, p] : flagPercents) flags.push_back({{"name", n}, {"percent", p}, {"enabled", p == 100}});
+  o["status"] = {{"state", state}, {"phase", phase}, {"phaseIndex", phaseIndex}, {"step", step}, {"phases", phases}, {"flags", flags}};
+  return o;
+}
+
+TEST_F(CliTest, PromoteAndRetryPrintWhatTheyTurnOnBeforeTheyAct) {
+  struct Case {
+    std::vector<std::string> args;
+    json obj;
+    std::string preview;  // the line before "sent ..."; "" = none
+  } cases[] = {
+      {{"promote", "unified-workflow"}, sharedPlanAt("Progressing", "core", 1, 0, {}),
+       "promote moves phase core from step 1/3 (10%) to step 2/3 (50%): unified_workflow_write 10% -> 50%, "
+       "unified_workflow_search 10% -> 50%, unified_workflow_frontend 10% -> 50%"},
+      {{"promote", "unified-workflow", "--full"}, sharedPlanAt("Holding", "core", 1, 0, {}),
+       "promote --full completes phase core and starts phase advanced at 5%: unified_workflow_write 10% -> 100%, "
+       "unified_workflow_search 10% -> 100%, unified_workflow_frontend 10% -> 100%, unified_workflow_ai_generation 0% -> 5%, "
+       "unified_workflow_analytics 0% -> 5%"},
+      // promote of a phase's last step completes the phase.
+      {{"promote", "unified-workflow"}, sharedPlanAt("Progressing", "core", 1, 2, {}),
+       "promote completes phase core and starts phase advanced at 5%: unified_workflow_ai_generation 0% -> 5%, "
+       "unified_workflow_analytics 0% -> 5%"},
+      {{"promote", "unified-workflow", "--full"}, sharedPlanAt("Progressing", "legacy-deprecation", 4, 0, {}),
+       "promote --full completes phase legacy-deprecation, the last one, and the rollout succeeds: no flag changes"},
+      // Paused: the operator ignores promote until resume (and says so); nothing to preview.
+      {{"promote", "unified-workflow"}, sharedPlanAt("Paused", "core", 1, 0, {}), ""},
+      // After an abort every flag is at its default: retry walks again from the first phase.
+      {{"retry", "unified-workflow"}, sharedPlanAt("RolledBack", "core", 1, 1, {}),
+       "retry restarts phase infrastructure at 100%: unified_workflow_schema 0% -> 100%, unified_workflow_read 0% -> 100%; "
+       "gates of phase infrastructure are checked at today's values first"},
+      // After core rolled back at 50% (onFailure: write off, search and frontend keep 50%).
+      {{"retry", "unified-workflow"},
+       sharedPlanAt("RolledBack", "core", 1, 1,
+                    {{"unified_workflow_schema", 100}, {"unified_workflow_read", 100}, {"unified_workflow_write", 0},
+                     {"unified_workflow_search", 50}, {"unified_workflow_frontend", 50}}),
+       "retry restarts phase core at 10%: unified_workflow_write 0% -> 10%, unified_workflow_search 50% -> 10%, "
+       "unified_workflow_frontend 50% -> 10%; gates of phase core are checked at today's values first"},
+      {{"retry", "unified-workflow", "--force"}, sharedPlanAt("RolledBack", "core", 1, 1, {}),
+       "retry --force restarts phase infrastructure at 100%: unified_workflow_schema 0% -> 100%, unified_workflow_read 0% -> "
+       "100%; --force: the gates of phase infrastructure are not checked first"},
+      // retry of a rollout that is not rolled back is ignored by the operator: nothing to preview.
+      {{"retry", "unified-workflow"}, sharedPlanAt("Progressing", "core", 1, 0, {}), ""},
+  };
+  for (auto& c : cases) {
+    transport = std::make_shared<fro::testing::FakeTransport>();
+    transport->push(200, c.obj.dump());
+    transport->push(200, c.obj.dump());
+    auto args = c.args;
+    args.insert(args.end(), {"-n", "shop", "--no-wait"});
+    EXPECT_EQ(run(args), 0) << err.str();
+    const std::string verb = c.args[0] == "retry" ? (c.args.size() > 2 ? "retry-force" : "retry")
+                             : c.args.size() > 2  ? "promote-full"
+                                                  : "promote";
+    const std::string sent = "featurerollout shop/unified-workflow: sent \"" + verb + " " + kId + "\"\n";
+    EXPECT_EQ(out.str().substr(0, out.str().find("not waiting")), (c.preview.empty() ? "" : c.preview + "\n") + sent)
+        << ::testing::PrintToString(c.args);
+    EXPECT_EQ(patchRequest().body, R"({"metadata":{"annotations":{"rollouts.featureflags.dev/command":")" + verb + " " + kId + "\"}}}");
+  }
 }
 
 TEST_F(CliTest, EachVerbPatchesExactlyItsAnnotations) {
@@ -131,6 +256,8 @@ TEST_F(CliTest, EachVerbPatchesExactlyItsAnnotations) {
        R"({"metadata":{"annotations":{"rollouts.featureflags.dev/command":"abort 2026-03-03T22:00:00.000Z-t3st"}}})"},
       {{"retry", "unified-workflow"},
        R"({"metadata":{"annotations":{"rollouts.featureflags.dev/command":"retry 2026-03-03T22:00:00.000Z-t3st"}}})"},
+      {{"retry", "unified-workflow", "--force"},
+       R"({"metadata":{"annotations":{"rollouts.featureflags.dev/command":"retry-force 2026-03-03T22:00:00.000Z-t3st"}}})"},
       // resume removes the pause annotation (null) and sends the command in the same patch.
       {{"resume", "unified-workflow"},
        R"({"metadata":{"annotations":{"rollouts.featureflags.dev/command":"resume 2026-03-03T22:00:00.000Z-t3st","rollouts.featureflags.dev/paused":null}}})"},
@@ -240,6 +367,7 @@ TEST_F(CliTest, UsageErrorsExitTwoAndNameTheProblem) {
   EXPECT_NE(err.str().find("invalid value \"101\" for --percent"), std::string::npos) << err.str();
   EXPECT_EQ(run({"list", "--color", "sometimes"}), 2);
   EXPECT_EQ(run({"abort", "x", "--full"}), 2) << "--full belongs to promote only";
+  EXPECT_EQ(run({"promote", "x", "--force"}), 2) << "--force belongs to retry only";
   EXPECT_EQ(run({}), 2);
   EXPECT_NE(err.str().find("SYNOPSIS"), std::string::npos);
   EXPECT_TRUE(transport->requests.empty());
@@ -288,6 +416,33 @@ TEST_F(CliTest, LintExitStatus) {
   EXPECT_NE(err.str().find("cannot read /nonexistent/rollout.yaml"), std::string::npos) << err.str();
   EXPECT_EQ(run({"lint", "-"}, "apiVersion: rollouts.featureflags.dev/v1alpha1\nkind: FeatureRollout\nmetadata: {name: x}\n"), 1);
   EXPECT_EQ(out.str(), "-:1: spec: Required value (hint: The desired rollout plan.)\n");
+}
+
+// Warnings keep exit 0; one workload targeted by two rollouts of two files is an error (exit 1).
+TEST_F(CliTest, LintWarningsAndTheCheckAcrossFiles) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("fro-lint-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string quick = fro::testing::readFile(sourcePath("crds/samples/quick.yaml"));
+  std::string noAddress = quick;
+  noAddress.erase(noAddress.find("  prometheus:\n"), noAddress.find("  analysis:") - noAddress.find("  prometheus:\n"));
+  std::string other = quick;
+  other.replace(other.find("name: quick"), 11, "name: other");
+  std::ofstream(dir / "no-address.yaml") << noAddress;
+  std::ofstream(dir / "other.yaml") << other;
+  const std::string a = (dir / "no-address.yaml").string(), b = (dir / "other.yaml").string();
+
+  EXPECT_EQ(run({"lint", a}), 0);
+  EXPECT_EQ(out.str().rfind(a + ":1: warning: spec.prometheus.address: not set, but phases are gated (error-rate)", 0), 0u) << out.str();
+  EXPECT_EQ(err.str(), "ok: 1 FeatureRollout checked, no problems, 1 warning\n");
+
+  EXPECT_EQ(run({"lint", a, b}), 1);
+  EXPECT_NE(out.str().find(b + ":1: spec.targets[0]: Invalid value: Deployment \"web\": FeatureRollout \"other\" targets it, and "
+                           "so does FeatureRollout \"quick\" (" + a + ":1) in the same namespace (none set): one workload, one rollout"),
+            std::string::npos)
+      << out.str();
+  EXPECT_EQ(err.str(), "1 problem and 1 warning in 2 files\n");
+  fs::remove_all(dir);
 }
 
 TEST_F(CliTest, LintAgainstAnotherCrdFile) {

@@ -58,6 +58,7 @@ TEST(LintParity, EveryDocumentTheApiServerRefusesIsRefused) {
     ASSERT_TRUE(docs.ok()) << f << ": " << docs.error().message;
     ASSERT_EQ(docs->size(), 1u) << f;
     auto problems = l.lintObject(docs->front().value);
+    std::erase_if(problems, [](const LintProblem& p) { return p.severity == Severity::Warning; });
     EXPECT_FALSE(problems.empty()) << f.filename() << " is accepted by lint, but the API server refuses it with: " << expect;
     std::string field = expectedField(expect), got;
     bool named = field.empty();
@@ -92,6 +93,8 @@ TEST(LintParity, SamplesAndTheSharedExampleAreClean) {
   for (const auto& f : files) {
     LintReport r = l.lintText(readFile(sourcePath(f)), f);
     EXPECT_EQ(r.errors, 0) << f << ":\n" << ::testing::PrintToString(r.problems);
+    EXPECT_EQ(r.warnings, 0) << f << ": a sample users apply must not rely on defaults they may not have:\n"
+                             << ::testing::PrintToString(r.problems);
     EXPECT_EQ(r.featureRollouts, 1) << f;
   }
   // The shared example lives outside the repository in the workspace; when present it must be clean.
@@ -135,6 +138,73 @@ TEST(LintCorpus, EachDocumentGetsExactlyItsExpectedMessages) {
     EXPECT_GT(r.errors, 0) << f.filename() << " is clean, but is in the invalid corpus";
     EXPECT_EQ(r.problems, expected) << f.filename();
   }
+}
+
+// crds/samples/quick.yaml renamed, in a namespace (none: ""), targeting `targets` ("Kind/name").
+std::string quickAs(const std::string& name, const std::string& ns, const std::vector<std::string>& targets) {
+  std::string text = readFile(sourcePath("crds/samples/quick.yaml"));
+  text.replace(text.find("  name: quick\n"), 14, "  name: " + name + "\n" + (ns.empty() ? "" : "  namespace: " + ns + "\n"));
+  std::string list;
+  for (const auto& t : targets) list += "    - kind: " + t.substr(0, t.find('/')) + "\n      name: " + t.substr(t.find('/') + 1) + "\n";
+  const std::string old = "    - kind: Deployment\n      name: web\n";
+  text.replace(text.find(old), old.size(), list);
+  return text;
+}
+
+// One workload, one rollout: across files and documents, the later of two rollouts in one
+// namespace that target the same workload is an error naming both and the workload.
+TEST(LintClaims, TwoRolloutsOnOneWorkloadInOneNamespaceAreAnError) {
+  Linter l = linter();
+  WorkloadClaims claims;
+  EXPECT_EQ(l.lintText(quickAs("a", "", {"Deployment/web", "Deployment/api"}), "a.yaml", &claims).errors, 0);
+  EXPECT_EQ(l.lintText(quickAs("b", "", {"StatefulSet/db", "Deployment/web"}) + "---\n" +
+                           quickAs("c", "shop", {"Deployment/web"}) + "---\n" + quickAs("d", "", {"StatefulSet/web", "Deployment/api"}),
+                       "b.yaml", &claims)
+                .errors,
+            0);
+  std::vector<std::string> got;
+  for (const auto& c : claims.conflicts()) got.push_back(Linter::format(c.file, c.doc, c.problem));
+  const std::string hintA = " (hint: the operator lets the first rollout that claims Deployment ";
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "b.yaml:1: spec.targets[1]: Invalid value: Deployment \"web\": FeatureRollout \"b\" targets it, and so does "
+                     "FeatureRollout \"a\" (a.yaml:1) in the same namespace (none set): one workload, one rollout" + hintA +
+                         "web own it and holds the other (TargetClaimed); put these flags into rollout \"a\" as another phase, "
+                         "or target another workload)",
+                     "b.yaml:3: spec.targets[1]: Invalid value: Deployment \"api\": FeatureRollout \"d\" targets it, and so does "
+                     "FeatureRollout \"a\" (a.yaml:1) in the same namespace (none set): one workload, one rollout" + hintA +
+                         "api own it and holds the other (TargetClaimed); put these flags into rollout \"a\" as another phase, "
+                         "or target another workload)"}))
+      << "c is in another namespace, and StatefulSet web is another workload than Deployment web";
+}
+
+TEST(LintClaims, TheSameRolloutTwiceIsNoConflict) {
+  Linter l = linter();
+  WorkloadClaims claims;
+  l.lintText(quickAs("a", "shop", {"Deployment/web"}), "v1.yaml", &claims);
+  l.lintText(quickAs("a", "shop", {"Deployment/web"}), "v2.yaml", &claims);
+  l.lintText(quickAs("b", "team", {"Deployment/web"}), "v2.yaml", &claims);
+  EXPECT_TRUE(claims.conflicts().empty());
+}
+
+// A gated spec without spec.prometheus.address relies on the operator's
+// --default-prometheus-address: a warning, which is not an error.
+TEST(LintWarnings, GatedPhasesWithoutAPrometheusAddressWarn) {
+  std::string text = readFile(sourcePath("crds/samples/quick.yaml"));
+  const size_t at = text.find("  prometheus:\n");
+  ASSERT_NE(at, std::string::npos);
+  text.erase(at, text.find("  analysis:") - at);
+  LintReport r = linter().lintText(text, "q.yaml");
+  EXPECT_EQ(r.errors, 0);
+  EXPECT_EQ(r.warnings, 1);
+  EXPECT_EQ(r.problems,
+            (std::vector<std::string>{"q.yaml:1: warning: spec.prometheus.address: not set, but phases are gated (error-rate): the "
+                                      "gates run only if the operator was started with --default-prometheus-address (the Helm "
+                                      "chart's defaultPrometheusAddress, empty unless you set it) (hint: set "
+                                      "spec.prometheus.address to your Prometheus, e.g. http://prometheus.monitoring.svc:9090)"}));
+  // Without gates on any phase there is nothing to warn about.
+  text.erase(text.find("      gates: [error-rate]\n"), std::string("      gates: [error-rate]\n").size());
+  r = linter().lintText(text, "q.yaml");
+  EXPECT_EQ(r.warnings, 0) << ::testing::PrintToString(r.problems);
 }
 
 TEST(LintText, NonFeatureRolloutDocumentsAreSkippedWithANote) {

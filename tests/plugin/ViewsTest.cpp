@@ -82,6 +82,21 @@ TEST(StatusView, RolledBack) {
   expectGolden(StatusView::render(statusFixture("status-rolledback.json", false), kNow, Style(false)), "status-rolledback.txt");
 }
 
+// The operator's gate messages name the gate already (GateJudge: "error-rate: <query error>",
+// "error-rate = 0.06 is above ..."): the view does not prefix the name a second time.
+TEST(StatusView, GateMessagesAreNotPrefixedTwiceWithTheGateName) {
+  json obj = statusFixture("status-progressing.json", true);
+  obj["status"]["gates"] = json::array(
+      {{{"name", "error-rate"}, {"result", "Error"}, {"message", "error-rate: Prometheus answered HTTP 503"}},
+       {{"name", "latency-p95"}, {"result", "Warning"}, {"message", "latency-p95 = 1.3 is above the warning threshold 1"}},
+       {{"name", "ai-cost-per-hour"}, {"result", "Passed"}, {"message", "within budget"}}});
+  const std::string out = StatusView::render(obj, kNow, Style(false));
+  EXPECT_EQ(out.find("error-rate: error-rate"), std::string::npos) << out;
+  EXPECT_NE(out.find("\n  error-rate: Prometheus answered HTTP 503\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("\n  latency-p95 = 1.3 is above the warning threshold 1\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("\n  ai-cost-per-hour: within budget\n"), std::string::npos) << out;
+}
+
 TEST(StatusView, NoStatusYetSaysSo) {
   json obj = {{"metadata", {{"name", "new"}, {"namespace", "shop"}}}, {"spec", json::object()}};
   EXPECT_EQ(StatusView::render(obj, kNow, Style(false)),

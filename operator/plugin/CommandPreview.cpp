@@ -1,0 +1,105 @@
+#include "operator/plugin/CommandPreview.h"
+
+#include "reconcilers/featurerollout/EffectiveFlags.h"
+#include "reconcilers/featurerollout/RetryPlan.h"
+#include "reconcilers/featurerollout/RolloutSpec.h"
+
+namespace fro::plugin {
+
+using nlohmann::json;
+using rollout::EffectiveFlags;
+using rollout::FlagValue;
+using rollout::Position;
+
+namespace {
+
+std::string str(const json& o, const char* key) {
+  if (!o.is_object()) return {};
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+int integer(const json& o, const char* key, int def) {
+  if (!o.is_object()) return def;
+  auto it = o.find(key);
+  return it != o.end() && it->is_number_integer() ? it->get<int>() : def;
+}
+std::string pct(int p) { return std::to_string(p) + "%"; }
+
+// "search 0% -> 10%, write 0% -> 10%": the flags whose percent differs, in spec order.
+std::string changes(const std::vector<FlagValue>& before, const std::vector<FlagValue>& after) {
+  std::string out;
+  for (const auto& a : after)
+    for (const auto& b : before)
+      if (b.name == a.name && b.percent != a.percent)
+        out += (out.empty() ? "" : ", ") + a.name + " " + pct(b.percent) + " -> " + pct(a.percent);
+  return out.empty() ? "no flag changes" : out;
+}
+
+std::string stepOf(const rollout::Phase& p, int step) {
+  return "step " + std::to_string(step + 1) + "/" + std::to_string(p.steps.size()) + " (" + pct(p.steps[step].percent) + ")";
+}
+
+}  // namespace
+
+std::string CommandPreview::describe(Verb verb, const json& obj) {
+  const bool retry = verb == Verb::Retry || verb == Verb::RetryForce;
+  if (!retry && verb != Verb::Promote && verb != Verb::PromoteFull) return {};
+  if (!obj.is_object() || !obj.value("spec", json()).is_object()) return {};
+  const std::string name = str(obj.value("metadata", json::object()), "name");
+  auto parsed = rollout::RolloutSpec::parse(obj["spec"], name.empty() ? "x" : name);
+  if (!parsed.ok()) return {};  // the operator reports InvalidSpec and changes nothing
+  const rollout::RolloutSpec& spec = *parsed;
+  const json st = obj.value("status", json::object());
+  const std::string state = str(st, "state");
+
+  if (retry) {
+    if (state != "RolledBack") return {};
+    std::vector<FlagValue> current;
+    if (st.is_object() && st.value("flags", json()).is_array())
+      for (const auto& f : st["flags"])
+        if (!str(f, "name").empty()) current.push_back({str(f, "name"), str(f, "envVar"), integer(f, "percent", 0)});
+    auto plan = rollout::RetryPlan::compute(spec, current);
+    if (plan.phase < 0) return "retry: every phase's flags are already at their final values; nothing to turn on";
+    const rollout::Phase& p = spec.phases[plan.phase];
+    const std::string word = verb == Verb::RetryForce ? "retry --force" : "retry";
+    return word + " restarts phase " + p.name + " at " + pct(p.steps.front().percent) + ": " + changes(plan.before, plan.after) +
+           (p.gates.empty()              ? "; phase " + p.name + " has no gates"
+            : verb == Verb::RetryForce ? "; --force: the gates of phase " + p.name + " are not checked first"
+                                       : "; gates of phase " + p.name + " are checked at today's values first");
+  }
+
+  // promote acts on a rollout that is progressing or holding (paused: ignored until resume).
+  if (state != "Progressing" && state != "Holding") return {};
+  int pi = spec.phaseIndex(str(st, "phase"));
+  if (pi < 0) return {};
+  const rollout::Phase& p = spec.phases[pi];
+  const int step = integer(st, "step", -1);
+  if (step < 0 || step >= static_cast<int>(p.steps.size())) return {};
+  const auto from = EffectiveFlags::at(spec, Position{Position::Mode::InProgress, pi, step});
+  const std::string word = verb == Verb::PromoteFull ? "promote --full" : "promote";
+  if (verb == Verb::Promote && step + 1 < static_cast<int>(p.steps.size())) {
+    const auto to = EffectiveFlags::at(spec, Position{Position::Mode::InProgress, pi, step + 1});
+    return "promote moves phase " + p.name + " from " + stepOf(p, step) + " to " + stepOf(p, step + 1) + ": " +
+           changes(from, to);
+  }
+  // The phase completes; the operator goes on with the first phase (in spec order) not yet Succeeded.
+  int next = -1;
+  for (size_t i = 0; i < spec.phases.size() && next < 0; ++i) {
+    if (static_cast<int>(i) == pi) continue;
+    std::string ps;
+    if (st.value("phases", json()).is_array())
+      for (const auto& e : st["phases"])
+        if (str(e, "name") == spec.phases[i].name) ps = str(e, "state");
+    if (ps != "Succeeded") next = static_cast<int>(i);
+  }
+  if (next < 0) {
+    const auto to = EffectiveFlags::at(spec, Position{Position::Mode::Completed, 0, 0});
+    return word + " completes phase " + p.name + ", the last one, and the rollout succeeds: " + changes(from, to);
+  }
+  const rollout::Phase& n = spec.phases[next];
+  const auto to = EffectiveFlags::at(spec, Position{Position::Mode::InProgress, next, 0});
+  return word + " completes phase " + p.name + " and starts phase " + n.name + " at " + pct(n.steps.front().percent) + ": " +
+         changes(from, to);
+}
+
+}  // namespace fro::plugin
