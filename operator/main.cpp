@@ -1,19 +1,27 @@
 // feature-rollout-operator: the process. Parses flags, connects to the cluster, serves metrics and
 // health probes, elects a leader (optional), and runs the FeatureRollout controller with its gate
 // evaluator. SIGTERM: stop taking work, finish in-flight reconciles, release the lease, exit 0.
+// Signals are honoured at any moment, the wait for the caches included (it runs on another thread
+// or inside the leading callback, and gives up when the process stops).
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <thread>
 
+#include "operator/controller/Workers.h"
 #include "operator/events/EventRecorder.h"
 #include "operator/health/HealthServer.h"
+#include "operator/health/InformerMonitor.h"
 #include "operator/http/CurlTransport.h"
 #include "operator/kube/ApiError.h"
 #include "operator/kube/Base64.h"
+#include "operator/kube/Informer.h"
 #include "operator/kube/KubeClient.h"
 #include "operator/kube/KubeConfig.h"
 #include "operator/kube/Resource.h"
@@ -21,6 +29,7 @@
 #include "operator/leaderelection/LeaderElector.h"
 #include "operator/metrics/MetricsServer.h"
 #include "operator/metrics/OperatorMetrics.h"
+#include "operator/process/JsonLogFields.h"
 #include "operator/process/Logger.h"
 #include "operator/process/Options.h"
 #include "operator/process/SignalWaiter.h"
@@ -75,6 +84,37 @@ fro::metrics::RolloutMetricsSnapshot snapshotOf(const std::string& ns, const std
   return s;
 }
 
+using Millis = std::chrono::milliseconds;
+Millis msSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t);
+}
+
+// Set once the process stops (signal, lost lease): the cache-sync wait gives up at once.
+class StopFlag {
+ public:
+  void set() {
+    {
+      std::lock_guard l(mu_);
+      set_ = true;
+    }
+    cv_.notify_all();
+  }
+  bool isSet() const {
+    std::lock_guard l(mu_);
+    return set_;
+  }
+  // true when set within `d`.
+  bool waitFor(Millis d) const {
+    std::unique_lock l(mu_);
+    return cv_.wait_for(l, d, [&] { return set_; });
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  bool set_ = false;
+};
+
 int run(const fro::process::Options& opts) {
   auto logger = std::make_shared<log::Logger>(log::Logger::Config{opts.logFormat, opts.logLevel, {}, {}});
   log::Logger::setGlobal(logger);
@@ -100,6 +140,22 @@ int run(const fro::process::Options& opts) {
   }
 
   fro::metrics::OperatorMetrics metrics(std::string(fro::process::Options::version()));
+  // Every failed list/watch of every informer, as a log line (rate-limited) and in /readyz?verbose.
+  // The controller builds its informers and workers itself: they take these defaults.
+  fro::health::InformerMonitor informerMonitor;
+  fro::kube::Informer::setDefaultObserver(informerMonitor.observer());
+  auto reportReconcile = [&metrics](const std::string& key, const fro::controller::ReconcileOutcome& o,
+                                    std::chrono::nanoseconds took) {
+    using K = fro::controller::ReconcileOutcome::Kind;
+    metrics.observeReconcile(o.kind == K::kError          ? fro::metrics::ReconcileResult::Error
+                             : o.kind == K::kRequeueAfter ? fro::metrics::ReconcileResult::Requeue
+                                                          : fro::metrics::ReconcileResult::Success,
+                             took);
+    if (o.kind == K::kError)
+      log::warn("reconcile failed; retrying with backoff", {{"rollout", key}, {"error", o.message}});
+  };
+  // A reconcile that throws skips the controller's onReconcile: the workers report it instead.
+  fro::controller::Workers::setDefaultOnThrow(reportReconcile);
   fro::kube::KubeClient::Options co;
   co.server = cfg->server;
   co.bearerToken = fro::kube::TokenSource::bearerProvider(*cfg, std::make_shared<fro::SystemClock>());
@@ -133,24 +189,9 @@ int run(const fro::process::Options& opts) {
   ro.namespaces = opts.watchNamespaces;
   ro.workers = opts.workers;
   ro.queueMetrics = metrics.queueListener("featurerollout");
-  ro.onReconcile = [&metrics](const std::string& key, const fro::controller::ReconcileOutcome& o,
-                                std::chrono::nanoseconds took) {
-    using K = fro::controller::ReconcileOutcome::Kind;
-    metrics.observeReconcile(o.kind == K::kError          ? fro::metrics::ReconcileResult::Error
-                             : o.kind == K::kRequeueAfter ? fro::metrics::ReconcileResult::Requeue
-                                                          : fro::metrics::ReconcileResult::Success,
-                             took);
-    if (o.kind == K::kError)
-      log::warn("reconcile failed; retrying with backoff", {{"rollout", key}, {"error", o.message}});
-  };
+  ro.onReconcile = reportReconcile;
   ro.reconciler.log = [](const std::string& level, const std::string& msg, const json& f) {
-    log::Fields fields;
-    for (auto& [k, v] : f.items()) {
-      if (v.is_string()) fields.push_back({k, v.get<std::string>()});
-      else if (v.is_number_integer()) fields.push_back({k, v.get<std::int64_t>()});
-      else if (v.is_boolean()) fields.push_back({k, v.get<bool>()});
-      else fields.push_back({k, v.dump()});
-    }
+    auto fields = log::jsonLogFields(f);
     if (level == "error") log::error(msg, fields);
     else if (level == "warn") log::warn(msg, fields);
     else if (level == "debug") log::debug(msg, fields);
@@ -167,17 +208,42 @@ int run(const fro::process::Options& opts) {
   std::unique_ptr<fro::leaderelection::LeaderElector> elector;
   std::atomic<bool> lostLease{false};
   std::atomic<bool> stopping{false};  // set on SIGTERM/SIGINT, before the elector is stopped
+  StopFlag stopWaiting;               // set with `stopping`: wakes the cache-sync wait
+  std::atomic<bool> workersStarted{false};
   fro::health::HealthServer health;
-  (void)health.addReadinessCheck("informers", [&controller]() -> fro::Status {
-    if (controller.synced()) return fro::ok();
-    return fro::Error::of("informer caches not synced yet");
-  });
+  (void)health.addReadinessCheck(
+      "informers",
+      [&controller]() -> fro::Status {
+        if (controller.synced()) return fro::ok();
+        return fro::Error::of("informer caches not synced yet");
+      },
+      [&informerMonitor] { return informerMonitor.describe(); });
   if (auto p = health.start(opts.healthProbeBindAddress); !p.ok()) {
     log::error("cannot serve health probes", {{"address", opts.healthProbeBindAddress.str()}, {"error", p.error().message}});
     return 1;
   }
 
+  // Waits for the caches (at most 2m, then starts anyway, as before), but not once the process stops.
+  auto startWorkersWhenSynced = [&] {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    while (!controller.synced()) {
+      if (stopWaiting.isSet()) return;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        fro::log::Fields f;
+        auto pending = informerMonitor.unsynced();
+        for (std::size_t i = 0; i < pending.size(); ++i) f.push_back({"informer" + std::to_string(i + 1), pending[i]});
+        log::warn("caches not synced after 2m; starting anyway", f);
+        break;
+      }
+      if (stopWaiting.waitFor(Millis(100))) return;
+    }
+    if (stopWaiting.isSet() || lostLease) return;
+    workersStarted = true;
+    controller.startWorkers();
+  };
+
   controller.start();
+  std::thread starter;
   if (opts.leaderElect) {
     fro::leaderelection::LeaderElectionConfig lc{opts.leaderElectionNamespace, opts.leaderElectionId, id,
                                                  opts.leaseDuration, opts.renewDeadline, opts.retryPeriod};
@@ -190,8 +256,8 @@ int run(const fro::process::Options& opts) {
     cb.onStartedLeading = [&, lease = lc.leaseNamespace + "/" + lc.leaseName] {
       log::info("became the leader; starting workers", {{"identity", id}, {"lease", lease}});
       metrics.setLeader(true);
-      if (!controller.waitForSync(std::chrono::minutes(2))) log::warn("caches not synced after 2m; starting anyway");
-      controller.startWorkers();
+      // Not on the elector's thread: it must go on renewing the lease while the caches fill.
+      starter = std::thread(startWorkersWhenSynced);
     };
     cb.onStoppedLeading = [&] {
       metrics.setLeader(false);
@@ -206,9 +272,8 @@ int run(const fro::process::Options& opts) {
     elector = std::make_unique<fro::leaderelection::LeaderElector>(client, lc, cb);
     // A standby is ready too: warm caches, waiting for the lease.
   } else {
-    if (!controller.waitForSync(std::chrono::minutes(2))) log::warn("caches not synced after 2m; starting anyway");
     metrics.setLeader(true);
-    controller.startWorkers();
+    starter = std::thread(startWorkersWhenSynced);
   }
   std::thread electorThread;
   if (elector) electorThread = std::thread([&] { elector->run(); });
@@ -216,23 +281,65 @@ int run(const fro::process::Options& opts) {
                         {"identity", id}});
 
   int sig = (*waiter)->wait();
+  auto stopAt = std::chrono::steady_clock::now();
   stopping = true;
+  stopWaiting.set();
   log::info(lostLease ? "lost the lease; shutting down" : "shutting down",
             {{"signal", sig}, {"timeout", std::to_string(opts.shutdownTimeout.count()) + "ms"}});
+  const int code = lostLease ? 1 : 0;
   ctrlPtr = nullptr;
-  bool drained = controller.stop(opts.shutdownTimeout);
-  if (!drained) log::warn("in-flight reconciles did not finish within the shutdown timeout");
-  if (elector) {
-    elector->stop();
-    if (electorThread.joinable()) electorThread.join();
-    if (!lostLease) {
-      if (auto r = elector->release(); !r.ok()) log::warn("releasing the lease failed", {{"error", r.error().message}});
-      else log::info("released the lease");
+
+  // The shutdown runs on its own thread so that it is bounded: an informer or the elector can be
+  // inside an API call that retries against an unreachable server for seconds, and joining it
+  // must not keep a stopping process alive. In-flight reconciles get the shutdown timeout.
+  std::mutex doneMu;
+  std::condition_variable doneCv;
+  bool done = false;
+  std::thread stopper([&] {
+    // civetweb takes about a second to stop: meanwhile, the rest.
+    std::thread metricsStop([&] { metricsServer->reset(); });
+    bool drained = controller.stop(opts.shutdownTimeout);
+    if (!drained) log::warn("in-flight reconciles did not finish within the shutdown timeout");
+    if (elector) {
+      elector->stop();
+      if (electorThread.joinable()) electorThread.join();
     }
+    // After the elector's thread: the leading callback, which may start it, can no longer run.
+    if (starter.joinable()) starter.join();
+    if (elector) {
+      if (!lostLease) {
+        if (auto r = elector->release(); !r.ok()) log::warn("releasing the lease failed", {{"error", r.error().message}});
+        else log::info("released the lease");
+      }
+    }
+    metricsStop.join();
+    std::lock_guard l(doneMu);
+    done = true;
+    doneCv.notify_all();
+  });
+  // Workers that never started have nothing in flight: only the hand-over of threads remains.
+  auto bound = (workersStarted ? opts.shutdownTimeout : Millis(0)) + Millis(1200);
+  bool finished;
+  {
+    std::unique_lock l(doneMu);
+    finished = doneCv.wait_for(l, bound, [&] { return done; });
   }
-  log::info("stopped");
+  if (!finished) {
+    log::warn("shutdown did not finish in time (an API call is still retrying); exiting anyway",
+              {{"waitedMs", static_cast<std::int64_t>(msSince(stopAt).count())}});
+    log::info("stopped", {{"exitCode", code}, {"signal", sig},
+                          {"shutdownMs", static_cast<std::int64_t>(msSince(stopAt).count())}});
+    logger->flush();
+    // Threads are still inside blocking calls: no destructor may run under them.
+    std::_Exit(code);
+  }
+  stopper.join();
+  log::info("stopped", {{"exitCode", code}, {"signal", sig},
+                        {"shutdownMs", static_cast<std::int64_t>(msSince(stopAt).count())}});
   logger->flush();
-  return lostLease ? 1 : 0;
+  fro::kube::Informer::setDefaultObserver({});
+  fro::controller::Workers::setDefaultOnThrow({});
+  return code;
 }
 
 }  // namespace

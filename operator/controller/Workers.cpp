@@ -6,8 +6,31 @@
 
 namespace fro::controller {
 
-Workers::Workers(WorkQueue& queue, Reconcile reconcile, int count)
-    : queue_(queue), reconcile_(std::move(reconcile)), count_(std::max(1, count)) {}
+namespace {
+
+std::mutex& defaultOnThrowMu() {
+  static std::mutex mu;
+  return mu;
+}
+Workers::OnThrow& defaultOnThrowSlot() {
+  static Workers::OnThrow slot;
+  return slot;
+}
+
+}  // namespace
+
+Workers::Workers(WorkQueue& queue, Reconcile reconcile, int count, OnThrow onThrow)
+    : queue_(queue), reconcile_(std::move(reconcile)), count_(std::max(1, count)), onThrow_(std::move(onThrow)) {
+  if (!onThrow_) {
+    std::lock_guard l(defaultOnThrowMu());
+    onThrow_ = defaultOnThrowSlot();
+  }
+}
+
+void Workers::setDefaultOnThrow(OnThrow onThrow) {
+  std::lock_guard l(defaultOnThrowMu());
+  defaultOnThrowSlot() = std::move(onThrow);
+}
 
 Workers::~Workers() {
   stop();
@@ -46,12 +69,22 @@ void Workers::loop() {
   while (auto key = queue_.get()) {
     ++busy_;
     ReconcileOutcome outcome;
+    bool threw = true;
+    auto started = std::chrono::steady_clock::now();
     try {
       outcome = reconcile_(*key);
+      threw = false;
     } catch (const std::exception& e) {
-      outcome = ReconcileOutcome::error(e.what());
+      outcome = ReconcileOutcome::error(std::string("reconcile threw: ") + e.what());
     } catch (...) {
       outcome = ReconcileOutcome::error("reconcile threw a non-standard exception");
+    }
+    if (threw && onThrow_) {
+      try {
+        onThrow_(*key, outcome, std::chrono::steady_clock::now() - started);
+      } catch (...) {
+        // Reporting must not cost the worker or leave the key held.
+      }
     }
     switch (outcome.kind) {
       case ReconcileOutcome::Kind::kSuccess:

@@ -3,7 +3,9 @@
 //
 // For each key: outcome success -> forget(key); error -> addRateLimited(key);
 // requeueAfter(d) -> forget(key) + addAfter(key, d); then done(key). A reconcile that throws
-// counts as an error, so a worker never dies and a key is never left held.
+// counts as an error (retried with backoff), so a worker never dies and a key is never left held;
+// and since the caller's own reporting around its reconcile was skipped by the throw, the
+// OnThrow hook gets the key, the error and how long it took, to log and count it.
 //
 // Graceful shutdown: stop() shuts the queue down, so no worker starts another key (queued keys
 // are dropped, see WorkQueue) while in-flight reconciles run to completion; join(timeout) waits
@@ -28,9 +30,16 @@ namespace fro::controller {
 class Workers {
  public:
   using Reconcile = std::function<ReconcileOutcome(const std::string& key)>;
+  // A reconcile threw: `outcome` is the error it was turned into. Runs on the worker's thread;
+  // an exception it throws is swallowed.
+  using OnThrow = std::function<void(const std::string& key, const ReconcileOutcome& outcome,
+                                     std::chrono::nanoseconds took)>;
 
-  // `queue` must outlive this object; `count` < 1 is taken as 1.
-  Workers(WorkQueue& queue, Reconcile reconcile, int count);
+  // `queue` must outlive this object; `count` < 1 is taken as 1. Without `onThrow`, the
+  // process-wide default (setDefaultOnThrow) as it is at construction.
+  Workers(WorkQueue& queue, Reconcile reconcile, int count, OnThrow onThrow = {});
+  // For Workers built inside a controller: main sets it once, before they are constructed.
+  static void setDefaultOnThrow(OnThrow onThrow);
   ~Workers();  // stop(), then waits for every worker however long its reconcile takes
   Workers(const Workers&) = delete;
   Workers& operator=(const Workers&) = delete;
@@ -52,6 +61,7 @@ class Workers {
   WorkQueue& queue_;
   const Reconcile reconcile_;
   const int count_;
+  OnThrow onThrow_;
   std::atomic<std::size_t> busy_{0};
 
   std::mutex joinMu_;  // serialises start() / join() / ~Workers() around threads_

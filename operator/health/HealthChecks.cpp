@@ -53,21 +53,37 @@ Status runCheck(const Check& check) {
   }
 }
 
+// Detail lines for ?verbose, indented under their check; a detail that throws says so instead.
+std::string detailLines(const Detail& detail) {
+  if (!detail) return {};
+  std::vector<std::string> lines;
+  try {
+    lines = detail();
+  } catch (const std::exception& e) {
+    lines = {std::string("detail threw: ") + e.what()};
+  } catch (...) {
+    lines = {"detail threw an unknown exception"};
+  }
+  std::string out;
+  for (const auto& l : lines) out += "    " + oneLine(l) + "\n";
+  return out;
+}
+
 }  // namespace
 
 Status HealthChecks::addLiveness(std::string name, Check check) { return add(liveness_, std::move(name), std::move(check)); }
-Status HealthChecks::addReadiness(std::string name, Check check) {
-  return add(readiness_, std::move(name), std::move(check));
+Status HealthChecks::addReadiness(std::string name, Check check, Detail detail) {
+  return add(readiness_, std::move(name), std::move(check), std::move(detail));
 }
 
-Status HealthChecks::add(std::vector<Named>& list, std::string name, Check check) {
+Status HealthChecks::add(std::vector<Named>& list, std::string name, Check check, Detail detail) {
   if (!validName(name))
     return Error::of("health check name \"" + name + "\" is invalid (letters, digits, '-', '_', '.')");
   if (!check) return Error::of("health check \"" + name + "\" has no function");
   std::lock_guard l(mu_);
-  if (name == "ping" || std::any_of(list.begin(), list.end(), [&](const Named& n) { return n.first == name; }))
+  if (name == "ping" || std::any_of(list.begin(), list.end(), [&](const Named& n) { return n.name == name; }))
     return Error::of("health check \"" + name + "\" is already registered");
-  list.emplace_back(std::move(name), std::move(check));
+  list.push_back({std::move(name), std::move(check), std::move(detail)});
   return ok();
 }
 
@@ -97,7 +113,7 @@ Reply HealthChecks::handle(std::string_view target) const {
       std::lock_guard l(mu_);
       checks = kind == "readyz" ? readiness_ : liveness_;  // copied: checks run without our lock
     }
-    checks.insert(checks.begin(), Named{"ping", [] { return ok(); }});
+    checks.insert(checks.begin(), Named{"ping", [] { return ok(); }, {}});
     auto only = path.size() > base.size() ? path.substr(base.size() + 1) : std::string_view();
     return run(kind, std::move(checks), only, verbose, excluded);
   }
@@ -107,15 +123,16 @@ Reply HealthChecks::handle(std::string_view target) const {
 Reply HealthChecks::run(std::string_view kind, std::vector<Named> checks, std::string_view only, bool verbose,
                         const std::vector<std::string>& excluded) const {
   if (!only.empty()) {
-    auto it = std::find_if(checks.begin(), checks.end(), [&](const Named& n) { return n.first == only; });
+    auto it = std::find_if(checks.begin(), checks.end(), [&](const Named& n) { return n.name == only; });
     if (it == checks.end()) return {404, "no " + std::string(kind) + " check named \"" + std::string(only) + "\"\n"};
-    auto st = runCheck(it->second);
+    auto st = runCheck(it->check);
     if (st.ok()) return {200, "ok"};
-    return {503, "[-]" + it->first + " failed: " + oneLine(st.error().message) + "\n"};
+    return {503, "[-]" + it->name + " failed: " + oneLine(st.error().message) + "\n" +
+                     (verbose ? detailLines(it->detail) : "")};
   }
   std::string lines;
   bool failed = false;
-  for (const auto& [name, check] : checks) {
+  for (const auto& [name, check, detail] : checks) {
     if (std::find(excluded.begin(), excluded.end(), name) != excluded.end()) {
       lines += "[+]" + name + " excluded: ok\n";
       continue;
@@ -127,6 +144,8 @@ Reply HealthChecks::run(std::string_view kind, std::vector<Named> checks, std::s
       failed = true;
       lines += "[-]" + name + " failed: " + oneLine(st.error().message) + "\n";
     }
+    // Plain failing answers stay as they were: the detail is for ?verbose.
+    if (verbose) lines += detailLines(detail);
   }
   if (failed) return {503, lines + std::string(kind) + " check failed\n"};
   if (verbose) return {200, lines + std::string(kind) + " check passed\n"};

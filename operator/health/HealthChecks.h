@@ -8,6 +8,10 @@
 //   ?exclude=<name>        skips a check (repeatable), as in kube-apiserver
 // A failing answer always names the failing check and its reason (run through log::redact(): the
 // probe port is unauthenticated). Every list starts with the built-in "ping" check.
+// A check may also give detail lines, shown indented under it with ?verbose only (plain answers stay
+// as above), e.g. each informer's sync state and last error:
+//   [-]informers failed: informer caches not synced yet
+//       deployments.apps in shop: not synced, 3 failures; last error (list, 2s ago): 403 ...
 //
 // Checks run on the server's threads at each request: keep them cheap (read an atomic, compare a
 // timestamp) and non-blocking. A check that throws counts as failed. Thread-safe.
@@ -24,6 +28,8 @@ namespace fro::health {
 
 // ok(), or an Error whose message says why the check fails.
 using Check = std::function<Status()>;
+// Lines that explain a check's state, for ?verbose answers (same rules as checks: cheap).
+using Detail = std::function<std::vector<std::string>()>;
 
 struct Reply {
   int status = 200;
@@ -34,14 +40,18 @@ class HealthChecks {
  public:
   // Names: non-empty, letters, digits, '-', '_' and '.'; unique per kind ("ping" is taken).
   Status addLiveness(std::string name, Check check);
-  Status addReadiness(std::string name, Check check);
+  Status addReadiness(std::string name, Check check, Detail detail = {});
 
   // The answer for a GET of `target` (path and query); 404 for paths that are not ours.
   Reply handle(std::string_view target) const;
 
  private:
-  using Named = std::pair<std::string, Check>;
-  Status add(std::vector<Named>& list, std::string name, Check check);
+  struct Named {
+    std::string name;
+    Check check;
+    Detail detail;
+  };
+  Status add(std::vector<Named>& list, std::string name, Check check, Detail detail = {});
   Reply run(std::string_view kind, std::vector<Named> checks, std::string_view only, bool verbose,
             const std::vector<std::string>& excluded) const;
 

@@ -42,8 +42,8 @@ class HealthServer {
 
   // Checks may be added before or after start().
   Status addLivenessCheck(std::string name, Check check) { return checks_.addLiveness(std::move(name), std::move(check)); }
-  Status addReadinessCheck(std::string name, Check check) {
-    return checks_.addReadiness(std::move(name), std::move(check));
+  Status addReadinessCheck(std::string name, Check check, Detail detail = {}) {
+    return checks_.addReadiness(std::move(name), std::move(check), std::move(detail));
   }
   const HealthChecks& checks() const { return checks_; }
 

@@ -3,14 +3,57 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <exception>
 
 #include "operator/kube/ApiError.h"
 
 namespace fro::kube {
 
+namespace {
+
+std::mutex& defaultObserverMu() {
+  static std::mutex mu;
+  return mu;
+}
+Informer::Observer& defaultObserverSlot() {
+  static Informer::Observer slot;
+  return slot;
+}
+
+}  // namespace
+
 Informer::Informer(KubeClient& client, Resource resource, Options options)
     : client_(client), resource_(std::move(resource)), opts_(std::move(options)) {
   if (!opts_.project) opts_.project = defaultProjection;
+  if (!opts_.observer) {
+    std::lock_guard l(defaultObserverMu());
+    opts_.observer = defaultObserverSlot();
+  }
+}
+
+void Informer::setDefaultObserver(Observer observer) {
+  std::lock_guard l(defaultObserverMu());
+  defaultObserverSlot() = std::move(observer);
+}
+
+std::string Informer::resourceName(const Resource& r) {
+  return r.group.empty() ? r.plural : r.plural + "." + r.group;
+}
+
+void Informer::notify(Notice::Kind kind, const char* verb, const Error* e) {
+  if (!opts_.observer) return;
+  Notice n;
+  n.kind = kind;
+  n.resource = resourceName(resource_);
+  n.namespace_ = opts_.namespace_;
+  n.verb = verb;
+  if (e) n.error = *e;
+  n.failures = failuresInARow_;
+  try {
+    opts_.observer(n);
+  } catch (...) {
+    // An observer that throws must not end the informer: its cache would go stale silently.
+  }
 }
 
 json Informer::defaultProjection(const json& full) {
@@ -26,10 +69,21 @@ Informer::Stats Informer::stats() const {
   return stats_;
 }
 
-void Informer::recordError(const Error& e) {
-  std::lock_guard l(mu_);
-  ++stats_.errors;
-  stats_.lastError = e.message;
+void Informer::recordError(const char* verb, const Error& e) {
+  if (stop_) return;
+  {
+    std::lock_guard l(mu_);
+    ++stats_.errors;
+    stats_.lastError = e.message;
+  }
+  ++failuresInARow_;
+  notify(Notice::Kind::Failed, verb, &e);
+}
+
+void Informer::recordSuccess() {
+  if (failuresInARow_ == 0) return;
+  notify(Notice::Kind::Recovered);
+  failuresInARow_ = 0;
 }
 
 void Informer::stop() {
@@ -102,12 +156,14 @@ Status Informer::relist(std::string& rv) {
     for (auto& h : handlers_)
       if (h.onDelete) h.onDelete(g, /*tombstone=*/true);
   rv = listRv;
+  recordSuccess();
   if (!synced_) {
     {
       std::lock_guard l(mu_);
       synced_ = true;
     }
     cv_.notify_all();
+    notify(Notice::Kind::Synced);
   }
   return ok();
 }
@@ -142,11 +198,12 @@ void Informer::run() {
   std::string rv;
   auto backoff = opts_.minBackoff;
   bool needList = true;
+  notify(Notice::Kind::Started);
   while (!stop_) {
     if (needList) {
       auto st = relist(rv);
       if (!st.ok()) {
-        recordError(st.error());
+        recordError("list", st.error());
         if (!sleepInterruptibly(backoff)) break;
         backoff = std::min(backoff * 2, opts_.maxBackoff);
         continue;
@@ -170,17 +227,23 @@ void Informer::run() {
       return !stop_;
     });
     if (stop_) break;
+    if (progressed) recordSuccess();
     if (!end.ok()) {
-      recordError(end.error());
       if (ApiError::isGone(end.error())) {
+        // Expired: the protocol's normal way to say "relist", not a failure to report.
+        std::lock_guard l(mu_);
+        ++stats_.errors;
+        stats_.lastError = end.error().message;
         needList = true;
         continue;
       }
+      recordError("watch", end.error());
       // Resume from the last version we saw, after a pause that grows while nothing works.
       if (!sleepInterruptibly(backoff)) break;
       backoff = progressed ? opts_.minBackoff : std::min(backoff * 2, opts_.maxBackoff);
       continue;
     }
+    recordSuccess();
     backoff = opts_.minBackoff;
     if (!end->lastResourceVersion.empty()) rv = end->lastResourceVersion;
     if (end->reason == WatchEnd::Reason::Expired) {

@@ -3,6 +3,8 @@
 // watch from the list's resourceVersion with bookmarks, resume from the last seen version when
 // the server closes the watch, full relist on 410 Gone (diffed against the cache, so handlers see
 // no lost or duplicated events: vanished objects arrive as delete tombstones), backoff on errors.
+// Every failed list or watch is reported to an Observer (the informer itself never logs: main
+// turns notices into log lines and /readyz?verbose text).
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -29,6 +31,24 @@ class Informer {
     std::function<void(const CachedPtr& obj, bool tombstone)> onDelete;
   };
 
+  // What an informer tells its observer, on the informer's own thread.
+  struct Notice {
+    enum class Kind {
+      Started,    // run() began: not synced yet
+      Failed,     // a list or watch failed (verb, error); the informer backs off and retries
+      Synced,     // the first list is in the cache
+      Recovered,  // a list or watch worked again after `failures` failed ones
+    };
+    Kind kind = Kind::Started;
+    std::string resource;    // plural.group, e.g. "deployments.apps", "configmaps"
+    std::string namespace_;  // "" = all namespaces
+    std::string verb;        // Failed: "list" or "watch"
+    Error error;             // Failed: code is the HTTP status, or a transport code below 100
+    int failures = 0;        // Failed: in a row, this one included; Recovered: how many there were
+  };
+  // Must be cheap; an exception it throws is swallowed (never ends the informer's thread).
+  using Observer = std::function<void(const Notice&)>;
+
   struct Options {
     std::string namespace_;  // "" = all namespaces
     std::string labelSelector;
@@ -37,6 +57,7 @@ class Informer {
     std::chrono::milliseconds minBackoff{200};
     std::chrono::milliseconds maxBackoff{30000};
     Projector project;
+    Observer observer;  // empty: the process-wide default (setDefaultObserver)
   };
 
   struct Stats {
@@ -59,13 +80,21 @@ class Informer {
   Stats stats() const;
 
   static json defaultProjection(const json& full);
+  // The observer of informers whose Options name none: informers built inside a controller get
+  // it too. Set it before they are constructed (they copy it then).
+  static void setDefaultObserver(Observer observer);
+  // "deployments.apps", "configmaps": how notices and logs name a resource.
+  static std::string resourceName(const Resource& r);
 
  private:
   Status relist(std::string& rv);
   void apply(const WatchEvent& ev);
   CachedPtr toCached(const json& obj) const;
   bool sleepInterruptibly(std::chrono::milliseconds d);
-  void recordError(const Error& e);
+  // Counts and reports a failed list/watch (nothing once stopping: that is no failure).
+  void recordError(const char* verb, const Error& e);
+  void recordSuccess();
+  void notify(Notice::Kind kind, const char* verb = "", const Error* e = nullptr);
 
   KubeClient& client_;
   Resource resource_;
@@ -77,6 +106,7 @@ class Informer {
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   Stats stats_;
+  int failuresInARow_ = 0;  // informer thread only
 };
 
 }  // namespace fro::kube

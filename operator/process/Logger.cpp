@@ -136,13 +136,29 @@ std::string Logger::format(Level level, std::string_view msg, const Fields& fiel
   return line;
 }
 
-void Logger::log(Level level, std::string_view msg, const Fields& fields) {
+void Logger::log(Level level, std::string_view msg, const Fields& fields) noexcept {
   if (!enabled(level)) return;
-  auto line = format(level, msg, fields);
-  out_->log(toSpd(level), spdlog::string_view_t(line.data(), line.size()));
+  // Never throws: a log call that threw once unwound a reconcile before its status write, and the
+  // rollout froze with nothing logged. Should formatting fail anyway, a line still says so.
+  try {
+    auto line = format(level, msg, fields);
+    out_->log(toSpd(level), spdlog::string_view_t(line.data(), line.size()));
+  } catch (const std::exception& e) {
+    try {
+      auto line = format(Level::Error, "a log record could not be written", {{"reason", e.what()}});
+      out_->log(spdlog::level::err, spdlog::string_view_t(line.data(), line.size()));
+    } catch (...) {
+    }
+  } catch (...) {
+  }
 }
 
-void Logger::flush() { out_->flush(); }
+void Logger::flush() noexcept {
+  try {
+    out_->flush();
+  } catch (...) {
+  }
+}
 
 void Logger::setGlobal(std::shared_ptr<Logger> logger) {
   std::lock_guard l(globalMu());

@@ -73,11 +73,12 @@ class Logger {
   Logger(const Logger&) = delete;
   Logger& operator=(const Logger&) = delete;
 
-  void log(Level level, std::string_view msg, const Fields& fields = {});
+  // Never throws (invalid UTF-8 becomes U+FFFD; a record that cannot be formatted is reported).
+  void log(Level level, std::string_view msg, const Fields& fields = {}) noexcept;
   bool enabled(Level level) const { return level >= config_.level; }
   // The line log() would write (redacted, escaped), regardless of the level filter.
   std::string format(Level level, std::string_view msg, const Fields& fields) const;
-  void flush();
+  void flush() noexcept;
 
   // The process-wide logger behind fro::log::info() and friends. Thread-safe.
   static void setGlobal(std::shared_ptr<Logger> logger);

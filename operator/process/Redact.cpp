@@ -55,7 +55,12 @@ std::string redact(std::string_view text) {
                                 [&](std::string_view w) { return low.find(w) != std::string::npos; });
   if (!suspicious) return std::string(text);
   std::string out(text);
-  for (const auto& rule : rules()) out = std::regex_replace(out, rule.re, rule.replacement);
+  try {
+    for (const auto& rule : rules()) out = std::regex_replace(out, rule.re, rule.replacement);
+  } catch (const std::regex_error&) {
+    // A huge text can exhaust the regex engine: hiding all of it is safer than leaking a secret.
+    return "[REDACTED: " + std::to_string(text.size()) + " bytes that could not be checked for secrets]";
+  }
   return out;
 }
 

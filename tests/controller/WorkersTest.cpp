@@ -105,6 +105,65 @@ TEST_F(WorkersTest, AThrowingReconcileCountsAsAnError) {
   EXPECT_TRUE(w.shutDown(kHandOff));
 }
 
+// The caller's reporting around its reconcile is skipped by a throw: the hook logs and counts it,
+// the key comes back with backoff, and the worker goes on with the next key.
+TEST_F(WorkersTest, AThrowingReconcileIsReportedWithItsKeyAndRetriedWithBackoff) {
+  std::mutex m;
+  std::vector<std::pair<std::string, ReconcileOutcome>> thrown;
+  std::atomic<int> attempt{0};
+  Workers w(
+      q,
+      [&](const std::string& k) -> ReconcileOutcome {
+        record(k);
+        if (k == "ns/a" && ++attempt == 1) throw std::runtime_error("[json.exception.type_error.316] invalid UTF-8 byte");
+        if (k == "ns/b") throw 42;
+        return ReconcileOutcome::success();
+      },
+      1,
+      [&](const std::string& k, const ReconcileOutcome& o, std::chrono::nanoseconds) {
+        std::lock_guard l(m);
+        thrown.emplace_back(k, o);
+        if (k == "ns/b") throw std::runtime_error("a hook that throws costs nothing");
+      });
+  w.start();
+  q.add("ns/a");
+  q.add("ns/b");
+  ASSERT_TRUE(metrics->done.waitFor(2));
+  {
+    std::lock_guard l(m);
+    ASSERT_EQ(thrown.size(), 2u);
+    EXPECT_EQ(thrown[0].first, "ns/a");
+    EXPECT_EQ(thrown[0].second.kind, ReconcileOutcome::Kind::kError);
+    EXPECT_EQ(thrown[0].second.message, "reconcile threw: [json.exception.type_error.316] invalid UTF-8 byte");
+    EXPECT_EQ(thrown[1].first, "ns/b");
+    EXPECT_EQ(thrown[1].second.message, "reconcile threw a non-standard exception");
+  }
+  EXPECT_EQ(q.numRequeues("ns/a"), 1);
+  EXPECT_EQ(q.numRequeues("ns/b"), 1);
+  EXPECT_EQ(q.delayedLen(), 2u);
+  // The backoff passes: the retry of ns/a succeeds and reports nothing more.
+  clock->advance(std::chrono::seconds(1));
+  ASSERT_TRUE(metrics->done.waitFor(4));
+  EXPECT_EQ(q.numRequeues("ns/a"), 0);
+  {
+    std::lock_guard l(m);
+    EXPECT_EQ(thrown.size(), 3u) << "only ns/b threw again";
+  }
+  EXPECT_TRUE(w.shutDown(kHandOff));
+}
+
+TEST_F(WorkersTest, WorkersTakeTheDefaultOnThrowHookWhenGivenNone) {
+  std::atomic<int> reported{0};
+  Workers::setDefaultOnThrow([&](const std::string&, const ReconcileOutcome&, std::chrono::nanoseconds) { ++reported; });
+  Workers w(q, [&](const std::string&) -> ReconcileOutcome { throw std::runtime_error("bad"); }, 1);
+  Workers::setDefaultOnThrow({});
+  w.start();
+  q.add("ns/a");
+  ASSERT_TRUE(metrics->done.waitFor(1));
+  EXPECT_EQ(reported.load(), 1);
+  EXPECT_TRUE(w.shutDown(kHandOff));
+}
+
 TEST_F(WorkersTest, RequeueAfterReaddsTheKeyAfterTheDelay) {
   std::atomic<int> attempt{0};
   Workers w(q, [&](const std::string&) {

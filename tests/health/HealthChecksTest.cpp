@@ -55,6 +55,26 @@ TEST(HealthChecksTest, SingleCheckAndExclude) {
   EXPECT_EQ(ex.body, "[+]ping ok\n[+]cache excluded: ok\n[+]api ok\nreadyz check passed\n");
 }
 
+TEST(HealthChecksTest, DetailLinesAppearIndentedUnderTheirCheckWithVerboseOnly) {
+  HealthChecks c;
+  std::atomic<bool> synced{false};
+  ASSERT_TRUE(c.addReadiness(
+                   "informers", [&]() -> Status { return synced ? ok() : Status(Error::of("not synced")); },
+                   [&] { return std::vector<std::string>{std::string("configmaps: ") + (synced ? "synced" : "not synced"),
+                                                         "two\nlines"}; })
+                  .ok());
+  EXPECT_EQ(c.handle("/readyz").body, "[+]ping ok\n[-]informers failed: not synced\nreadyz check failed\n");
+  EXPECT_EQ(c.handle("/readyz?verbose").body,
+            "[+]ping ok\n[-]informers failed: not synced\n    configmaps: not synced\n    two lines\nreadyz check failed\n");
+  EXPECT_EQ(c.handle("/readyz/informers?verbose").body, "[-]informers failed: not synced\n    configmaps: not synced\n    two lines\n");
+  synced = true;
+  EXPECT_EQ(c.handle("/readyz").body, "ok");
+  EXPECT_EQ(c.handle("/readyz?verbose").body,
+            "[+]ping ok\n[+]informers ok\n    configmaps: synced\n    two lines\nreadyz check passed\n");
+  ASSERT_TRUE(c.addReadiness("x", [] { return ok(); }, []() -> std::vector<std::string> { throw std::runtime_error("bad"); }).ok());
+  EXPECT_NE(c.handle("/readyz?verbose").body.find("[+]x ok\n    detail threw: bad\n"), std::string::npos);
+}
+
 TEST(HealthChecksTest, UnknownPathsAre404) {
   HealthChecks c;
   EXPECT_EQ(c.handle("/").status, 404);

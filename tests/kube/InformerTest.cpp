@@ -1,8 +1,10 @@
 // Informer on a scripted API: what handlers see across watch resumes, 410 relists and deletes.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <thread>
 
+#include "operator/kube/ApiError.h"
 #include "operator/kube/Informer.h"
 #include "tests/support/FakeTransport.h"
 
@@ -108,6 +110,70 @@ TEST_F(InformerTest, BacksOffAndRetriesWhenTheListFails) {
   EXPECT_EQ(seen, (std::vector<std::string>{"add a@1", "add b@6"}));
   EXPECT_EQ(inf.stats().errors, 6);
   EXPECT_NE(inf.stats().lastError.find("503"), std::string::npos);
+}
+
+// What the operator logs and shows in /readyz?verbose comes from these notices: every failed list or
+// watch names the resource, namespace, verb and error; success after failures is a recovery.
+TEST_F(InformerTest, ReportsEveryFailedListAndWatchToItsObserver) {
+  transport->push(403, R"({"kind":"Status","code":403,"reason":"Forbidden","message":"configmaps is forbidden: User \"u\" cannot list resource \"configmaps\""})");
+  transport->push(403, R"({"kind":"Status","code":403,"reason":"Forbidden","message":"configmaps is forbidden"})");
+  transport->push(200, listOf("5", {obj("a", "1")}));
+  // No watch stream scripted: the watch fails with a transport error.
+  KubeClient::Options co = opts();
+  co.retry.maxRetries = 0;
+  KubeClient quick(transport, co, std::make_shared<SystemClock>(), [](std::chrono::nanoseconds) {});
+  std::vector<Informer::Notice> notices;
+  Informer* self = nullptr;
+  Informer::Options o;
+  o.namespace_ = "shop";
+  o.minBackoff = 1ms;
+  o.observer = [&](const Informer::Notice& n) {
+    notices.push_back(n);
+    if (n.kind == Informer::Notice::Kind::Failed && n.verb == "watch") self->stop();
+  };
+  Informer inf(quick, Resource::deployments(), o);
+  self = &inf;
+  inf.run();
+  using K = Informer::Notice::Kind;
+  ASSERT_EQ(notices.size(), 6u);
+  EXPECT_EQ(notices[0].kind, K::Started);
+  EXPECT_EQ(notices[0].resource, "deployments.apps");
+  EXPECT_EQ(notices[0].namespace_, "shop");
+  EXPECT_EQ(notices[1].kind, K::Failed);
+  EXPECT_EQ(notices[1].verb, "list");
+  EXPECT_EQ(notices[1].error.code, 403);
+  EXPECT_NE(notices[1].error.message.find("cannot list resource"), std::string::npos) << notices[1].error.message;
+  EXPECT_EQ(notices[1].failures, 1);
+  EXPECT_EQ(notices[2].kind, K::Failed);
+  EXPECT_EQ(notices[2].failures, 2);
+  EXPECT_EQ(notices[3].kind, K::Recovered);
+  EXPECT_EQ(notices[3].failures, 2);
+  EXPECT_EQ(notices[4].kind, K::Synced);
+  EXPECT_EQ(notices[5].kind, K::Failed);
+  EXPECT_EQ(notices[5].verb, "watch");
+  EXPECT_TRUE(ApiError::isTransport(notices[5].error)) << notices[5].error.code;
+  EXPECT_NE(notices[5].error.message.find("connection refused"), std::string::npos) << notices[5].error.message;
+  EXPECT_EQ(notices[5].failures, 1);
+}
+
+TEST_F(InformerTest, InformersBuiltWithoutAnObserverTakeTheDefaultAndAThrowingOneIsHarmless) {
+  transport->push(200, listOf("5", {}));
+  int seen = 0;
+  Informer::setDefaultObserver([&](const Informer::Notice& n) {
+    ++seen;
+    if (n.kind == Informer::Notice::Kind::Synced) throw std::runtime_error("observer bug");
+  });
+  KubeClient::Options co = opts();
+  co.retry.maxRetries = 0;
+  KubeClient quick(transport, co, std::make_shared<SystemClock>(), [](std::chrono::nanoseconds) {});
+  Informer inf(quick, Resource::configMaps(), {});
+  Informer::setDefaultObserver({});
+  inf.addHandlers({});
+  std::thread t([&] { inf.run(); });
+  EXPECT_TRUE(inf.waitForSync(5s));
+  inf.stop();
+  t.join();
+  EXPECT_GE(seen, 2) << "started and synced";
 }
 
 TEST_F(InformerTest, CustomProjectionKeepsOnlyChosenFields) {

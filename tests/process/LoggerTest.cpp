@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "operator/process/JsonLogFields.h"
 #include "tests/support/ManualClock.h"
 
 namespace fro::log {
@@ -128,6 +130,36 @@ TEST(LoggerTest, ConcurrentWritersNeverInterleaveLines) {
   for (auto& t : threads) t.join();
   ASSERT_EQ(c.lines.size(), 1000u);
   for (const auto& l : c.lines) EXPECT_TRUE(nlohmann::json::accept(l)) << l;
+}
+
+// Text from outside (a Prometheus body, an API error) can hold any bytes: logging it never throws
+// and still gives one parseable line (a throwing log call once froze a rollout silently).
+TEST(LoggerTest, InvalidUtf8InAReconcilersJsonFieldsNeverThrowsAndStaysOneValidLine) {
+  Captured c;
+  auto logger = makeLogger(c);
+  const std::string bad = "quota \xE2\x82 exceeded \xFF";
+  nlohmann::json fields = {{"rollout", "shop/web"},
+                           {"error", bad},
+                           {"step", 2},
+                           {"ratio", 0.5},
+                           {"answer", {{"body", bad}, {"series", nlohmann::json::array({bad})}}}};
+  Fields f;
+  ASSERT_NO_THROW(f = jsonLogFields(fields));
+  ASSERT_NO_THROW(logger->log(Level::Warn, "gate failed \xC3", f));
+  ASSERT_EQ(c.lines.size(), 1u);
+  auto j = nlohmann::json::parse(c.lines[0]);
+  EXPECT_EQ(j["rollout"], "shop/web");
+  EXPECT_EQ(j["step"], 2);
+  EXPECT_EQ(j["error"], "quota \uFFFD exceeded \uFFFD");
+  EXPECT_NE(j["answer"].get<std::string>().find("\uFFFD"), std::string::npos) << c.lines[0];
+  EXPECT_EQ(j["msg"], "gate failed \uFFFD");
+}
+
+TEST(LoggerTest, ASinkThatThrowsDoesNotReachTheCaller) {
+  auto logger = std::make_shared<Logger>(Logger::Config{Format::Json, Level::Info,
+                                                        [](std::string_view) { throw std::runtime_error("pipe closed"); },
+                                                        std::make_shared<testing::ManualClock>()});
+  EXPECT_NO_THROW(logger->log(Level::Error, "reconcile failed", {{"rollout", "shop/web"}}));
 }
 
 TEST(LoggerTest, ParsesLevelsAndFormats) {
