@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "operator/common/Rfc3339.h"
+#include "operator/common/Utf8.h"
 #include "operator/kube/ApiError.h"
 
 namespace fro::events {
@@ -54,8 +55,11 @@ Status EventRecorder::create(const ObjectReference& obj, const std::string& type
   return ok();
 }
 
-Status EventRecorder::record(const ObjectReference& obj, const std::string& type, const std::string& reason,
-                             const std::string& message) {
+Status EventRecorder::record(const ObjectReference& obj, const std::string& type, const std::string& rawReason,
+                             const std::string& rawMessage) {
+  // Messages quote outside text (Prometheus, API errors): the Event must be valid UTF-8 to be written.
+  const std::string reason = Utf8::sanitize(rawReason);
+  const std::string message = Utf8::sanitize(rawMessage);
   std::string key = obj.uid + "\x1f" + obj.namespace_ + "/" + obj.name + "\x1f" + type + "\x1f" + reason + "\x1f" + message;
   std::lock_guard l(mu_);
   auto now = clock_->now();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -116,6 +117,7 @@ const char* codeName(int code) {
     case kTlsFailed: return "TLS failed";
     case kTimedOut: return "timed out";
     case kCancelled: return "cancelled";
+    case kResponseTooLarge: return "response too large";
     default: return "transport error";
   }
 }
@@ -126,6 +128,7 @@ const char* reasonFor(int code) {
     case kTlsFailed: return "TlsFailed";
     case kTimedOut: return "TimedOut";
     case kCancelled: return "Cancelled";
+    case kResponseTooLarge: return "ResponseTooLarge";
     default: return "TransportError";
   }
 }
@@ -209,6 +212,26 @@ struct CurlTransport::Transfer {
 
   bool is2xx() const { return status >= 200 && status < 300; }
 
+  Error tooLarge(const std::string& what) const {
+    return error(kResponseTooLarge, what + " of " + std::to_string(req->maxResponseBytes) + " bytes");
+  }
+
+  // Appends to the body unless that would pass maxResponseBytes; then frees what was read and
+  // returns false. Grows the buffer itself so that its capacity never exceeds the limit either.
+  bool appendBody(const char* data, size_t len) {
+    const size_t max = req->maxResponseBytes;
+    if (max > 0) {
+      if (len > max - body.size()) {
+        abort = tooLarge("the body is larger than the limit");
+        std::string().swap(body);
+        return false;
+      }
+      if (body.size() + len > body.capacity()) body.reserve(std::min(max, std::max(body.size() + len, 2 * body.capacity())));
+    }
+    body.append(data, len);
+    return true;
+  }
+
   // Checked from curl's progress callback and between polls. True once the transfer must stop.
   bool shouldAbort(SteadyClock::time_point now) {
     if (abort) return true;
@@ -261,6 +284,18 @@ struct CurlTransport::Transfer {
         }
       } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
         t->headers.emplace_back(lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
+        // Refuse a body announced larger than the limit before reading any of it.
+        const size_t max = t->req->maxResponseBytes;
+        if (max > 0 && t->status >= 200 && t->req->method != "HEAD" && t->headers.back().first == "content-length") {
+          const std::string& v = t->headers.back().second;
+          unsigned long long announced = 0;
+          auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), announced);
+          if (ec == std::errc() && end == v.data() + v.size() && announced > max &&
+              (t->mode == Mode::kSend || !t->is2xx())) {
+            t->abort = t->tooLarge("Content-Length " + v + " is larger than the limit");
+            return 0;
+          }
+        }
       }
       return len;
     } catch (...) {
@@ -275,10 +310,7 @@ struct CurlTransport::Transfer {
     try {
       t->lastByte = SteadyClock::now();
       t->headersDone = true;
-      if (t->mode == Mode::kSend || !t->is2xx()) {
-        t->body.append(data, len);
-        return len;
-      }
+      if (t->mode == Mode::kSend || !t->is2xx()) return t->appendBody(data, len) ? len : 0;
       if (!t->lines.feed(std::string_view(data, len), *t->onLine)) return 0;  // onLine said stop
       return len;
     } catch (const std::exception& e) {

@@ -16,6 +16,9 @@
 //   Host header keeps the original URL's host:port (as client-go does).
 // - Transport failures come back as Error{message, TransportErrorCode, reason}. The message names
 //   the method, scheme://host:port and curl's error text; never the path/query or request headers.
+// - HttpRequest::maxResponseBytes: the body is refused on a larger Content-Length and otherwise cut
+//   off in the write callback as soon as it would pass the limit (kResponseTooLarge); its buffer is
+//   grown by hand so that even its capacity stays within the limit, and freed at once.
 // - Proxies: libcurl's usual environment variables (https_proxy, no_proxy, ...) apply.
 #include <chrono>
 #include <cstddef>

@@ -3,6 +3,7 @@
 // Implementations: CurlTransport (production); tests use in-process fakes.
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -27,6 +28,10 @@ struct HttpRequest {
   std::chrono::milliseconds idleTimeout{0};
   // Set by another thread to abort an in-flight request promptly (shutdown).
   const std::atomic<bool>* cancel = nullptr;
+  // Largest response body accepted: send()'s body, stream()'s body of a non-2xx answer. Past it the
+  // transfer stops (early on a larger Content-Length) with kResponseTooLarge, and the bytes read are
+  // released; the buffer never grows past the limit. 0 = unlimited.
+  std::size_t maxResponseBytes = 0;
 };
 
 struct HttpResponse {
@@ -45,6 +50,7 @@ enum TransportErrorCode : int {
   kTimedOut = 3,
   kCancelled = 4,
   kOtherTransportError = 5,
+  kResponseTooLarge = 6,  // HttpRequest::maxResponseBytes exceeded
 };
 
 class HttpTransport {

@@ -10,6 +10,10 @@ namespace fro::kube {
 
 namespace {
 
+// Request bodies: a string that is not valid UTF-8 (text quoted from outside) is written with
+// U+FFFD instead of making dump() throw, which would lose the whole write.
+std::string serialize(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 std::string urlEncode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
@@ -146,15 +150,15 @@ Result<json> KubeClient::listAll(const Resource& r, const std::string& ns, ListO
 }
 
 Result<json> KubeClient::create(const Resource& r, const std::string& ns, const json& obj) {
-  return callJson("POST", "POST", r.collectionPath(ns), obj.dump());
+  return callJson("POST", "POST", r.collectionPath(ns), serialize(obj));
 }
 
 Result<json> KubeClient::update(const Resource& r, const json& obj) {
-  return callJson("PUT", "PUT", r.objectPath(objNamespace(obj), objName(obj)), obj.dump());
+  return callJson("PUT", "PUT", r.objectPath(objNamespace(obj), objName(obj)), serialize(obj));
 }
 
 Result<json> KubeClient::updateStatus(const Resource& r, const json& obj) {
-  return callJson("PUT", "PUT", r.objectPath(objNamespace(obj), objName(obj)) + "/status", obj.dump());
+  return callJson("PUT", "PUT", r.objectPath(objNamespace(obj), objName(obj)) + "/status", serialize(obj));
 }
 
 Result<json> KubeClient::patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
@@ -170,7 +174,7 @@ Result<json> KubeClient::patch(const Resource& r, const std::string& ns, const s
   if (!o.subresource.empty()) path += "/" + o.subresource;
   Query q;
   q.add("fieldManager", o.fieldManager).add("force", type == PatchType::Apply && o.force ? "true" : "");
-  return callJson(type == PatchType::Apply ? "APPLY" : "PATCH", "PATCH", path + q.str(), body.dump(), ct);
+  return callJson(type == PatchType::Apply ? "APPLY" : "PATCH", "PATCH", path + q.str(), serialize(body), ct);
 }
 
 Result<json> KubeClient::apply(const Resource& r, const json& obj, const std::string& fieldManager, bool force,
@@ -186,7 +190,7 @@ Status KubeClient::remove(const Resource& r, const std::string& ns, const std::s
   if (!o.preconditionUid.empty()) body["preconditions"]["uid"] = o.preconditionUid;
   if (!o.preconditionResourceVersion.empty())
     body["preconditions"]["resourceVersion"] = o.preconditionResourceVersion;
-  auto res = callJson("DELETE", "DELETE", r.objectPath(ns, name), body.dump());
+  auto res = callJson("DELETE", "DELETE", r.objectPath(ns, name), serialize(body));
   if (!res.ok()) return res.error();
   return ok();
 }

@@ -308,6 +308,8 @@ std::vector<GateObservation> GateEvaluator::evaluate(const Job& job, std::chrono
   cfg.address = address;
   cfg.timeout = req.prometheus.timeout.count() > 0 ? req.prometheus.timeout : kDefaultTimeout;
   cfg.cancel = &cancel_;
+  cfg.maxResponseBytes = opts_.maxResponseBytes;
+  cfg.maxSeries = opts_.maxSeries;
   std::string caPem;
   if (!fault && req.prometheus.bearerTokenSecretRef)
     if (auto t = readSecret(*req.prometheus.bearerTokenSecretRef, "bearer token")) cfg.bearerToken = std::move(*t);

@@ -53,6 +53,10 @@ class GateEvaluator final : public rollout::GateProvider {
     std::function<void(const std::string& key)> onResult;
     std::string defaultAddress;  // --default-prometheus-address, for requests without spec.address
     std::size_t threads = 4;
+    // Bounds on one Prometheus answer (PrometheusClient::Config): larger answers, or vectors with
+    // more series, are a gate Error naming the limit and are never parsed whole. 0 = unlimited.
+    std::size_t maxResponseBytes = 4 * 1024 * 1024;
+    std::size_t maxSeries = 100;
     // Keep it with a clock that follows real time; with a fake clock call runDue() after advancing.
     bool schedulerThread = true;
   };

@@ -1,8 +1,10 @@
 #include "reconcilers/gates/GateJudge.h"
 
-#include <cstdio>
+#include "operator/common/Utf8.h"
+
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 namespace fro::gates {
 
@@ -49,6 +51,13 @@ bool GateJudge::countsAsPass(const rollout::Gate& gate, GateResult result) {
 }
 
 Judgement GateJudge::judge(const rollout::Gate& gate, const Result<QueryValue>& outcome) {
+  Judgement j = decide(gate, outcome);
+  // Messages quote Prometheus and go into status and Events, which must be valid UTF-8.
+  j.message = Utf8::sanitize(j.message);
+  return j;
+}
+
+Judgement GateJudge::decide(const rollout::Gate& gate, const Result<QueryValue>& outcome) {
   Judgement j;
   if (!outcome) {
     j.result = GateResult::Error;
@@ -63,6 +72,18 @@ Judgement GateJudge::judge(const rollout::Gate& gate, const Result<QueryValue>& 
     return j;
   }
   const double v = *value;
+  if (!std::isfinite(v)) {
+    // An infinity past a threshold in its direction is a breach like any other (+Inf errors is
+    // critical). Otherwise it is not a measurement (x/0, a broken query): -Inf "within" an
+    // error-rate gate once let a rollout run to Succeeded. It is no data; onNoData decides.
+    auto b = breach(gate.critical, "critical", v);
+    if (!b) b = breach(gate.warning, "warning", v);
+    if (!b) {
+      j.result = GateResult::NoData;
+      j.message = gate.name + " = " + format(v) + " is not a finite number; treated as no data; onNoData=" + gate.onNoData;
+      return j;
+    }
+  }
   j.value = v;
   // Measured values get 4 significant digits (0.06436, not 0.06436249218275461): enough to compare
   // with a threshold, which is printed exactly as written.

@@ -1,6 +1,9 @@
 #pragma once
 // Pure: turns one gate's query outcome into the result the planner acts on, with the threshold
 // that decided and a message naming value and threshold. Critical is checked before warning.
+// A value that is not finite never passes: NaN, and an infinity that breaches no threshold in its
+// direction, are NoData (onNoData decides); +Inf past an `above` threshold is a breach as usual.
+// Messages are valid UTF-8 whatever the outcome quoted.
 #include <optional>
 #include <string>
 
@@ -27,6 +30,9 @@ class GateJudge {
 
   // Shortest text that reads back as the same double; "NaN", "+Inf", "-Inf" as Prometheus writes them.
   static std::string format(double v);
+
+ private:
+  static Judgement decide(const rollout::Gate& gate, const Result<QueryValue>& outcome);
 };
 
 }  // namespace fro::gates

@@ -7,18 +7,33 @@
 
 #include <nlohmann/json.hpp>
 
+#include "operator/common/Utf8.h"
+
 namespace fro::gates {
 
 namespace {
 
-// One line of at most 200 bytes of a body, for error messages (HTML error pages can be long).
+// One line of at most 200 bytes of a body, for error messages (HTML error pages can be long); cut
+// at a character boundary and valid UTF-8, since it goes into status and Events.
 std::string snippet(std::string_view body) {
-  constexpr std::size_t kMax = 200;
-  std::string out;
-  for (char c : body.substr(0, kMax)) out += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
+  constexpr std::size_t kMax = 203;  // 200 bytes and "..."
+  std::string out = Utf8::truncate(body, kMax);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
   while (!out.empty() && out.back() == ' ') out.pop_back();
-  if (body.size() > kMax) out += "...";
   return out;
+}
+
+// "4 MiB" for whole MiB, else the byte count.
+std::string bytesText(std::size_t n) {
+  constexpr std::size_t kMiB = 1024 * 1024;
+  if (n >= kMiB && n % kMiB == 0) return std::to_string(n / kMiB) + " MiB";
+  return std::to_string(n) + " bytes";
+}
+
+std::string tooLarge(std::size_t limit) {
+  return "Prometheus answer is larger than the limit of " + bytesText(limit) +
+         "; a gate needs one sample: sum() the query";
 }
 
 // Prometheus sends sample values as strings: "1.5", "NaN", "+Inf", "-Inf".
@@ -43,6 +58,55 @@ Result<double> sampleValue(const nlohmann::json& pair) {
   return *v;
 }
 
+// SAX pass over an answer that counts the series (objects) in data.result; 0 for anything else,
+// including text that is not JSON (the DOM parse after it reports that).
+class SeriesCounter final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  static std::size_t count(const std::string& body) {
+    SeriesCounter c;
+    if (!nlohmann::json::sax_parse(body, &c, nlohmann::json::input_format_t::json, /*strict=*/true)) return 0;
+    return c.series_;
+  }
+
+  bool null() override { return value(); }
+  bool boolean(bool) override { return value(); }
+  bool number_integer(number_integer_t) override { return value(); }
+  bool number_unsigned(number_unsigned_t) override { return value(); }
+  bool number_float(number_float_t, const string_t&) override { return value(); }
+  bool string(string_t&) override { return value(); }
+  bool binary(binary_t&) override { return value(); }
+  bool start_object(std::size_t) override {
+    if (inResult()) ++series_;  // a vector's (or matrix's) element; a scalar's are not objects
+    return open();
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    if (depth_ == 1) key1_ = k;
+    if (depth_ == 2) key2_ = k;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  // depth_: containers open. A series is a value directly inside {"data": {"result": [ ... ]}}.
+  bool inResult() const { return depth_ == 3 && key1_ == "data" && key2_ == "result"; }
+  static bool value() { return true; }
+  bool open() {
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    return true;
+  }
+
+  int depth_ = 0;
+  std::string key1_, key2_;
+  std::size_t series_ = 0;
+};
+
 std::string transportMessage(const Error& e, std::chrono::milliseconds timeout) {
   switch (e.code) {
     case http::kTimedOut:
@@ -50,6 +114,7 @@ std::string transportMessage(const Error& e, std::chrono::milliseconds timeout) 
     case http::kConnectFailed: return "Prometheus unreachable: " + e.message;
     case http::kTlsFailed: return "TLS connection to Prometheus failed: " + e.message;
     case http::kCancelled: return "Prometheus query cancelled: " + e.message;
+    case http::kResponseTooLarge: return "Prometheus query failed: " + e.message;
     default: return "Prometheus request failed: " + e.message;
   }
 }
@@ -114,19 +179,30 @@ Result<QueryValue> PrometheusClient::query(const std::string& promql) const {
   if (config_.timeout.count() > 0) req.url += "&timeout=" + std::to_string(config_.timeout.count()) + "ms";
   req.timeout = config_.timeout;
   req.cancel = config_.cancel;
+  req.maxResponseBytes = config_.maxResponseBytes;
   req.headers.emplace_back("Accept", "application/json");
   if (!config_.bearerToken.empty()) req.headers.emplace_back("Authorization", "Bearer " + config_.bearerToken);
 
   auto resp = transport_->send(req);
   if (!resp) {
     Error e = resp.error();
-    e.message = redact(transportMessage(e, config_.timeout));
+    if (e.code == http::kResponseTooLarge) {
+      e.message = tooLarge(config_.maxResponseBytes) + " (" + e.message + ")";
+      e.reason = "ResponseTooLarge";
+    } else {
+      e.message = transportMessage(e, config_.timeout);
+    }
+    e.message = Utf8::sanitize(redact(std::move(e.message)));
     return e;
   }
+  // Also when the transport does not enforce the limit itself.
+  if (config_.maxResponseBytes > 0 && resp->body.size() > config_.maxResponseBytes)
+    return Error::of(tooLarge(config_.maxResponseBytes) + " (got " + std::to_string(resp->body.size()) + " bytes)",
+                     http::kResponseTooLarge, "ResponseTooLarge");
   auto parsed = parse(*resp);
   if (!parsed) {
     Error e = parsed.error();
-    e.message = redact(std::move(e.message));
+    e.message = Utf8::sanitize(redact(std::move(e.message)));
     return e;
   }
   return parsed;
@@ -134,6 +210,13 @@ Result<QueryValue> PrometheusClient::query(const std::string& promql) const {
 
 Result<QueryValue> PrometheusClient::parse(const http::HttpResponse& resp) const {
   const std::string status = std::to_string(resp.status);
+  // Count the series first without building anything: a long vector never becomes a DOM
+  // (nlohmann needs about ten times the text).
+  if (config_.maxSeries > 0)
+    if (auto n = SeriesCounter::count(resp.body); n > config_.maxSeries)
+      return Error::of("answer has " + std::to_string(n) + " series; the limit is " + std::to_string(config_.maxSeries) +
+                           " (sum() the query)",
+                       0, "TooManySeries");
   nlohmann::json doc = nlohmann::json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     if (resp.status < 200 || resp.status >= 300)

@@ -3,9 +3,12 @@
 // gates. A gate query must yield one number: a scalar, or an instant vector of exactly one
 // sample (an empty vector means "no data", which is not an error). Everything else, and every
 // transport or HTTP failure, comes back as an Error whose message says what happened; messages
-// never carry the bearer token or credentials embedded in the address.
+// never carry the bearer token or credentials embedded in the address, and are valid UTF-8 (excerpts
+// of a body are cut at a character boundary, invalid bytes become U+FFFD). Answers are bounded in
+// bytes and in series (Config::maxResponseBytes, maxSeries) before they are parsed.
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +32,12 @@ class PrometheusClient {
     std::chrono::milliseconds timeout{5000};  // whole request, and Prometheus's own query timeout
     std::string bearerToken;                  // empty: no Authorization header
     const std::atomic<bool>* cancel = nullptr;  // set to abort in-flight requests (shutdown)
+    // A query without sum() against a big Prometheus can answer hundreds of MB; a gate needs one
+    // sample. Larger answers are an Error naming the limit, never read past it. 0 = unlimited.
+    std::size_t maxResponseBytes = 4 * 1024 * 1024;
+    // Vectors with more series are an Error naming the limit; series past it are dropped while
+    // parsing. 0 = unlimited. (A vector of 2..maxSeries series is an Error too: one is needed.)
+    std::size_t maxSeries = 100;
   };
 
   PrometheusClient(std::shared_ptr<http::HttpTransport> transport, Config config);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -61,7 +62,8 @@ struct EvaluatorTest : ::testing::Test {
   std::vector<http::TlsConfig> tlsSeen;
   std::unique_ptr<GateEvaluator> ev;
 
-  void start(std::string defaultAddress = "http://prometheus.monitoring:9090") {
+  void start(std::string defaultAddress = "http://prometheus.monitoring:9090",
+             const std::function<void(GateEvaluator::Options&)>& tweak = {}) {
     GateEvaluator::Options o;
     o.clock = clock;
     o.transports = [this](const http::TlsConfig& tls) -> std::shared_ptr<http::HttpTransport> {
@@ -78,6 +80,7 @@ struct EvaluatorTest : ::testing::Test {
     o.defaultAddress = std::move(defaultAddress);
     o.threads = 4;
     o.schedulerThread = false;
+    if (tweak) tweak(o);
     ev = std::make_unique<GateEvaluator>(std::move(o));
     clock->onAdvance([this] { ev->runDue(); });
   }
@@ -134,6 +137,46 @@ TEST_F(EvaluatorTest, FirstEvaluationAtOnceThenEveryInterval) {
   EXPECT_EQ(results.of("team-a/web"), 2);
   advance(30s);
   EXPECT_EQ(only("team-a/web").consecutivePasses, 3);
+}
+
+// Issue 11, defects 8 and 9, through the evaluator: -Inf holds, answers are bounded by the options.
+TEST_F(EvaluatorTest, MinusInfinityIsNoDataNotAPass) {
+  start();
+  prom->answer("errors_inf", PromStub::vector("-Inf"));
+  want("team-a/web", request({gate("error-rate", "errors_inf")}));
+  auto o = only("team-a/web");
+  EXPECT_EQ(o.result, GateResult::NoData);
+  EXPECT_EQ(o.message, "error-rate = -Inf is not a finite number; treated as no data; onNoData=hold");
+  EXPECT_EQ(o.consecutivePasses, 0);
+}
+
+TEST_F(EvaluatorTest, AnswersAreBoundedByDefaultToFourMiBAndOneHundredSeries) {
+  start();
+  std::string many = R"({"status":"success","data":{"resultType":"vector","result":[)";
+  for (int i = 0; i < 101; ++i) many += std::string(i ? "," : "") + R"({"metric":{},"value":[1,"0"]})";
+  many += "]}}";
+  prom->answer("too_many", many);
+  prom->answer("too_big", PromStub::vector("0.01") + std::string(4 * 1024 * 1024, ' '));
+  want("team-a/web", request({gate("many", "too_many"), gate("big", "too_big")}));
+  auto obs = ev->observe("team-a/web");
+  ASSERT_EQ(obs.size(), 2u);
+  EXPECT_EQ(obs[0].result, GateResult::Error);
+  EXPECT_EQ(obs[0].message, "many: answer has 101 series; the limit is 100 (sum() the query)");
+  EXPECT_EQ(obs[1].result, GateResult::Error);
+  EXPECT_NE(obs[1].message.find("larger than the limit of 4 MiB"), std::string::npos) << obs[1].message;
+  for (const auto& r : prom->requests()) EXPECT_EQ(r.maxResponseBytes, 4u * 1024 * 1024);
+}
+
+TEST_F(EvaluatorTest, TheLimitsComeFromTheOptions) {
+  start("http://prometheus.monitoring:9090", [](GateEvaluator::Options& o) {
+    o.maxResponseBytes = 2048;
+    o.maxSeries = 1;
+  });
+  prom->answer("two", R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"0"]},{"metric":{},"value":[1,"0"]}]}})");
+  want("team-a/web", request({gate("g", "two")}));
+  EXPECT_EQ(only("team-a/web").message, "g: answer has 2 series; the limit is 1 (sum() the query)");
+  ASSERT_EQ(prom->requests().size(), 1u);
+  EXPECT_EQ(prom->requests()[0].maxResponseBytes, 2048u);
 }
 
 TEST_F(EvaluatorTest, IdenticalRequestIsANoOp) {

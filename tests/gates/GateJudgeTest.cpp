@@ -79,6 +79,81 @@ TEST(GateJudge, Table) {
   }
 }
 
+Gate aboveOnly() { return errorRate(); }
+Gate belowOnly() {  // availability must stay high
+  Gate g;
+  g.name = "availability";
+  g.warning.below = 0.999;
+  g.critical.below = 0.99;
+  return g;
+}
+
+// Issue 11, defect 8: -Inf answered to an error-rate gate was "within thresholds" and the rollout
+// ran to Succeeded on it. A value that is not finite never passes.
+TEST(GateJudge, NonFiniteValuesNeverPass) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  struct Row {
+    const char* what;
+    Gate gate;
+    double v;
+    GateResult want;
+    const char* message;
+  } rows[] = {
+      {"above-only, -Inf", aboveOnly(), -inf, GateResult::NoData,
+       "error-rate = -Inf is not a finite number; treated as no data; onNoData=hold"},
+      {"above-only, +Inf breaches critical above", aboveOnly(), inf, GateResult::Critical,
+       "error-rate = +Inf is above the critical threshold 0.05"},
+      {"above-only, NaN", aboveOnly(), nan, GateResult::NoData, "error-rate = NaN (no data); onNoData=hold"},
+      {"below-only, +Inf", belowOnly(), inf, GateResult::NoData,
+       "availability = +Inf is not a finite number; treated as no data; onNoData=hold"},
+      {"below-only, -Inf breaches critical below", belowOnly(), -inf, GateResult::Critical,
+       "availability = -Inf is below the critical threshold 0.99"},
+      {"below-only, NaN", belowOnly(), nan, GateResult::NoData, "availability = NaN (no data); onNoData=hold"},
+      {"both, +Inf", band(), inf, GateResult::Critical, "success = +Inf is above the critical threshold 1"},
+      {"both, -Inf", band(), -inf, GateResult::Critical, "success = -Inf is below the critical threshold 0.95"},
+      {"both, NaN", band(), nan, GateResult::NoData, "success = NaN (no data); onNoData=hold"},
+  };
+  for (auto& r : rows) {
+    auto j = GateJudge::judge(r.gate, value(r.v));
+    EXPECT_EQ(rollout::toString(j.result), std::string(rollout::toString(r.want))) << r.what;
+    EXPECT_EQ(j.message, r.message) << r.what;
+    EXPECT_NE(j.result, GateResult::Passed) << r.what;
+    if (r.want == GateResult::NoData) {
+      EXPECT_FALSE(j.value.has_value()) << r.what;
+      EXPECT_FALSE(GateJudge::countsAsPass(r.gate, j.result)) << r.what << ": onNoData=hold holds";
+    }
+  }
+}
+
+TEST(GateJudge, ANonFiniteValueOnlyWarningThresholdsCanCatchIsAWarning) {
+  Gate g;
+  g.name = "latency-p95";
+  g.warning.above = 1;
+  auto j = GateJudge::judge(g, value(std::numeric_limits<double>::infinity()));
+  EXPECT_EQ(j.result, GateResult::Warning);
+  EXPECT_EQ(j.threshold, "warning above 1");
+  auto none = GateJudge::judge(Gate{.name = "any"}, value(-std::numeric_limits<double>::infinity()));
+  EXPECT_EQ(none.result, GateResult::NoData) << "no thresholds: still not a pass";
+}
+
+TEST(GateJudge, OnNoDataDecidesAboutANonFiniteValue) {
+  Gate pass = aboveOnly(), fail = aboveOnly();
+  pass.onNoData = "pass";
+  fail.onNoData = "fail";
+  auto p = GateJudge::judge(pass, value(-std::numeric_limits<double>::infinity()));
+  EXPECT_EQ(p.result, GateResult::NoData);
+  EXPECT_EQ(p.message, "error-rate = -Inf is not a finite number; treated as no data; onNoData=pass");
+  EXPECT_TRUE(GateJudge::countsAsPass(pass, p.result)) << "the user's explicit onNoData=pass";
+  EXPECT_FALSE(GateJudge::countsAsPass(fail, GateJudge::judge(fail, value(-std::numeric_limits<double>::infinity())).result));
+}
+
+TEST(GateJudge, MessagesAreValidUtf8WhateverTheErrorQuoted) {
+  auto j = GateJudge::judge(errorRate(), Error::of("Prometheus answered HTTP 502: <p>caf\xC3"));
+  EXPECT_EQ(j.result, GateResult::Error);
+  EXPECT_EQ(j.message, "error-rate: Prometheus answered HTTP 502: <p>caf\xEF\xBF\xBD");
+}
+
 TEST(GateJudge, OnlyPassedAndNoDataWithPassPolicyCountAsPass) {
   Gate hold = errorRate(), pass = errorRate(), fail = errorRate();
   pass.onNoData = "pass";

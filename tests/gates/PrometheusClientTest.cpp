@@ -5,6 +5,7 @@
 #include <cmath>
 #include <memory>
 
+#include "operator/common/Utf8.h"
 #include "reconcilers/gates/PrometheusClient.h"
 #include "tests/support/FakeTransport.h"
 
@@ -189,6 +190,110 @@ TEST_F(ClientTest, MessagesNeverCarryTheTokenOrAddressCredentials) {
     EXPECT_EQ(r.error().message.find("hunter2"), std::string::npos) << r.error().message;
     EXPECT_NE(r.error().message.find("[redacted]"), std::string::npos) << r.error().message;
   }
+}
+
+// ---- bounded answers (issue 11, defect 9) ----
+
+std::string vectorOfSeries(int n) {
+  std::string body = R"({"status":"success","data":{"resultType":"vector","result":[)";
+  for (int i = 0; i < n; ++i)
+    body += (i ? "," : "") + std::string(R"({"metric":{"pod":"web-)") + std::to_string(i) +
+            R"("},"value":[1795929885.7,"0.01"]})";
+  return body + "]}}";
+}
+
+TEST_F(ClientTest, TheRequestCarriesTheSizeLimitByDefaultFourMiB) {
+  transport->push(200, kScalar1);
+  transport->push(200, kScalar1);
+  ASSERT_TRUE(query().ok());
+  config.maxResponseBytes = 12345;
+  ASSERT_TRUE(query().ok());
+  ASSERT_EQ(transport->requests.size(), 2u);
+  EXPECT_EQ(transport->requests[0].maxResponseBytes, 4u * 1024 * 1024);
+  EXPECT_EQ(transport->requests[1].maxResponseBytes, 12345u);
+}
+
+TEST_F(ClientTest, TheTransportRefusingAnOversizeAnswerIsAnErrorNamingTheLimit) {
+  transport->push(Error::of("GET http://prometheus.monitoring:9090: response too large: the body is larger than the "
+                            "limit of 4194304 bytes",
+                            http::kResponseTooLarge, "ResponseTooLarge"));
+  auto r = query();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, http::kResponseTooLarge);
+  EXPECT_EQ(r.error().reason, "ResponseTooLarge");
+  EXPECT_NE(r.error().message.find("larger than the limit of 4 MiB; a gate needs one sample: sum() the query"),
+            std::string::npos)
+      << r.error().message;
+}
+
+TEST_F(ClientTest, AnOversizeBodyFromATransportWithoutTheLimitIsNotParsed) {
+  config.maxResponseBytes = 1000;
+  transport->push(200, vectorOfSeries(1) + std::string(2000, ' '));  // valid JSON, one series, too long
+  auto r = query();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().reason, "ResponseTooLarge");
+  EXPECT_NE(r.error().message.find("limit of 1000 bytes"), std::string::npos) << r.error().message;
+}
+
+TEST_F(ClientTest, AVectorLongerThanTheSeriesLimitIsAnErrorNamingCountAndLimit) {
+  config.maxResponseBytes = 0;  // only the series limit applies here
+  transport->push(200, vectorOfSeries(832));
+  auto r = query();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "answer has 832 series; the limit is 100 (sum() the query)");
+  EXPECT_EQ(r.error().reason, "TooManySeries");
+  config.maxSeries = 1000;  // within the limit: still not one sample
+  transport->push(200, vectorOfSeries(832));
+  auto within = query();
+  ASSERT_FALSE(within.ok());
+  EXPECT_NE(within.error().message.find("query returned 832 series"), std::string::npos) << within.error().message;
+}
+
+TEST_F(ClientTest, ASeriesLimitOfOneStillReadsTheOneSampleOrTheScalar) {
+  config.maxSeries = 1;
+  transport->push(200, kVector007);
+  transport->push(200, kScalar1);
+  auto r = query();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_DOUBLE_EQ(*r->value, 0.07);
+  auto scalar = query();
+  ASSERT_TRUE(scalar.ok()) << scalar.error().message;
+  EXPECT_DOUBLE_EQ(*scalar->value, 1);
+}
+
+TEST_F(ClientTest, TheSeriesLimitIsCheckedBeforeTheOneSampleRule) {
+  config.maxSeries = 1;
+  transport->push(200, kVectorTwo);
+  auto r = query();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "answer has 2 series; the limit is 1 (sum() the query)");
+}
+
+// ---- text from outside is valid UTF-8 (issue 11, defect 10) ----
+
+bool valid(const std::string& s) { return Utf8::valid(s); }
+
+TEST_F(ClientTest, AnHtmlErrorPageCutInsideACharacterGivesValidText) {
+  std::string page = "<html><head><title>502 Bad Gateway</title></head><body><p>";
+  page += std::string(199 - page.size(), 'x');
+  page += "\xE2\x82\xAC and more text after the cut</p></body></html>";  // the excerpt ends inside the euro sign
+  transport->push(502, page);
+  auto r = query();
+  ASSERT_FALSE(r.ok());
+  const std::string& m = r.error().message;
+  EXPECT_TRUE(valid(m)) << m;
+  EXPECT_NE(m.find("answered HTTP 502: <html><head><title>502 Bad Gateway"), std::string::npos) << m;
+  EXPECT_NE(m.find("xxx..."), std::string::npos) << "cut before the character, then ...: " << m;
+  EXPECT_EQ(m.find("\xE2"), std::string::npos) << m;
+}
+
+TEST_F(ClientTest, RawInvalidBytesBecomeReplacementCharacters) {
+  transport->push(200, "\xff\xfe not json \xc3\x28 caf\xc3\xa9");
+  auto r = query();
+  ASSERT_FALSE(r.ok());
+  const std::string& m = r.error().message;
+  EXPECT_TRUE(valid(m)) << m;
+  EXPECT_NE(m.find("\xEF\xBF\xBD\xEF\xBF\xBD not json \xEF\xBF\xBD( caf\xC3\xA9"), std::string::npos) << m;
 }
 
 TEST(PrometheusClient, DisplayAddressDropsCredentialsAndQuery) {

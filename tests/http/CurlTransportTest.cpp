@@ -331,6 +331,60 @@ TEST_F(CurlTransportTest, SendTimeoutIsTimedOut) {
   EXPECT_LT(ms(Clock::now() - start), 1500);
 }
 
+// ---- response size limit (HttpRequest::maxResponseBytes) ----
+
+TEST_F(CurlTransportTest, ABodyLargerThanTheLimitWithoutContentLengthIsCutOffNamingTheLimit) {
+  CurlTransport t{TlsConfig{}};
+  auto req = get(server().http("/big?bytes=20000000&length=0"));  // 20 MB, ends at close
+  req.maxResponseBytes = 1024 * 1024;
+  auto start = Clock::now();
+  auto r = t.send(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, kResponseTooLarge);
+  EXPECT_EQ(r.error().reason, "ResponseTooLarge");
+  EXPECT_NE(r.error().message.find("1048576 bytes"), std::string::npos) << r.error().message;
+  EXPECT_LT(ms(Clock::now() - start), 5000);
+  EXPECT_EQ(t.idleHandles(), 0u) << "the cut-off connection is not kept";
+  // The transport stays usable.
+  auto next = t.send(get(server().http("/status/200")));
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_EQ(next->status, 200);
+}
+
+TEST_F(CurlTransportTest, AContentLengthAboveTheLimitIsRefusedBeforeTheBody) {
+  CurlTransport t{TlsConfig{}};
+  auto req = get(server().http("/big?bytes=50000000"));
+  req.maxResponseBytes = 4 * 1024 * 1024;
+  auto r = t.send(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, kResponseTooLarge);
+  EXPECT_NE(r.error().message.find("Content-Length 50000000"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("4194304 bytes"), std::string::npos) << r.error().message;
+  // Over HTTPS and on an error status the same.
+  CurlTransport tls{trusting()};
+  auto s = tls.send([&] {
+    auto q = get(server().https("/big?bytes=3000000&length=0&status=502"));
+    q.maxResponseBytes = 100000;
+    return q;
+  }());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, kResponseTooLarge);
+}
+
+TEST_F(CurlTransportTest, BodiesUpToTheLimitAreReturnedWholeAndNoLimitMeansNone) {
+  CurlTransport t{TlsConfig{}};
+  for (const char* length : {"1", "0"}) {
+    auto req = get(server().http(std::string("/big?bytes=100000&length=") + length));
+    req.maxResponseBytes = 100000;  // exactly the body
+    auto r = t.send(req);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->body.size(), 100000u);
+  }
+  auto unlimited = t.send(get(server().http("/big?bytes=6000000&length=0")));
+  ASSERT_TRUE(unlimited.ok()) << unlimited.error().message;
+  EXPECT_EQ(unlimited->body.size(), 6000000u);
+}
+
 TEST_F(CurlTransportTest, InvalidUrlAndHeaderInjectionAreRejected) {
   CurlTransport t{TlsConfig{}};
   auto bad = t.send(get("ftp://example.invalid/x"));

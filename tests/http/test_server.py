@@ -23,6 +23,7 @@ Endpoints (any method):
   /watch?n=N&delay_ms=D N watch-like JSON lines, each split across two chunks (as the cpprest probe)
   /hang                 reads the request and never answers
   /sleep?ms=N           answers 200 after N ms
+  /big?bytes=N[&length=0][&status=S]  N bytes of 'x'; length=0: no Content-Length, ends at close
 """
 import http.server
 import json
@@ -176,6 +177,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     time.sleep(delay)
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
+        elif url.path == "/big":
+            # bytes=N of 'x'; length=0 sends no Content-Length (the body ends when the connection
+            # closes), so the client can only stop by counting. A client that hangs up ends it.
+            n = int(q.get("bytes", 0))
+            status = int(q.get("status", 200))
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            if q.get("length", "1") == "1":
+                self.send_header("Content-Length", str(n))
+            else:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            piece = b"x" * 65536
+            try:
+                while n > 0:
+                    self.wfile.write(piece[:min(n, len(piece))])
+                    n -= min(n, len(piece))
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+                self.close_connection = True
         elif url.path == "/hang":
             wait_closed(self.connection, 30)
             self.close_connection = True
