@@ -13,6 +13,27 @@ using kube::json;
 EventRecorder::EventRecorder(kube::KubeClient& client, Options opts, std::shared_ptr<const Clock> clock)
     : client_(client), opts_(std::move(opts)), clock_(std::move(clock)) {}
 
+json EventRecorder::eventObject(const ObjectReference& obj, const std::string& name, const std::string& type,
+                                const std::string& reason, const std::string& message, const std::string& ts) const {
+  return {
+      {"apiVersion", "v1"},
+      {"kind", "Event"},
+      {"metadata", {{"name", name}, {"namespace", obj.namespace_}}},
+      {"involvedObject",
+       {{"apiVersion", obj.apiVersion}, {"kind", obj.kind}, {"namespace", obj.namespace_}, {"name", obj.name},
+        {"uid", obj.uid}, {"resourceVersion", obj.resourceVersion}}},
+      {"type", type},
+      {"reason", Utf8::sanitize(reason)},  // outside text (Prometheus, API errors) must not break the write
+      {"message", Utf8::sanitize(message)},
+      {"count", 1},
+      {"firstTimestamp", ts},
+      {"lastTimestamp", ts},
+      {"source", {{"component", opts_.component}}},
+      {"reportingComponent", opts_.component},
+      {"reportingInstance", opts_.instance},
+  };
+}
+
 void EventRecorder::remember(const std::string& key, Seen s) {
   if (auto it = seen_.find(key); it != seen_.end()) lru_.erase(it->second.lru);
   lru_.push_front(key);
@@ -32,26 +53,19 @@ Status EventRecorder::create(const ObjectReference& obj, const std::string& type
   auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
   std::snprintf(suffix, sizeof suffix, "%llx", static_cast<unsigned long long>(nanos) + sequence_++);
   std::string name = obj.name + "." + suffix;
-  json ev = {
-      {"apiVersion", "v1"},
-      {"kind", "Event"},
-      {"metadata", {{"name", name}, {"namespace", obj.namespace_}}},
-      {"involvedObject",
-       {{"apiVersion", obj.apiVersion}, {"kind", obj.kind}, {"namespace", obj.namespace_}, {"name", obj.name},
-        {"uid", obj.uid}, {"resourceVersion", obj.resourceVersion}}},
-      {"type", type},
-      {"reason", reason},
-      {"message", message},
-      {"count", 1},
-      {"firstTimestamp", ts},
-      {"lastTimestamp", ts},
-      {"source", {{"component", opts_.component}}},
-      {"reportingComponent", opts_.component},
-      {"reportingInstance", opts_.instance},
-  };
+  json ev = eventObject(obj, name, type, reason, message, ts);
   auto res = client_.create(kube::Resource::coreEvents(), obj.namespace_, ev);
   if (!res.ok()) return res.error();
   remember(key, Seen{name, 1, ts, now, {}});
+  return ok();
+}
+
+Status EventRecorder::recordOnce(const ObjectReference& obj, const std::string& name, const std::string& type,
+                                 const std::string& reason, const std::string& message, const std::string& at) {
+  const std::string ts = at.empty() ? Rfc3339::format(clock_->now()) : at;
+  json ev = eventObject(obj, name, type, reason, message, ts);
+  auto res = client_.create(kube::Resource::coreEvents(), obj.namespace_, ev);
+  if (!res.ok() && !kube::ApiError::isAlreadyExists(res.error())) return res.error();
   return ok();
 }
 

@@ -37,6 +37,11 @@ class EventRecorder {
 
   // type: "Normal" or "Warning"; reason: CamelCase; message: says which values.
   Status record(const ObjectReference& obj, const std::string& type, const std::string& reason, const std::string& message);
+  // Exactly once: an Event with a name derived from what it records (e.g. a numbered transition).
+  // Creating it again (a restarted operator re-emitting it) finds it there and succeeds; no count
+  // is bumped. `at` is when the transition happened, so a late re-emit shows the right time.
+  Status recordOnce(const ObjectReference& obj, const std::string& name, const std::string& type,
+                    const std::string& reason, const std::string& message, const std::string& at);
 
  private:
   struct Seen {
@@ -49,6 +54,8 @@ class EventRecorder {
   Status create(const ObjectReference& obj, const std::string& type, const std::string& reason,
                 const std::string& message, const std::string& key);
   void remember(const std::string& key, Seen s);
+  kube::json eventObject(const ObjectReference& obj, const std::string& name, const std::string& type,
+                         const std::string& reason, const std::string& message, const std::string& ts) const;
 
   kube::KubeClient& client_;
   Options opts_;

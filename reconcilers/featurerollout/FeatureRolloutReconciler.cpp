@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "operator/common/Rfc3339.h"
 #include "operator/kube/ApiError.h"
 #include "operator/kube/Resource.h"
 #include "reconcilers/featurerollout/Annotations.h"
@@ -22,6 +23,20 @@ kube::Resource workloadResource(const std::string& kind) {
 bool isOurs(const json& envFromEntry, const std::string& configMap) {
   return envFromEntry.value("/configMapRef/name"_json_pointer, std::string()) == configMap &&
          !envFromEntry.contains("prefix");
+}
+
+// JSON pointer escaping of one path segment (RFC 6901).
+std::string pointerSegment(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+  return out;
+}
+
+// <rollout>.<uid prefix>-<seq>: a DNS subdomain, unique per transition of this rollout object.
+std::string transitionEventName(const std::string& rollout, const std::string& uid, std::int64_t seq) {
+  std::string base = rollout.substr(0, 220);
+  while (!base.empty() && (base.back() == '.' || base.back() == '-')) base.pop_back();
+  return base + "." + uid.substr(0, 8) + "-" + std::to_string(seq);
 }
 
 std::pair<std::string, std::string> splitKey(const std::string& key) {
@@ -103,7 +118,9 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
   for (const auto& t : fr.value("/spec/targets"_json_pointer, json::array())) {
     std::string kind = t.value("kind", ""), tname = t.value("name", "");
     auto w = objects_.get(kind, ns, tname);
-    in.workloads.push_back(WorkloadView::observe(kind, tname, w ? &w->fields : nullptr, cmName));
+    WorkloadView v = WorkloadView::observe(kind, tname, w ? &w->fields : nullptr, cmName);
+    if (!v.claimedBy.empty() && v.claimedBy != name) v.claimantExists = objects_.get("FeatureRollout", ns, v.claimedBy) != nullptr;
+    in.workloads.push_back(std::move(v));
   }
   in.gates = gates_.observe(key);
   {
@@ -114,7 +131,22 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
   // 3. Decide.
   Plan plan = RolloutPlanner::plan(in);
 
-  // 4. Status first: it is the record of what the children should be.
+  // 4. Claims before anything that depends on them: a lost race is replanned from fresher caches.
+  // Any other failure (e.g. Forbidden) is a failed write: status says so, no child is written.
+  std::string claimError;
+  for (const auto& c : plan.claims) {
+    if (auto s = claimTarget(ns, c.kind, c.name, name, c.previous); !s.ok()) {
+      if (s.error().code == 409 || kube::ApiError::isInvalid(s.error()))
+        return ReconcileOutcome::requeueAfter(std::chrono::milliseconds(100));
+      claimError = "claiming " + c.kind + " " + c.name + ": " + s.error().message;
+      log("error", "claiming a target failed", json{{"rollout", key}, {"error", claimError}});
+      break;
+    }
+    log("info", "claimed target", json{{"rollout", key}, {"target", c.kind + "/" + c.name}});
+  }
+  if (!claimError.empty()) plan.writeChildren = false;
+
+  // 5. Status: it is the record of what the children should be.
   json newStatus = plan.status.toJson();
   if (newStatus != fr.value("status", json::object())) {
     json obj = fr;
@@ -130,18 +162,17 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
   }
   events::ObjectReference ref{fr.value("apiVersion", "rollouts.featureflags.dev/v1alpha1"), "FeatureRollout", ns, name,
                               uid, fr["metadata"].value("resourceVersion", "")};
-  for (const auto& e : plan.events) {
+  for (const auto& e : plan.events)
     log(e.type == "Warning" ? "warn" : "info", e.message,
         json{{"rollout", key}, {"phase", plan.status.phase}, {"step", plan.status.step}, {"reason", e.reason}});
-    if (auto s = recorder_.record(ref, e.type, e.reason, e.message); !s.ok())
-      log("warn", "recording event failed", json{{"rollout", key}, {"error", s.error().message}});
-  }
+  const bool eventsRecorded = emitEvents(key, fr, RolloutStatus::fromJson(cached->fields.value("status", json::object())),
+                                         plan.status);
 
   if (plan.gateRequest) gates_.want(key, *plan.gateRequest);
   else gates_.forget(key);
   if (opts_.onStatus) opts_.onStatus(ns, name, &plan.status);
 
-  // 5. Children, only when they differ from what is observed. A failed write (e.g. Forbidden: a
+  // 6. Children, only when they differ from what is observed. A failed write (e.g. Forbidden: a
   // permission missing from the operator's Role) is also a Warning Event on the rollout, so
   // `kubectl describe` says why it does not move; the recorder counts repeats on one Event.
   auto writeFailed = [&](const std::string& message) {
@@ -154,6 +185,7 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
     }
     return ReconcileOutcome::error(message);
   };
+  if (!claimError.empty()) return writeFailed(claimError);
   if (plan.writeChildren) {
     if (!in.configMap.exists || in.configMap.data != plan.configMapData) {
       if (auto s = applyConfigMap(fr, plan.configMapName, plan.configMapData); !s.ok())
@@ -177,7 +209,7 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
     }
     for (const auto& rel : plan.releaseTargets) {
       auto slash = rel.find('/');
-      if (auto s = releaseTarget(ns, rel.substr(0, slash), rel.substr(slash + 1), plan.configMapName); !s.ok())
+      if (auto s = releaseTarget(ns, rel.substr(0, slash), rel.substr(slash + 1), plan.configMapName, name); !s.ok())
         return writeFailed("releasing " + rel + ": " + s.error().message);
     }
   }
@@ -187,8 +219,52 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
     writeErrors_.erase(key);
     return ReconcileOutcome::requeueAfter(std::chrono::milliseconds(0));
   }
+  if (!eventsRecorded) return ReconcileOutcome::error("recording events failed; they are re-emitted on the next attempt");
   if (plan.requeueAfter) return ReconcileOutcome::requeueAfter(*plan.requeueAfter + std::chrono::milliseconds(20));
   return ReconcileOutcome::success();
+}
+
+bool FeatureRolloutReconciler::emitEvents(const std::string& key, const json& fr, const RolloutStatus& stored,
+                                          const RolloutStatus& written) {
+  const json& md = fr["metadata"];
+  const std::string uid = md.value("uid", ""), ns = md.value("namespace", ""), name = md.value("name", "");
+  std::int64_t from;
+  {
+    std::lock_guard<std::mutex> l(emittedMu_);
+    auto it = emitted_.find(key);
+    if (it != emitted_.end() && it->second.uid == uid) {
+      from = it->second.through + 1;
+    } else {
+      // First look at this rollout in this process: the stored status's last transitions (the
+      // ones a crash could have come before) are re-emitted if recent; the rest were recorded.
+      from = stored.transitions + 1;
+      if (!stored.history.empty()) {
+        const std::string& lastAt = stored.history.back().at;
+        auto at = Rfc3339::parse(lastAt);
+        if (at && opts_.clock->now() - *at < std::chrono::hours(1))
+          for (const auto& h : stored.history)
+            if (h.at == lastAt && h.seq > 0) from = std::min(from, h.seq);
+      }
+    }
+  }
+  events::ObjectReference ref{fr.value("apiVersion", "rollouts.featureflags.dev/v1alpha1"), "FeatureRollout", ns, name,
+                              uid, md.value("resourceVersion", "")};
+  std::int64_t through = from - 1;
+  bool ok = true;
+  for (const auto& h : written.history) {
+    if (h.seq < from || h.eventType.empty()) continue;
+    if (auto s = recorder_.recordOnce(ref, transitionEventName(name, uid, h.seq), h.eventType, h.reason, h.message, h.at);
+        !s.ok()) {
+      log("warn", "recording event failed", json{{"rollout", key}, {"reason", h.reason}, {"error", s.error().message}});
+      ok = false;
+      break;
+    }
+    through = h.seq;
+  }
+  if (ok) through = std::max(through, written.transitions);
+  std::lock_guard<std::mutex> l(emittedMu_);
+  emitted_[key] = Emitted{uid, through};
+  return ok;
 }
 
 ReconcileOutcome FeatureRolloutReconciler::finalize(const json& fr) {
@@ -210,7 +286,7 @@ ReconcileOutcome FeatureRolloutReconciler::finalize(const json& fr) {
   for (const auto& t : targets) {
     auto slash = t.find('/');
     if (slash == std::string::npos) continue;
-    if (auto s = releaseTarget(ns, t.substr(0, slash), t.substr(slash + 1), cmName); !s.ok())
+    if (auto s = releaseTarget(ns, t.substr(0, slash), t.substr(slash + 1), cmName, name); !s.ok())
       return ReconcileOutcome::error("removing flag injection from " + t + ": " + s.error().message);
   }
   const int idx = static_cast<int>(pos - finalizers.begin());
@@ -242,6 +318,26 @@ Status FeatureRolloutReconciler::applyConfigMap(const json& fr, const std::strin
                    {"blockOwnerDeletion", true}}}}}},
               {"data", data}};
   auto r = client_.apply(kube::Resource::configMaps(), obj, names::kFieldManager, true);
+  if (!r.ok()) return r.error();
+  return ok();
+}
+
+Status FeatureRolloutReconciler::claimTarget(const std::string& ns, const std::string& kind, const std::string& name,
+                                             const std::string& rollout, const std::string& previous) {
+  auto res = workloadResource(kind);
+  auto live = client_.get(res, ns, name);
+  if (!live.ok()) return live.error();
+  const json annotations = live->value("/metadata/annotations"_json_pointer, json::object());
+  const std::string owner = annotations.value(names::kOwnerAnnotation, "");
+  if (owner == rollout) return ok();
+  if (owner != previous) return Error::of(kind + " " + name + " was just claimed by FeatureRollout " + owner, 409, "Conflict");
+  json ops = json::array({{{"op", "test"}, {"path", "/metadata/resourceVersion"},
+                           {"value", live->value("/metadata/resourceVersion"_json_pointer, std::string())}}});
+  if (!live->contains("metadata") || !(*live)["metadata"].contains("annotations"))
+    ops.push_back({{"op", "add"}, {"path", "/metadata/annotations"}, {"value", {{names::kOwnerAnnotation, rollout}}}});
+  else
+    ops.push_back({{"op", "add"}, {"path", "/metadata/annotations/" + pointerSegment(names::kOwnerAnnotation)}, {"value", rollout}});
+  auto r = client_.patch(res, ns, name, kube::PatchType::JsonPatch, ops);
   if (!r.ok()) return r.error();
   return ok();
 }
@@ -289,10 +385,18 @@ Status FeatureRolloutReconciler::injectTarget(const std::string& ns, const std::
 // the user's entries however many times the release runs. Everything else we applied (the
 // annotation) goes by not applying it.
 Status FeatureRolloutReconciler::releaseTarget(const std::string& ns, const std::string& kind, const std::string& name,
-                                               const std::string& configMap) {
+                                               const std::string& configMap, const std::string& rollout) {
   auto res = workloadResource(kind);
   auto live = client_.get(res, ns, name);
   if (!live.ok()) return kube::ApiError::isNotFound(live.error()) ? ok() : Status(live.error());
+  const std::string owner = live->value("/metadata/annotations"_json_pointer, json::object()).value(names::kOwnerAnnotation, "");
+  if (!rollout.empty() && !owner.empty() && owner != rollout) return ok();  // another rollout's now: not ours to touch
+  if (!rollout.empty() && owner == rollout) {
+    const std::string path = "/metadata/annotations/" + pointerSegment(names::kOwnerAnnotation);
+    json ops = json::array({{{"op", "test"}, {"path", path}, {"value", rollout}}, {{"op", "remove"}, {"path", path}}});
+    auto r = client_.patch(res, ns, name, kube::PatchType::JsonPatch, ops);
+    if (!r.ok() && !kube::ApiError::isNotFound(r.error())) return r.error();
+  }
   const json managed = live->value("/metadata/managedFields"_json_pointer, json::array());  // ours points into it
   const json* ours = nullptr;
   for (const auto& mf : managed)

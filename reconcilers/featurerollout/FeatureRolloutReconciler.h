@@ -51,10 +51,16 @@ class FeatureRolloutReconciler {
 
   controller::ReconcileOutcome reconcile(const std::string& key);
 
-  // Removes our envFrom entry and checksum annotation from one workload, keeping the user's
-  // envFrom entries. Idempotent: a finalizer that runs again must not take anything else away.
+  // Removes our envFrom entry, checksum annotation and claim (when it names `rollout`) from one
+  // workload, keeping the user's envFrom entries. A workload claimed by another rollout is left
+  // alone. Idempotent: a finalizer that runs again must not take anything else away.
   Status releaseTarget(const std::string& ns, const std::string& kind, const std::string& name,
-                       const std::string& configMap);
+                       const std::string& configMap, const std::string& rollout = "");
+  // Claims a workload for `rollout` (names::kOwnerAnnotation), race-free: a JSON patch that tests
+  // the resourceVersion it read, so of two rollouts claiming at once exactly one wins. Error code
+  // 409 when another rollout holds or just took it.
+  Status claimTarget(const std::string& ns, const std::string& kind, const std::string& name,
+                     const std::string& rollout, const std::string& previous);
 
  private:
   controller::ReconcileOutcome finalize(const nlohmann::json& fr);
@@ -63,6 +69,9 @@ class FeatureRolloutReconciler {
                       const std::vector<std::string>& containers, const std::string& configMap,
                       const std::string& checksum);
   void log(const std::string& level, const std::string& msg, const nlohmann::json& fields) const;
+  // Records the Events of history entries not yet recorded (exactly once: named after the entry).
+  bool emitEvents(const std::string& key, const nlohmann::json& fr, const RolloutStatus& stored,
+                  const RolloutStatus& written);
 
   kube::KubeClient& client_;
   const ObjectSource& objects_;
@@ -73,6 +82,14 @@ class FeatureRolloutReconciler {
   // the next attempt), so status can say Stalled/WriteFailed instead of "making progress".
   std::mutex writeErrorsMu_;
   std::map<std::string, std::string> writeErrors_;
+  // Per rollout (uid): the history seq whose Event this process recorded last. A key it has not
+  // seen yet re-emits the stored status's last transitions: a crash may have come before them.
+  struct Emitted {
+    std::string uid;
+    std::int64_t through = 0;
+  };
+  std::mutex emittedMu_;
+  std::map<std::string, Emitted> emitted_;
 };
 
 }  // namespace fro::rollout

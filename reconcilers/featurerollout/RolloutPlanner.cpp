@@ -44,6 +44,7 @@ std::string left(milliseconds d) {
 // the judge's messages already start with the gate's name.
 std::string gateText(const std::string& gate, const std::string& message) {
   if (message.rfind(gate + " ", 0) == 0) return "gate " + message;
+  if (message.rfind(gate + ": ", 0) == 0) return "gate " + message;
   return "gate " + gate + ": " + message;
 }
 
@@ -218,7 +219,7 @@ bool Planner::invalid(const std::vector<std::string>& problems, const std::strin
   st_.message = "invalid spec: " + msg;
   st_.gatesSummary.clear();
   if (old_.state != "Invalid" || !wasSame) {
-    record("Invalid", reason, msg);
+    st_.state = "Invalid";
     event("Warning", reason, msg + " (nothing was changed in the cluster)");
   }
   st_.state = "Invalid";
@@ -692,7 +693,7 @@ void Planner::advance(bool fullPhase, const std::string& why) {
   PhaseStatus* ps = st_.phaseStatus(p.name);
   ps->state = "Succeeded";
   ps->completedAt = nowStr_;
-  record("Progressing", "PhaseCompleted", "phase " + p.name + " completed" + why);
+  st_.state = "Progressing";
   event("Normal", "PhaseCompleted", "phase " + p.name + " completed" + why);
   int next = firstUnfinishedPhase();
   if (next < 0) return succeed();
@@ -718,7 +719,7 @@ void Planner::progress() {
       st_.state = "Paused";
     }
     st_.message = stepLabel() + ": paused by " + pausedBy_ + "; timers are frozen";
-    if (promote_ || promoteFull_) event("Normal", "CommandIgnored", "promote ignored while paused: resume first");
+    if (promote_ || promoteFull_) event("Normal", "CommandIgnored", "promote ignored while paused: resume first" + promoteReq_);
     return;
   }
   if (st_.pausedAt) {

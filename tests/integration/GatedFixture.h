@@ -23,8 +23,12 @@ class GatedFixture : public RolloutFixture {
     promUrl = env("PROMETHEUS_URL");
     targetsDir = env("PROMETHEUS_TARGETS_DIR");
     ASSERT_FALSE(promUrl.empty() || targetsDir.empty()) << "PROMETHEUS_URL / PROMETHEUS_TARGETS_DIR not set";
+    makeEvaluator(promUrl);
+  }
+  // The GateEvaluator as the operator builds it; defaultAddress is --default-prometheus-address.
+  void makeEvaluator(const std::string& defaultAddress) {
     gates::GateEvaluator::Options o;
-    o.defaultAddress = promUrl;
+    o.defaultAddress = defaultAddress;
     o.onResult = [this](const std::string& key) {
       std::lock_guard<std::mutex> l(ctrlMu);
       if (controller) controller->enqueue(key);

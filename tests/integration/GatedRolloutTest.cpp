@@ -1,4 +1,5 @@
 // Gates end to end (see GatedFixture.h): healthy, critical, warning, invalid query, missing Secret.
+#include <cstdio>
 #include <gtest/gtest.h>
 
 #include "operator/common/Rfc3339.h"
@@ -116,15 +117,49 @@ TEST_F(GatedRollout, AnInvalidQueryShowsPrometheusErrorAndNeverAdvances) {
                {"analysis", {{"interval", "1s"}, {"gates", {{{"name", "broken"}, {"query", "sum(rate(x[5m]) by"}, {"critical", {{"above", 1}}}}}}}},
                {"phases", {{{"name", "one"}, {"enable", {"feature-a"}}, {"gates", {"broken"}}, {"steps", {{{"percent", 10}}, {{"percent", 100}}}}}}}};
   createRollout(spec);
-  json fr = waitFor("checkout", [&](const json& o) { return state(o) == "Holding"; }, 60s, "Holding");
-  EXPECT_EQ(condition(fr, "GatesPassing", "reason"), "GateError");
+  // Issue 11 defect 4: a gate that cannot run holds the rollout before anyone is exposed.
+  json fr = waitFor("checkout", [&](const json& o) { return condition(o, "GatesPassing") == "False"; }, 60s,
+                    "GatesPassing False before the first step");
+  EXPECT_EQ(state(fr), "Pending");
+  EXPECT_EQ(condition(fr, "GatesPassing", "reason").rfind("GateError", 0), 0u) << condition(fr, "GatesPassing", "reason");
   std::string gmsg = fr.value("/status/gates/0/message"_json_pointer, std::string());
   EXPECT_NE(gmsg.find("parse error"), std::string::npos) << "Prometheus's own error text: " << gmsg;
+  EXPECT_NE(fr["status"]["message"].get<std::string>().find("holds before any user is exposed"), std::string::npos);
+  EXPECT_EQ(percentOf(fr, "feature-a"), 0) << "nobody was exposed";
   EXPECT_EQ(fr["status"]["step"], 0);
   // After maxConsecutiveErrors (default 5) it is Stalled, with the error text.
+  EXPECT_TRUE(hasEvent("checkout", condition(fr, "GatesPassing", "reason")));
   fr = waitFor("checkout", [&](const json& o) { return condition(o, "Stalled") == "True"; }, 60s, "Stalled");
   EXPECT_EQ(condition(fr, "Stalled", "reason"), "GateErrors");
   EXPECT_EQ(fr["status"]["step"], 0);
+  EXPECT_EQ(percentOf(fr, "feature-a"), 0);
+}
+
+// Issue 11 defect 4, as crds/samples/quick.yaml did with the chart's defaults: no Prometheus address
+// anywhere. Nobody is exposed; the condition and the Event come at once, not after 30 s.
+TEST_F(GatedRollout, NoPrometheusAddressHoldsBeforeAnyoneIsExposed) {
+  makeEvaluator("");
+  createDeployment("web");
+  startController();
+  json spec = {{"targets", {{{"kind", "Deployment"}, {"name", "web"}}}},
+               {"flags", {{{"name", "feature-a"}, {"envVar", "FEATURE_A"}}}},
+               {"analysis", {{"interval", "30s"}, {"gates", gatesFor()}}},
+               {"phases", {{{"name", "one"}, {"enable", {"feature-a"}}, {"gates", {"error-rate"}},
+                            {"steps", {{{"percent", 10}, {"pause", "4s"}}, {{"percent", 100}}}}}}}};
+  const auto start = std::chrono::steady_clock::now();
+  createRollout(spec);
+  json fr = waitFor("checkout", [&](const json& o) { return condition(o, "Stalled") == "True"; }, 20s, "Stalled");
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  std::printf("no address: Stalled %lld ms after create\n", static_cast<long long>(took.count()));
+  EXPECT_LT(took, 10s) << "at once, not after an analysis interval";
+  EXPECT_EQ(state(fr), "Pending");
+  EXPECT_EQ(condition(fr, "Stalled", "reason"), "GateConfigError");
+  EXPECT_NE(condition(fr, "Stalled", "message").find("no Prometheus address"), std::string::npos);
+  EXPECT_EQ(percentOf(fr, "feature-a"), 0);
+  EXPECT_TRUE(hasEvent("checkout", "GateConfigError"));
+  auto cm = client->get(Resource::configMaps(), ns, "checkout-flags");
+  ASSERT_TRUE(cm.ok());
+  EXPECT_EQ((*cm)["data"]["FEATURE_A_PERCENT"], "0");
 }
 
 TEST_F(GatedRollout, AMissingSecretStallsNamingIt) {

@@ -96,13 +96,25 @@ TEST_F(PluginCommands, PauseResumePromoteAbortRetryAreEachActedOnAndAcknowledged
   EXPECT_EQ(pct["b"], 100);
   EXPECT_FALSE(lastEventMessage("Aborted").empty());
 
-  // retry: leaves RolledBack, restarts the phase that was running.
+  // resume on a rolled-back rollout is ignored, like promote: exit 1 and the word "ignored".
+  auto [xc, xout] = plugin({"resume", "checkout"});
+  EXPECT_EQ(xc, 1) << xout;
+  EXPECT_NE(xout.find("ignored"), std::string::npos) << xout;
+
+  // retry after abort (issue 11 defect 2): every flag is at its default again, so the rollout walks
+  // again from the first phase, step by step; phase one's flag does not jump from 0% to 100%. The
+  // plugin says what it will turn on before it acts.
   auto [tc, tout] = plugin({"retry", "checkout"});
   EXPECT_EQ(tc, 0) << tout;
+  EXPECT_NE(tout.find("retry restarts phase one at 10%"), std::string::npos) << tout;
   fr = waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Progressing"; },
                30s, "Progressing after retry");
-  EXPECT_EQ(fr["status"]["phase"], "two");
+  EXPECT_EQ(fr["status"]["phase"], "one");
   EXPECT_EQ(fr["status"]["step"], 0);
+  pct.clear();
+  for (auto& f : fr["status"]["flags"]) pct[f["name"]] = f["percent"];
+  EXPECT_EQ(pct["a"], 10);
+  EXPECT_EQ(pct["b"], 100) << "phase two's change waits for phase two";
 
   // A command that cannot apply is answered, and the plugin says so with a non-zero exit.
   auto [ic, iout] = plugin({"retry", "checkout"});

@@ -3,6 +3,8 @@
 // and workers. Asserts what a user sees: status, the ConfigMap, the pod template, Events.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "tests/integration/RolloutFixture.h"
 
 namespace fro {
@@ -223,6 +225,70 @@ TEST_F(RolloutController, SpecPausedFreezesAndResumeContinues) {
           "state Succeeded after resume");
   EXPECT_TRUE(hasEvent("checkout", "Paused"));
   EXPECT_TRUE(hasEvent("checkout", "Resumed"));
+}
+
+// Issue 11 defect 1: two rollouts on one workload restarted it forever. Created in the same instant,
+// exactly one claims it (the annotation names it), the other is Stalled/TargetClaimed naming the
+// winner and writes nothing; once the winner lets go, the other proceeds. Every round.
+TEST_F(RolloutController, OneWorkloadOneRolloutEvenWhenTwoAreCreatedAtOnce) {
+  createDeployment("web");
+  startController();
+  json spec = json::parse(R"({
+    "targets": [{"kind": "Deployment", "name": "web", "containers": ["app"]}],
+    "flags": [{"name": "f", "envVar": "F"}],
+    "phases": [{"name": "p", "enable": ["f"], "steps": [{"percent": 10, "pause": "10m"}, {"percent": 100}]}]})");
+  auto owner = [&]() {
+    auto d = client->get(Resource::deployments(), ns, "web");
+    return d.ok() ? d->value("/metadata/annotations"_json_pointer, json::object()).value(names::kOwnerAnnotation, "") : "";
+  };
+  for (int round = 0; round < 5; ++round) {
+    const std::string a = "a" + std::to_string(round), b = "b" + std::to_string(round);
+    std::thread ta([&] { createRollout(spec, a); });
+    std::thread tb([&] { createRollout(spec, b); });
+    ta.join();
+    tb.join();
+    auto settled = [&](const std::string& n) {
+      return waitFor(n, [](const json& o) { return !o.value("/status/state"_json_pointer, std::string()).empty(); }, 30s, n + " reconciled");
+    };
+    settled(a);
+    settled(b);
+    // Both reconciled; the loser's status must say TargetClaimed (it may take a replan after a lost race).
+    std::string winner, loser;
+    for (auto until = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < until && loser.empty();) {
+      for (const auto& [n, other] : {std::pair{a, b}, std::pair{b, a}}) {
+        auto r = client->get(Resource::featureRollouts(), ns, n);
+        if (r.ok() && condition(*r, "Stalled", "reason") == "TargetClaimed") loser = n, winner = other;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_FALSE(loser.empty()) << "round " << round << ": neither rollout says TargetClaimed";
+    EXPECT_EQ(owner(), winner) << "round " << round;
+    json lost = waitFor(loser, [](const json&) { return true; }, 5s, loser);
+    EXPECT_NE(condition(lost, "Stalled", "message").find("FeatureRollout \"" + winner + "\""), std::string::npos)
+        << condition(lost, "Stalled", "message");
+    EXPECT_TRUE(hasEvent(loser, "TargetClaimed"));
+    json win = waitFor(winner, [&](const json& o) { return condition(o, "Stalled") == "False"; }, 20s, winner + " progressing");
+    EXPECT_EQ(win["status"]["state"], "Progressing");
+    // The loser wrote nothing: no ConfigMap of its own, no envFrom of its own on the workload.
+    EXPECT_FALSE(client->get(Resource::configMaps(), ns, loser + "-flags").ok());
+    auto d = client->get(Resource::deployments(), ns, "web");
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ((*d)["spec"]["template"]["spec"]["containers"][0]["envFrom"].dump().find(loser + "-flags"), std::string::npos);
+    // No fight: the workload's generation stays put.
+    const auto gen = (*d)["metadata"]["generation"].get<long long>();
+    std::this_thread::sleep_for(2s);
+    auto d2 = client->get(Resource::deployments(), ns, "web");
+    ASSERT_TRUE(d2.ok());
+    EXPECT_EQ((*d2)["metadata"]["generation"].get<long long>(), gen) << "round " << round;
+    // The winner lets go: the other proceeds and owns the workload.
+    ASSERT_TRUE(client->remove(Resource::featureRollouts(), ns, winner).ok());
+    waitFor(loser, [&](const json& o) { return condition(o, "Stalled") == "False"; }, 30s, loser + " proceeding");
+    EXPECT_EQ(owner(), loser);
+    ASSERT_TRUE(client->remove(Resource::featureRollouts(), ns, loser).ok());
+    for (auto until = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < until && !owner().empty();)
+      std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(owner(), "") << "deleting the owner removes its claim";
+  }
 }
 
 }  // namespace
