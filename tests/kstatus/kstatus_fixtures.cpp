@@ -197,6 +197,36 @@ std::vector<Case> cases() {
          s["targets"][0]["containers"] = {"app", "nginx"};
          return s;
        }},
+      // Gates judged before the first exposure; a permanent fault (no Prometheus address) is Stalled.
+      {"pending-gate-check", "Pending", "",
+       [](World& w) {
+         w.autoStartCheck = false;
+         w.settle();
+       }},
+      {"pending-gate-check-config-error", "Pending", "GateConfigError",
+       [](World& w) {
+         w.autoStartCheck = false;
+         w.settle();
+         w.advance(1s);
+         w.gate(GateResult::Error, 0, 0, 1, true);
+         w.settle();
+       }},
+      // A retry waits for its gates to pass at the rolled-back values.
+      {"pending-retry-check", "Pending", "",
+       [](World& w) {
+         w.settle();
+         w.command("abort 2026-01-01T00:00:00.000Z-a1");
+         w.settle();
+         w.command("retry 2026-01-01T00:00:01.000Z-r1");
+         w.settle();
+       }},
+      // Another FeatureRollout owns the target.
+      {"target-claimed", "Pending", "TargetClaimed",
+       [](World& w) {
+         w.workloads[0].claimedBy = "other";
+         w.workloads[0].claimantExists = true;
+         w.settle();
+       }},
       // Being deleted: the finalizer is still there while the operator releases the workloads.
       {"succeeded-deleting", "Succeeded", "",
        [](World& w) {
