@@ -177,6 +177,8 @@ int run(const fro::process::Options& opts) {
   std::atomic<fro::rollout::FeatureRolloutController*> ctrlPtr{nullptr};
   fro::gates::GateEvaluator::Options go;
   go.defaultAddress = opts.defaultPrometheusAddress;
+  go.maxResponseBytes = static_cast<std::size_t>(opts.gateMaxResponseBytes);
+  go.maxSeries = static_cast<std::size_t>(opts.gateMaxSeries);
   go.secrets = [&client](const std::string& ns, const std::string& name, const std::string& key) {
     return readSecret(client, ns, name, key);
   };

@@ -61,6 +61,11 @@ constexpr FlagDoc kFlags[] = {
     {"--default-prometheus-address", "URL",
      "Prometheus base URL for rollouts whose spec.prometheus.address is empty, e.g. "
      "http://prometheus.monitoring.svc:9090. Default: none (such rollouts must name one)."},
+    {"--gate-max-response-bytes", "N",
+     "Largest Prometheus answer a gate reads, in bytes, 0 to 1073741824 (0: no limit); a larger one is a gate "
+     "error naming the limit, so one query without sum() cannot exhaust the operator's memory. Default: 4194304."},
+    {"--gate-max-series", "N",
+     "Most series a gate's answer may hold, 0 to 1000000 (0: no limit); a gate needs one. Default: 100."},
     {"--kube-qps", "QPS", "Sustained Kubernetes API requests per second. Default: 50."},
     {"--kube-burst", "N", "Kubernetes API requests allowed in a burst above --kube-qps. Default: 100."},
     {"--log-format", "FORMAT",
@@ -363,6 +368,16 @@ Result<Options> Options::parse(const std::vector<std::string>& args, const Envir
     o.defaultPrometheusAddress = url;
     while (!o.defaultPrometheusAddress.empty() && o.defaultPrometheusAddress.back() == '/')
       o.defaultPrometheusAddress.pop_back();
+  }
+  if (has("--gate-max-response-bytes")) {
+    auto n = parseInt("--gate-max-response-bytes", v["--gate-max-response-bytes"], 0, 1073741824);
+    if (!n) return n.error();
+    o.gateMaxResponseBytes = *n;
+  }
+  if (has("--gate-max-series")) {
+    auto n = parseInt("--gate-max-series", v["--gate-max-series"], 0, 1000000);
+    if (!n) return n.error();
+    o.gateMaxSeries = *n;
   }
   if (has("--kube-qps")) {
     const auto& s = v["--kube-qps"];

@@ -40,6 +40,9 @@ struct Options {
   BindAddress metricsBindAddress{false, "", 8080};
   BindAddress healthProbeBindAddress{false, "", 8081};
   std::string defaultPrometheusAddress;  // used by rollouts that name no prometheus.address
+  // A gate's Prometheus answer is refused above these (0: no limit): one answer must not OOM the operator.
+  long long gateMaxResponseBytes = 4LL * 1024 * 1024;
+  int gateMaxSeries = 100;
 
   double kubeQps = 50;
   int kubeBurst = 100;

@@ -69,13 +69,15 @@ TEST(OptionsTest, EveryFlag) {
                   "--leader-election-namespace", "ops", "--lease-duration", "1m", "--renew-deadline", "45s",
                   "--retry-period", "500ms", "--metrics-bind-address", "127.0.0.1:9090",
                   "--health-probe-bind-address", "[::1]:9091", "--default-prometheus-address",
-                  "http://prometheus.monitoring:9090/", "--kube-qps", "12.5", "--kube-burst", "30", "--log-format",
+                  "http://prometheus.monitoring:9090/", "--kube-qps", "12.5", "--kube-burst", "30", "--gate-max-response-bytes", "0", "--gate-max-series", "7", "--log-format",
                   "text", "--log-level", "debug", "--shutdown-timeout", "1m30s"});
   ASSERT_TRUE(o.ok()) << o.error().message;
   EXPECT_EQ(o->kubeconfig, "/home/me/.kube/config");
   EXPECT_EQ(o->context, "staging");
   EXPECT_EQ(o->watchNamespaces, (std::vector<std::string>{"team-a", "team-b"}));
   EXPECT_EQ(o->workers, 8);
+  EXPECT_EQ(o->gateMaxResponseBytes, 0);
+  EXPECT_EQ(o->gateMaxSeries, 7);
   EXPECT_TRUE(o->leaderElect);
   EXPECT_EQ(o->leaderElectionId, "fro.example.com");
   EXPECT_EQ(o->leaderElectionNamespace, "ops");
@@ -137,6 +139,9 @@ TEST(OptionsTest, BadValuesNameTheFlagAndTheValue) {
        "invalid value \"verbose\" for --log-level: must be one of debug, info, warn, error"},
       {{"--kube-qps", "-3"}, "invalid value \"-3\" for --kube-qps: must be a number greater than 0 and at most 100000"},
       {{"--kube-burst", "1e3"}, "invalid value \"1e3\" for --kube-burst: must be an integer from 1 to 100000"},
+      {{"--gate-max-response-bytes", "-1"},
+       "invalid value \"-1\" for --gate-max-response-bytes: must be an integer from 0 to 1073741824"},
+      {{"--gate-max-series", "many"}, "invalid value \"many\" for --gate-max-series: must be an integer from 0 to 1000000"},
       {{"--leader-elect=maybe"}, "invalid value \"maybe\" for --leader-elect: must be true or false"},
       {{"--leader-election-id", "Feature_Rollout"},
        "invalid value \"Feature_Rollout\" for --leader-election-id: must be a valid Lease name (lower-case letters, "
@@ -184,6 +189,8 @@ TEST(OptionsTest, HelpIsAManPageDocumentingEveryFlagWithItsDefault) {
       {"--metrics-bind-address ADDR", "Default: :8080."},
       {"--health-probe-bind-address ADDR", "Default: :8081."},
       {"--default-prometheus-address URL", "Default: none"},
+      {"--gate-max-response-bytes N", "Default: 4194304."},
+      {"--gate-max-series N", "Default: 100."},
       {"--kube-qps QPS", "Default: 50."},
       {"--kube-burst N", "Default: 100."},
       {"--log-format FORMAT", "Default: json."},
