@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "operator/common/Rfc3339.h"
 #include "tests/integration/GatedFixture.h"
 
@@ -77,6 +79,57 @@ TEST_F(GatedRollout, ErrorsAtTenPercentRollBackWithExactlyTheOnFailureFlags) {
   EXPECT_EQ((*cm)["data"]["FEATURE_B_PERCENT"], "0");
   EXPECT_EQ((*cm)["data"]["FEATURE_C_PERCENT"], "10");
   EXPECT_TRUE(hasEvent("checkout", "RolledBack"));
+}
+
+// Issue 11 defect 3: retry while the critical signal is still there exposed 10% again within 3 s.
+// Now the retry first needs a fresh passing evaluation at the rolled-back values; while the signal
+// is there it is refused and nobody is exposed; once it is gone, the phase restarts at its first step.
+TEST_F(GatedRollout, RetryWhileTheSignalIsStillCriticalExposesNobody) {
+  createDeployment("web");
+  startService("checkout-flags");
+  inject("flag=feature-b&errorRate=1");
+  startController();
+  json spec = {{"targets", {{{"kind", "Deployment"}, {"name", "web"}}}},
+               {"flags", {{{"name", "feature-a"}, {"envVar", "FEATURE_A"}}, {{"name", "feature-b"}, {"envVar", "FEATURE_B"}}}},
+               {"analysis", {{"interval", "2s"}, {"gates", gatesFor()}}},
+               {"phases",
+                {{{"name", "one"}, {"enable", {"feature-a"}}, {"steps", {{{"percent", 100}}}}},
+                 {{"name", "two"}, {"enable", {"feature-b"}}, {"gates", {"error-rate"}},
+                  {"steps", {{{"percent", 10}, {"pause", "60s"}}, {{"percent", 100}}}}}}}};
+  createRollout(spec);
+  json fr = waitFor("checkout", [&](const json& o) { return state(o) == "RolledBack"; }, 120s, "RolledBack");
+  ASSERT_EQ(state(fr), "RolledBack");
+  // The signal stays: feature-a (at 100%, kept by the rollback) now fails 20% of requests.
+  inject("flag=feature-a&errorRate=0.2");
+  auto command = [&](const std::string& c) {
+    json patch = {{"metadata", {{"annotations", {{rollout::names::kCommandAnnotation, c}}}}}};
+    auto r = client->patch(Resource::featureRollouts(), ns, "checkout", kube::PatchType::Merge, patch);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  };
+  command("retry r1");
+  bool exposed = false;
+  fr = waitFor("checkout",
+               [&](const json& o) {
+                 exposed = exposed || percentOf(o, "feature-b") != 0;
+                 return o.value("/status/lastCommand"_json_pointer, std::string()) == "retry r1" && state(o) == "RolledBack";
+               },
+               60s, "the retry refused");
+  EXPECT_FALSE(exposed) << "feature-b was on for someone while the signal was critical";
+  EXPECT_EQ(fr["status"]["history"].back()["reason"], "RetryRefused");
+  EXPECT_NE(fr["status"]["history"].back()["message"].get<std::string>().find("nobody was exposed again"), std::string::npos);
+  EXPECT_TRUE(hasEvent("checkout", "RetryRefused"));
+  auto cm = client->get(Resource::configMaps(), ns, "checkout-flags");
+  ASSERT_TRUE(cm.ok());
+  EXPECT_EQ((*cm)["data"]["FEATURE_B_PERCENT"], "0");
+  // The cause fixed and its errors out of the 10 s rate window: the retry is accepted.
+  ASSERT_TRUE(call("DELETE", "/faults?flag=feature-a").ok());
+  ASSERT_TRUE(call("DELETE", "/faults?flag=feature-b").ok());
+  std::this_thread::sleep_for(15s);
+  command("retry r2");
+  fr = waitFor("checkout", [&](const json& o) { return state(o) == "Progressing" && percentOf(o, "feature-b") == 10; }, 60s,
+               "phase two again at 10%");
+  EXPECT_EQ(fr["status"]["phase"], "two");
+  EXPECT_EQ(fr["status"]["step"], 0);
 }
 
 TEST_F(GatedRollout, WarningLevelErrorsHoldThenTheRolloutResumesWhenTheyClear) {
