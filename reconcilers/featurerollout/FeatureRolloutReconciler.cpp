@@ -160,22 +160,35 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
     }
     fr["metadata"]["resourceVersion"] = (*r)["metadata"]["resourceVersion"];
   }
-  events::ObjectReference ref{fr.value("apiVersion", "rollouts.featureflags.dev/v1alpha1"), "FeatureRollout", ns, name,
-                              uid, fr["metadata"].value("resourceVersion", "")};
   for (const auto& e : plan.events)
     log(e.type == "Warning" ? "warn" : "info", e.message,
         json{{"rollout", key}, {"phase", plan.status.phase}, {"step", plan.status.step}, {"reason", e.reason}});
-  const bool eventsRecorded = emitEvents(key, fr, RolloutStatus::fromJson(cached->fields.value("status", json::object())),
-                                         plan.status);
-
   if (plan.gateRequest) gates_.want(key, *plan.gateRequest);
   else gates_.forget(key);
   if (opts_.onStatus) opts_.onStatus(ns, name, &plan.status);
 
-  // 6. Children, only when they differ from what is observed. A failed write (e.g. Forbidden: a
-  // permission missing from the operator's Role) is also a Warning Event on the rollout, so
-  // `kubectl describe` says why it does not move; the recorder counts repeats on one Event.
-  auto writeFailed = [&](const std::string& message) {
+  // 6. Children before the Events: a rollback's values reach the pods without waiting for them;
+  // the Events are exactly once and re-emitted after a crash, so they may follow.
+  std::optional<ReconcileOutcome> childOutcome = writeChildren(key, fr, in, plan, claimError);
+  const bool eventsRecorded = emitEvents(key, fr, RolloutStatus::fromJson(cached->fields.value("status", json::object())),
+                                         plan.status);
+  if (childOutcome) return *childOutcome;
+  if (!eventsRecorded) return ReconcileOutcome::error("recording events failed; they are re-emitted on the next attempt");
+  if (plan.requeueAfter) return ReconcileOutcome::requeueAfter(*plan.requeueAfter + std::chrono::milliseconds(20));
+  return ReconcileOutcome::success();
+}
+
+std::optional<ReconcileOutcome> FeatureRolloutReconciler::writeChildren(const std::string& key, const json& fr,
+                                                                        const PlanInput& in, const Plan& plan,
+                                                                        const std::string& claimError) {
+  const json& md = fr["metadata"];
+  const std::string ns = md.value("namespace", ""), name = md.value("name", "");
+  events::ObjectReference ref{fr.value("apiVersion", "rollouts.featureflags.dev/v1alpha1"), "FeatureRollout", ns, name,
+                              md.value("uid", ""), md.value("resourceVersion", "")};
+  // Only when they differ from what is observed. A failed write (e.g. Forbidden: a permission
+  // missing from the operator's Role) is also a Warning Event on the rollout, so `kubectl
+  // describe` says why it does not move; the recorder counts repeats on one Event.
+  auto writeFailed = [&](const std::string& message) -> std::optional<ReconcileOutcome> {
     if (auto s = recorder_.record(ref, "Warning", "WriteFailed", message); !s.ok())
       log("warn", "recording event failed", json{{"rollout", key}, {"error", s.error().message}});
     {
@@ -183,7 +196,7 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
       std::lock_guard<std::mutex> l(writeErrorsMu_);
       writeErrors_[key] = message;
     }
-    return ReconcileOutcome::error(message);
+    return std::optional<ReconcileOutcome>(ReconcileOutcome::error(message));
   };
   if (!claimError.empty()) return writeFailed(claimError);
   if (plan.writeChildren) {
@@ -219,9 +232,7 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
     writeErrors_.erase(key);
     return ReconcileOutcome::requeueAfter(std::chrono::milliseconds(0));
   }
-  if (!eventsRecorded) return ReconcileOutcome::error("recording events failed; they are re-emitted on the next attempt");
-  if (plan.requeueAfter) return ReconcileOutcome::requeueAfter(*plan.requeueAfter + std::chrono::milliseconds(20));
-  return ReconcileOutcome::success();
+  return std::nullopt;
 }
 
 bool FeatureRolloutReconciler::emitEvents(const std::string& key, const json& fr, const RolloutStatus& stored,

@@ -2,14 +2,16 @@
 // The I/O half of the FeatureRollout controller, for one key: read the informer caches and the
 // gate provider, ask the pure RolloutPlanner what to do, then write in a crash-safe order:
 //   1. finalizer (so deletion can always clean up what we are about to write),
-//   2. status (PUT with resourceVersion: a stale cache means a conflict, never a lost update),
-//   3. Events (only for transitions the stored status now records),
-//   4. the ConfigMap and each target's pod template, by server-side apply, only when they differ.
+//   2. claims on the targets (one workload, one rollout; a lost race is replanned),
+//   3. status (PUT with resourceVersion: a stale cache means a conflict, never a lost update),
+//   4. the ConfigMap and each target's pod template, by server-side apply, only when they differ,
+//   5. Events of the transitions the stored status records, each exactly once (named after it).
 // Deletion: the finalizer removes our envFrom and checksum from every target first, then lets the
 // ConfigMap be garbage-collected with its owner.
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +24,7 @@
 #include "operator/kube/KubeClient.h"
 #include "operator/kube/ObjectCache.h"
 #include "reconcilers/featurerollout/GateProvider.h"
+#include "reconcilers/featurerollout/RolloutPlanner.h"
 #include "reconcilers/featurerollout/RolloutStatus.h"
 
 namespace fro::rollout {
@@ -69,6 +72,10 @@ class FeatureRolloutReconciler {
                       const std::vector<std::string>& containers, const std::string& configMap,
                       const std::string& checksum);
   void log(const std::string& level, const std::string& msg, const nlohmann::json& fields) const;
+  // Writes the ConfigMap and the targets' pod templates the plan wants (nullopt: all done).
+  std::optional<controller::ReconcileOutcome> writeChildren(const std::string& key, const nlohmann::json& fr,
+                                                            const PlanInput& in, const Plan& plan,
+                                                            const std::string& claimError);
   // Records the Events of history entries not yet recorded (exactly once: named after the entry).
   bool emitEvents(const std::string& key, const nlohmann::json& fr, const RolloutStatus& stored,
                   const RolloutStatus& written);

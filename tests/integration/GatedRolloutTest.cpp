@@ -74,7 +74,13 @@ TEST_F(GatedRollout, ErrorsAtTenPercentRollBackWithExactlyTheOnFailureFlags) {
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(*at - *active);
   std::cout << "rollback " << took.count() << " ms after phase two became active\n";
   EXPECT_LE(took, 2 * 2s + 10s + 2s);
-  auto cm = client->get(Resource::configMaps(), ns, "checkout-flags");
+  // The ConfigMap follows the status write that records the rollback: wait for it (bounded).
+  Result<json> cm = Error::of("not read");
+  for (auto until = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < until;) {
+    cm = client->get(Resource::configMaps(), ns, "checkout-flags");
+    if (cm.ok() && (*cm)["data"]["FEATURE_B_PERCENT"] == "0") break;
+    std::this_thread::sleep_for(50ms);
+  }
   ASSERT_TRUE(cm.ok());
   EXPECT_EQ((*cm)["data"]["FEATURE_B_PERCENT"], "0");
   EXPECT_EQ((*cm)["data"]["FEATURE_C_PERCENT"], "10");
