@@ -176,6 +176,7 @@ class Planner {
   void restartFrom(int idx, const std::string& why);
   void checkGatesBeforeExposure();
   bool claimTargets();
+  void waitForTargets(const std::string& reason, const std::string& msg, const std::string& ackWhy);
   void rollBack(const Verdict& v);
   void advance(bool fullPhase, const std::string& why);
   void progress();
@@ -262,24 +263,29 @@ bool Planner::checkCluster() {
   if (missing.empty() && claimTargets()) return true;
   if (!missing.empty()) {
     // Not the user's typo necessarily: GitOps may create the workload a moment later. Wait, loudly.
-    std::string msg = join(missing, "; ");
-    bool same = old_.condition("Stalled") && old_.condition("Stalled")->reason == "TargetNotFound" &&
-                old_.condition("Stalled")->message == msg;
-    if (!same) event("Warning", "TargetNotFound", msg + " (nothing was changed in the cluster)");
-    ackIgnoredCommand("a target is missing");
-    st_.observedGeneration = generation_;
-    if (st_.state.empty()) st_.state = "Pending";
-    st_.message = "waiting for targets: " + msg;
-    st_.setCondition("InvalidSpec", "False", "SpecValid", "the spec is valid", nowStr_, generation_);
-    st_.setCondition("Stalled", "True", "TargetNotFound", msg, nowStr_, generation_);
-    st_.setCondition("Reconciling", "False", "TargetNotFound", msg, nowStr_, generation_);
-    st_.setCondition("Ready", "False", "TargetNotFound", msg, nowStr_, generation_);
-    out_.writeChildren = false;
-    out_.gateRequest.reset();
+    waitForTargets("TargetNotFound", join(missing, "; "), "a target is missing");
     requeue(std::chrono::seconds(30));
     return true;
   }
   return false;
+}
+
+// A target that is missing or another rollout's: Stalled with one Warning Event per situation,
+// nothing written in the cluster until it changes.
+void Planner::waitForTargets(const std::string& reason, const std::string& msg, const std::string& ackWhy) {
+  bool same = old_.condition("Stalled") && old_.condition("Stalled")->reason == reason &&
+              old_.condition("Stalled")->message == msg;
+  if (!same) event("Warning", reason, msg + " (nothing was changed in the cluster)");
+  ackIgnoredCommand(ackWhy);
+  st_.observedGeneration = generation_;
+  if (st_.state.empty()) st_.state = "Pending";
+  st_.message = "waiting for targets: " + msg;
+  st_.setCondition("InvalidSpec", "False", "SpecValid", "the spec is valid", nowStr_, generation_);
+  st_.setCondition("Stalled", "True", reason, msg, nowStr_, generation_);
+  st_.setCondition("Reconciling", "False", reason, msg, nowStr_, generation_);
+  st_.setCondition("Ready", "False", reason, msg, nowStr_, generation_);
+  out_.writeChildren = false;
+  out_.gateRequest.reset();
 }
 
 // One workload, one rollout. A target claimed by another FeatureRollout that exists stalls this one
@@ -301,20 +307,7 @@ bool Planner::claimTargets() {
   }
   if (taken.empty()) return false;
   out_.claims.clear();
-  std::string msg = join(taken, "; ");
-  bool same = old_.condition("Stalled") && old_.condition("Stalled")->reason == "TargetClaimed" &&
-              old_.condition("Stalled")->message == msg;
-  if (!same) event("Warning", "TargetClaimed", msg + " (nothing was changed in the cluster)");
-  ackIgnoredCommand("a target belongs to another FeatureRollout");
-  st_.observedGeneration = generation_;
-  if (st_.state.empty()) st_.state = "Pending";
-  st_.message = "waiting for targets: " + msg;
-  st_.setCondition("InvalidSpec", "False", "SpecValid", "the spec is valid", nowStr_, generation_);
-  st_.setCondition("Stalled", "True", "TargetClaimed", msg, nowStr_, generation_);
-  st_.setCondition("Reconciling", "False", "TargetClaimed", msg, nowStr_, generation_);
-  st_.setCondition("Ready", "False", "TargetClaimed", msg, nowStr_, generation_);
-  out_.writeChildren = false;
-  out_.gateRequest.reset();
+  waitForTargets("TargetClaimed", join(taken, "; "), "a target belongs to another FeatureRollout");
   return true;
 }
 
