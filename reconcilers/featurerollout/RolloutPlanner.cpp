@@ -559,7 +559,7 @@ void Planner::beginRetry() {
   st_.gateCheck = GateCheck{p.name, "Retry", std::nullopt, retryWhy_};
   transition("Pending", "RetryRequested",
              "retry: the gates of phase " + p.name + " must pass at the rolled-back values before any user is exposed again; then " +
-                 plan + " (" + retryWhy_ + ")");
+                 plan + "; " + retryWhy_);
 }
 
 void Planner::restartFrom(int idx, const std::string& why) {
