@@ -137,7 +137,9 @@ The demo keeps running. Look around:
   kubectl featurerollout status -n $NS $FR            # the plugin's view
   kubectl describe featurerollout -n $NS $FR
   curl -X DELETE "http://127.0.0.1:$control_port/faults"   # clear the fault, then:
-  kubectl featurerollout retry -n $NS $FR             # leave RolledBack, run the phase again
+  kubectl featurerollout retry -n $NS $FR             # the gates must pass at the rolled-back values
+                                                      # first (refused while the errors are still in
+                                                      # the 20 s rate window), then the phase runs again
   Prometheus: $PROMETHEUS_URL   operator log: $DEMO_DIR/operator.log
 Stop it with:  bash hack/demo.sh down
 EOF
