@@ -584,6 +584,10 @@ Result<HttpResponse> CurlTransport::run(Handle& h, const HttpRequest& req, Trans
     std::string detail = t.errbuf[0] != '\0' ? std::string(t.errbuf) : std::string(curl_easy_strerror(*result));
     while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
     const int code = classify(*result, detail, https);
+    // libcurl says "Couldn't connect to server"; the OS error says why (Connection refused, ...).
+    long osErrno = 0;
+    if (curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &osErrno) == CURLE_OK && osErrno != 0)
+      detail += ": " + std::string(std::strerror(static_cast<int>(osErrno)));
     return t.error(code, detail + " (" + curl_easy_strerror(*result) + ")");
   }
   if (t.mode == Mode::kStream && t.is2xx()) {

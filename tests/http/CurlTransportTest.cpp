@@ -314,6 +314,7 @@ TEST_F(CurlTransportTest, ConnectRefusedIsConnectFailedAndNamesHostPortButNotHea
   EXPECT_EQ(r.error().code, kConnectFailed);
   EXPECT_NE(r.error().message.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << r.error().message;
   EXPECT_EQ(r.error().message.find("sekret"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("Connection refused"), std::string::npos) << "the OS's reason: " << r.error().message;
   Lines got;
   auto s = t.stream(req, got.fn());
   ASSERT_FALSE(s.ok());
