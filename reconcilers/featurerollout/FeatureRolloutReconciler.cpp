@@ -246,15 +246,14 @@ bool FeatureRolloutReconciler::emitEvents(const std::string& key, const json& fr
     if (it != emitted_.end() && it->second.uid == uid) {
       from = it->second.through + 1;
     } else {
-      // First look at this rollout in this process: the stored status's last transitions (the
-      // ones a crash could have come before) are re-emitted if recent; the rest were recorded.
+      // First look at this rollout in this process: every recent transition the stored status
+      // still holds is re-emitted (a repeat is AlreadyExists). Not only the last batch: after two
+      // kills in a row, a transition whose Event is missing may be followed by newer ones.
       from = stored.transitions + 1;
-      if (!stored.history.empty()) {
-        const std::string& lastAt = stored.history.back().at;
-        auto at = Rfc3339::parse(lastAt);
-        if (at && opts_.clock->now() - *at < std::chrono::hours(1))
-          for (const auto& h : stored.history)
-            if (h.at == lastAt && h.seq > 0) from = std::min(from, h.seq);
+      for (const auto& h : stored.history) {
+        auto at = Rfc3339::parse(h.at);
+        if (h.seq > 0 && !h.eventType.empty() && at && opts_.clock->now() - *at < std::chrono::hours(1))
+          from = std::min(from, h.seq);
       }
     }
   }
