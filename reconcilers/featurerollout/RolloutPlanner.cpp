@@ -172,6 +172,7 @@ class Planner {
   void handleCommand();
   void normalize();
   Verdict judgeGates(const Phase& p, TimePoint since);
+  void requestGates(const Phase& p, TimePoint since);
   void beginRetry();
   void restartFrom(int idx, const std::string& why);
   void checkGatesBeforeExposure();
@@ -442,6 +443,18 @@ void Planner::handleCommand() {
   }
 }
 
+// Asks the gate provider for the phase's gates; results taken after `since` count.
+void Planner::requestGates(const Phase& p, TimePoint since) {
+  GateRequest req;
+  req.nameSpace = ns_;
+  for (const auto& g : p.gates)
+    if (const Gate* gate = spec_.gate(g)) req.gates.push_back(*gate);
+  req.prometheus = spec_.prometheus;
+  req.interval = spec_.analysisInterval;
+  req.since = since;
+  out_.gateRequest = req;
+}
+
 Verdict Planner::judgeGates(const Phase& p, TimePoint since) {
   Verdict worst;
   worst.kind = Verdict::Pass;
@@ -602,14 +615,7 @@ void Planner::checkGatesBeforeExposure() {
   }
   if (!gc.since) st_.gateCheck->since = in_.now;
   const TimePoint since = *st_.gateCheck->since;
-  GateRequest req;
-  req.nameSpace = ns_;
-  for (const auto& g : p.gates)
-    if (const Gate* gate = spec_.gate(g)) req.gates.push_back(*gate);
-  req.prometheus = spec_.prometheus;
-  req.interval = spec_.analysisInterval;
-  req.since = since;
-  out_.gateRequest = req;
+  requestGates(p, since);
   verdict_ = judgeGates(p, since);
   gatesJudged_ = true;
   const Verdict& v = verdict_;
@@ -758,16 +764,7 @@ void Planner::progress() {
     }
   }
 
-  if (!p.gates.empty()) {
-    GateRequest req;
-    req.nameSpace = ns_;
-    for (const auto& g : p.gates)
-      if (const Gate* gate = spec_.gate(g)) req.gates.push_back(*gate);
-    req.prometheus = spec_.prometheus;
-    req.interval = spec_.analysisInterval;
-    req.since = *st_.stepStartedAt;
-    out_.gateRequest = req;
-  }
+  if (!p.gates.empty()) requestGates(p, *st_.stepStartedAt);
   verdict_ = judgeGates(p, *st_.stepStartedAt);
   gatesJudged_ = true;
 
