@@ -141,9 +141,7 @@ int run(const fro::process::Options& opts) {
 
   fro::metrics::OperatorMetrics metrics(std::string(fro::process::Options::version()));
   // Every failed list/watch of every informer, as a log line (rate-limited) and in /readyz?verbose.
-  // The controller builds its informers and workers itself: they take these defaults.
   fro::health::InformerMonitor informerMonitor;
-  fro::kube::Informer::setDefaultObserver(informerMonitor.observer());
   auto reportReconcile = [&metrics](const std::string& key, const fro::controller::ReconcileOutcome& o,
                                     std::chrono::nanoseconds took) {
     using K = fro::controller::ReconcileOutcome::Kind;
@@ -154,8 +152,6 @@ int run(const fro::process::Options& opts) {
     if (o.kind == K::kError)
       log::warn("reconcile failed; retrying with backoff", {{"rollout", key}, {"error", o.message}});
   };
-  // A reconcile that throws skips the controller's onReconcile: the workers report it instead.
-  fro::controller::Workers::setDefaultOnThrow(reportReconcile);
   fro::kube::KubeClient::Options co;
   co.server = cfg->server;
   co.bearerToken = fro::kube::TokenSource::bearerProvider(*cfg, std::make_shared<fro::SystemClock>());
@@ -192,6 +188,8 @@ int run(const fro::process::Options& opts) {
   ro.workers = opts.workers;
   ro.queueMetrics = metrics.queueListener("featurerollout");
   ro.onReconcile = reportReconcile;
+  ro.informerObserver = informerMonitor.observer();
+  ro.onThrow = reportReconcile;  // a reconcile that throws skips onReconcile: the workers report it
   ro.reconciler.log = [](const std::string& level, const std::string& msg, const json& f) {
     auto fields = log::jsonLogFields(f);
     if (level == "error") log::error(msg, fields);
@@ -339,8 +337,6 @@ int run(const fro::process::Options& opts) {
   log::info("stopped", {{"exitCode", code}, {"signal", sig},
                         {"shutdownMs", static_cast<std::int64_t>(msSince(stopAt).count())}});
   logger->flush();
-  fro::kube::Informer::setDefaultObserver({});
-  fro::controller::Workers::setDefaultOnThrow({});
   return code;
 }
 

@@ -6,31 +6,8 @@
 
 namespace fro::controller {
 
-namespace {
-
-std::mutex& defaultOnThrowMu() {
-  static std::mutex mu;
-  return mu;
-}
-Workers::OnThrow& defaultOnThrowSlot() {
-  static Workers::OnThrow slot;
-  return slot;
-}
-
-}  // namespace
-
 Workers::Workers(WorkQueue& queue, Reconcile reconcile, int count, OnThrow onThrow)
-    : queue_(queue), reconcile_(std::move(reconcile)), count_(std::max(1, count)), onThrow_(std::move(onThrow)) {
-  if (!onThrow_) {
-    std::lock_guard l(defaultOnThrowMu());
-    onThrow_ = defaultOnThrowSlot();
-  }
-}
-
-void Workers::setDefaultOnThrow(OnThrow onThrow) {
-  std::lock_guard l(defaultOnThrowMu());
-  defaultOnThrowSlot() = std::move(onThrow);
-}
+    : queue_(queue), reconcile_(std::move(reconcile)), count_(std::max(1, count)), onThrow_(std::move(onThrow)) {}
 
 Workers::~Workers() {
   stop();

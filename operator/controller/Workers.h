@@ -35,11 +35,8 @@ class Workers {
   using OnThrow = std::function<void(const std::string& key, const ReconcileOutcome& outcome,
                                      std::chrono::nanoseconds took)>;
 
-  // `queue` must outlive this object; `count` < 1 is taken as 1. Without `onThrow`, the
-  // process-wide default (setDefaultOnThrow) as it is at construction.
+  // `queue` must outlive this object; `count` < 1 is taken as 1.
   Workers(WorkQueue& queue, Reconcile reconcile, int count, OnThrow onThrow = {});
-  // For Workers built inside a controller: main sets it once, before they are constructed.
-  static void setDefaultOnThrow(OnThrow onThrow);
   ~Workers();  // stop(), then waits for every worker however long its reconcile takes
   Workers(const Workers&) = delete;
   Workers& operator=(const Workers&) = delete;

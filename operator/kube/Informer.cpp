@@ -9,31 +9,9 @@
 
 namespace fro::kube {
 
-namespace {
-
-std::mutex& defaultObserverMu() {
-  static std::mutex mu;
-  return mu;
-}
-Informer::Observer& defaultObserverSlot() {
-  static Informer::Observer slot;
-  return slot;
-}
-
-}  // namespace
-
 Informer::Informer(KubeClient& client, Resource resource, Options options)
     : client_(client), resource_(std::move(resource)), opts_(std::move(options)) {
   if (!opts_.project) opts_.project = defaultProjection;
-  if (!opts_.observer) {
-    std::lock_guard l(defaultObserverMu());
-    opts_.observer = defaultObserverSlot();
-  }
-}
-
-void Informer::setDefaultObserver(Observer observer) {
-  std::lock_guard l(defaultObserverMu());
-  defaultObserverSlot() = std::move(observer);
 }
 
 std::string Informer::resourceName(const Resource& r) {

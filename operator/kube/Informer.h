@@ -57,7 +57,7 @@ class Informer {
     std::chrono::milliseconds minBackoff{200};
     std::chrono::milliseconds maxBackoff{30000};
     Projector project;
-    Observer observer;  // empty: the process-wide default (setDefaultObserver)
+    Observer observer;  // empty: nobody is told
   };
 
   struct Stats {
@@ -80,9 +80,6 @@ class Informer {
   Stats stats() const;
 
   static json defaultProjection(const json& full);
-  // The observer of informers whose Options name none: informers built inside a controller get
-  // it too. Set it before they are constructed (they copy it then).
-  static void setDefaultObserver(Observer observer);
   // "deployments.apps", "configmaps": how notices and logs name a resource.
   static std::string resourceName(const Resource& r);
 

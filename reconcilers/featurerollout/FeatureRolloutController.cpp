@@ -63,7 +63,7 @@ FeatureRolloutController::FeatureRolloutController(kube::KubeClient& client, Gat
         if (opts_.onReconcile) opts_.onReconcile(key, outcome, std::chrono::steady_clock::now() - start);
         return outcome;
       },
-      opts_.workers);
+      opts_.workers, opts_.onThrow);
 }
 
 FeatureRolloutController::~FeatureRolloutController() { stop(std::chrono::seconds(5)); }
@@ -71,6 +71,7 @@ FeatureRolloutController::~FeatureRolloutController() { stop(std::chrono::second
 kube::Informer& FeatureRolloutController::add(const std::string& kind, kube::Resource r, const std::string& ns,
                                               kube::Informer::Options o) {
   o.namespace_ = ns;
+  o.observer = opts_.informerObserver;
   auto inf = std::make_unique<kube::Informer>(client_, r, o);
   auto& ref = *inf;
   informers_[kind][ns] = std::move(inf);

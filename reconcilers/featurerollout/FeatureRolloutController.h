@@ -31,6 +31,10 @@ class FeatureRolloutController : public ObjectSource {
     // (metrics, logs).
     std::function<void(const std::string&, const controller::ReconcileOutcome&, std::chrono::nanoseconds)> onReconcile;
     FeatureRolloutReconciler::Options reconciler;
+    // Every informer's failed list/watch, sync and recovery (logs, /readyz?verbose).
+    kube::Informer::Observer informerObserver;
+    // A reconcile that threw (it skips onReconcile): logged and counted like an error.
+    controller::Workers::OnThrow onThrow;
   };
 
   FeatureRolloutController(kube::KubeClient& client, GateProvider& gates, events::EventRecorder& recorder,

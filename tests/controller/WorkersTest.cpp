@@ -152,18 +152,6 @@ TEST_F(WorkersTest, AThrowingReconcileIsReportedWithItsKeyAndRetriedWithBackoff)
   EXPECT_TRUE(w.shutDown(kHandOff));
 }
 
-TEST_F(WorkersTest, WorkersTakeTheDefaultOnThrowHookWhenGivenNone) {
-  std::atomic<int> reported{0};
-  Workers::setDefaultOnThrow([&](const std::string&, const ReconcileOutcome&, std::chrono::nanoseconds) { ++reported; });
-  Workers w(q, [&](const std::string&) -> ReconcileOutcome { throw std::runtime_error("bad"); }, 1);
-  Workers::setDefaultOnThrow({});
-  w.start();
-  q.add("ns/a");
-  ASSERT_TRUE(metrics->done.waitFor(1));
-  EXPECT_EQ(reported.load(), 1);
-  EXPECT_TRUE(w.shutDown(kHandOff));
-}
-
 TEST_F(WorkersTest, RequeueAfterReaddsTheKeyAfterTheDelay) {
   std::atomic<int> attempt{0};
   Workers w(q, [&](const std::string&) {

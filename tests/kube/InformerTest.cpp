@@ -156,18 +156,18 @@ TEST_F(InformerTest, ReportsEveryFailedListAndWatchToItsObserver) {
   EXPECT_EQ(notices[5].failures, 1);
 }
 
-TEST_F(InformerTest, InformersBuiltWithoutAnObserverTakeTheDefaultAndAThrowingOneIsHarmless) {
+TEST_F(InformerTest, AThrowingObserverIsHarmless) {
   transport->push(200, listOf("5", {}));
   int seen = 0;
-  Informer::setDefaultObserver([&](const Informer::Notice& n) {
+  Informer::Options io;
+  io.observer = [&](const Informer::Notice& n) {
     ++seen;
     if (n.kind == Informer::Notice::Kind::Synced) throw std::runtime_error("observer bug");
-  });
+  };
   KubeClient::Options co = opts();
   co.retry.maxRetries = 0;
   KubeClient quick(transport, co, std::make_shared<SystemClock>(), [](std::chrono::nanoseconds) {});
-  Informer inf(quick, Resource::configMaps(), {});
-  Informer::setDefaultObserver({});
+  Informer inf(quick, Resource::configMaps(), io);
   inf.addHandlers({});
   std::thread t([&] { inf.run(); });
   EXPECT_TRUE(inf.waitForSync(5s));
