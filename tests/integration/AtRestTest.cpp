@@ -16,17 +16,9 @@
 #include "operator/kube/KubeClient.h"
 #include "tests/support/OperatorHarness.h"
 
-namespace fro {
+// In the harness's namespace: its json, Resource, Clock, msSince, Operator and chrono literals.
+namespace fro::testing::harness {
 namespace {
-
-namespace harness = fro::testing::harness;
-
-using json = nlohmann::json;
-using kube::Resource;
-using namespace std::chrono_literals;
-using harness::Clock;
-using harness::msSince;
-using harness::Operator;
 
 constexpr int kEach = 10;
 constexpr auto kWindow = 60s;
@@ -80,7 +72,7 @@ json withoutNoise(json o) {
   return o;
 }
 
-class AtRest : public harness::OperatorHarness {
+class AtRest : public OperatorHarness {
  protected:
   std::string fenceOwner() const override { return "AtRestTest"; }
 
@@ -273,4 +265,4 @@ TEST_F(AtRest, PausedAndPausingRolloutsWriteNothingForAMinute) {
 }
 
 }  // namespace
-}  // namespace fro
+}  // namespace fro::testing::harness

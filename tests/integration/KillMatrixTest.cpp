@@ -38,17 +38,9 @@
 #include "operator/kube/KubeClient.h"
 #include "tests/support/OperatorHarness.h"
 
-namespace fro {
+// In the harness's namespace: its json, Resource, Clock, msSince, Operator and chrono literals.
+namespace fro::testing::harness {
 namespace {
-
-namespace harness = fro::testing::harness;
-
-using json = nlohmann::json;
-using kube::Resource;
-using namespace std::chrono_literals;
-using harness::Clock;
-using harness::msSince;
-using harness::Operator;
 
 constexpr int kMinKills = 20;
 constexpr auto kBudget = 180s;  // the whole kill phase; the rollout alone takes ~25 s
@@ -164,7 +156,7 @@ class StatusWatch {
   std::thread thread_;
 };
 
-class KillMatrix : public harness::OperatorHarness {
+class KillMatrix : public OperatorHarness {
  protected:
   std::string fenceOwner() const override { return "KillMatrixTest"; }
 
@@ -366,4 +358,4 @@ TEST_F(KillMatrix, TwentySigkillsMidRolloutEveryStepOnceAndExactlyOneEventPerTra
 
 
 }  // namespace
-}  // namespace fro
+}  // namespace fro::testing::harness

@@ -15,6 +15,7 @@
 #include "reconcilers/featurerollout/Annotations.h"
 #include "reconcilers/featurerollout/FeatureRolloutController.h"
 #include "tests/integration/IntegrationEnv.h"
+#include "tests/support/FeatureRolloutCrd.h"
 #include "tests/support/YamlJson.h"
 
 namespace fro::testing {
@@ -53,26 +54,11 @@ class RolloutFixture : public IntegrationTest {
     stopController();
     // With no controller left to finalize them, rollouts would hold their namespace in
     // Terminating forever: drop our finalizer so the namespace can go.
-    if (client && !ns.empty())
-      if (auto l = client->list(Resource::featureRollouts(), ns); l.ok())
-        for (auto& fr : (*l)["items"])
-          (void)client->patch(Resource::featureRollouts(), ns, fr["metadata"].value("name", ""), kube::PatchType::Merge,
-                              {{"metadata", {{"finalizers", nullptr}}}});
+    if (client && !ns.empty()) dropRolloutFinalizers(*client, ns);
     IntegrationTest::TearDown();
   }
 
-  void installCrd() {
-    json crd = yamlFileToJson(std::string(FRO_SOURCE_DIR) + "/crds/featurerollouts.rollouts.featureflags.dev.yaml");
-    Resource crds{"apiextensions.k8s.io", "v1", "customresourcedefinitions", false};
-    auto applied = client->apply(crds, crd, "fro-integration-tests");
-    ASSERT_TRUE(applied.ok()) << applied.error().message;
-    for (int i = 0; i < 100; ++i) {  // served a moment after it is accepted
-      auto l = client->list(Resource::featureRollouts(), "default");
-      if (l.ok()) return;
-      std::this_thread::sleep_for(100ms);
-    }
-    FAIL() << "FeatureRollout resource not served";
-  }
+  void installCrd() { installFeatureRolloutCrd(*client); }
 
   void startController() {
     rollout::FeatureRolloutController::Options o;

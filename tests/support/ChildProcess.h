@@ -62,36 +62,35 @@ class ChildProcess {
     ::kill(pid_, SIGTERM);
     return waitExit(limit);
   }
+  // Polls until it has exited, looking once more at `limit` (and at least once, however short).
   std::optional<int> waitExit(std::chrono::milliseconds limit) {
     auto deadline = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (exited_) return code_;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        return code_;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return std::nullopt;
+    do {
+      if (reap()) return code_;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return reap() ? std::optional<int>(code_) : std::nullopt;
   }
-  bool running() {
-    int status = 0;
-    if (!exited_ && ::waitpid(pid_, &status, WNOHANG) == pid_) {
-      exited_ = true;
-      code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    return !exited_;
-  }
+  bool running() { return !reap(); }
+  // The exit code (128 + signal when a signal ended it); -1 while it runs.
+  int exitCode() const { return code_; }
   std::string log() const {
     std::ifstream f(log_);
     std::stringstream ss;
     ss << f.rdbuf();
     return ss.str();
   }
+  const std::string& logPath() const { return log_; }
 
  private:
+  bool reap() {
+    int status = 0;
+    if (!exited_ && ::waitpid(pid_, &status, WNOHANG) == pid_) {
+      exited_ = true;
+      code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    return exited_;
+  }
   pid_t pid_ = -1;
   bool exited_ = false;
   int code_ = -1;
