@@ -21,44 +21,25 @@
 
 #include "operator/http/CurlTransport.h"
 #include "tests/integration/RolloutFixture.h"
-#include "tests/support/ChildProcess.h"
+#include "tests/support/ChartRbac.h"
+#include "tests/support/NamespaceFence.h"
+#include "tests/support/ObjectEvents.h"
+#include "tests/support/RunningOperator.h"
+#include "tests/support/ShellCommand.h"
+#include "tests/support/TokenKubeconfig.h"
 
 namespace fro {
 namespace {
 
 using json = nlohmann::json;
 using kube::Resource;
-using testing::ChildProcess;
-using testing::freePort;
+using Operator = testing::RunningOperator;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 namespace names = rollout::names;
 
 long long msSince(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
-}
-
-struct CommandResult {
-  int rc = -1;
-  std::string out;  // stdout and stderr
-};
-
-// A shell command (helm, kubectl); its output and exit code, as values.
-CommandResult sh(const std::string& cmd) {
-  CommandResult r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = ::pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 std::string urlEncode(const std::string& s) {
@@ -74,46 +55,6 @@ std::string urlEncode(const std::string& s) {
   }
   return out;
 }
-
-// One operator process: its ports, its log (one JSON object per line) and its identity.
-struct Operator {
-  std::string name;
-  int metricsPort = 0, healthPort = 0;
-  std::string logPath;
-  std::unique_ptr<ChildProcess> proc;
-
-  std::vector<json> records() const {
-    std::vector<json> out;
-    std::istringstream in(proc->log());
-    std::string line;
-    while (std::getline(in, line)) {
-      auto j = json::parse(line, nullptr, false);
-      if (!j.is_discarded() && j.is_object()) out.push_back(std::move(j));
-    }
-    return out;
-  }
-  std::optional<json> find(const std::function<bool(const json&)>& pred) const {
-    for (auto& r : records())
-      if (pred(r)) return r;
-    return std::nullopt;
-  }
-  std::optional<json> waitFor(const std::function<bool(const json&)>& pred, std::chrono::milliseconds limit) const {
-    auto deadline = Clock::now() + limit;
-    do {
-      if (auto r = find(pred)) return r;
-      std::this_thread::sleep_for(50ms);
-    } while (Clock::now() < deadline);
-    return std::nullopt;
-  }
-  static std::function<bool(const json&)> msg(const std::string& m) {
-    return [m](const json& r) { return r.value("msg", "") == m; };
-  }
-  std::string identity() const {
-    auto r = find(msg("running"));
-    return r ? r->value("identity", "") : "";
-  }
-  bool becameLeader() const { return find(msg("became the leader; starting workers")).has_value(); }
-};
 
 
 // Three steps: the second one's pause is long enough to stop an operator in the middle of it,
@@ -145,10 +86,9 @@ class OperatorProcess : public testing::RolloutFixture {
     if (HasFatalFailure()) return;
     releaseNs = createNamespace("fro-system");
     leaseName = uniqueName("fro-proc");
-    for (const char* tool : {"helm", "kubectl"})
-      ASSERT_EQ(sh(std::string("command -v ") + tool).rc, 0)
-          << tool << " is not on PATH: eval \"$(hack/cluster.sh env)\" first (hack/test.sh does)";
-    ASSERT_NO_FATAL_FAILURE(fence());
+    ASSERT_NO_FATAL_FAILURE(testing::requireHelmAndKubectl());
+    fenceName = "fro-proc-fence-" + ns;
+    ASSERT_NO_FATAL_FAILURE(testing::installNamespaceFence(*client, fenceName, ns, "OperatorProcessTest"));
     ASSERT_NO_FATAL_FAILURE(installChartRbac());
     ASSERT_NO_FATAL_FAILURE(writeServiceAccountKubeconfig());
   }
@@ -163,87 +103,24 @@ class OperatorProcess : public testing::RolloutFixture {
       if (!l.ok() || (*l)["items"].empty()) break;
       std::this_thread::sleep_for(100ms);
     }
-    for (auto& op : operators)
-      if (op->proc->running()) (void)op->proc->terminate(10s);
+    testing::terminateAll(operators, 10s);
     operators.clear();
-    if (!fenceName.empty()) {
-      (void)client->remove(Resource{"admissionregistration.k8s.io", "v1", "validatingadmissionpolicybindings", false}, "",
-                           fenceName);
-      (void)client->remove(Resource{"admissionregistration.k8s.io", "v1", "validatingadmissionpolicies", false}, "",
-                           fenceName);
-    }
-    if (auto l = client->list(Resource::featureRollouts(), ns); l.ok())
-      for (auto& fr : (*l)["items"])
-        (void)client->patch(Resource::featureRollouts(), ns, fr["metadata"]["name"], kube::PatchType::Merge,
-                            {{"metadata", {{"finalizers", nullptr}}}});
+    if (!fenceName.empty()) testing::removeNamespaceFence(*client, fenceName);
+    testing::dropRolloutFinalizers(*client, ns);
     if (!targetFile.empty()) std::filesystem::remove(targetFile);
     RolloutFixture::TearDown();
-  }
-
-  // Only system: users (our ServiceAccount, the control plane's controllers) may write the objects an
-  // operator writes in the test namespace; active once an admin write is denied.
-  void fence() {
-    fenceName = "fro-proc-fence-" + ns;
-    json policy = {
-        {"apiVersion", "admissionregistration.k8s.io/v1"},
-        {"kind", "ValidatingAdmissionPolicy"},
-        {"metadata", {{"name", fenceName}}},
-        {"spec",
-         {{"failurePolicy", "Fail"},
-          {"matchConstraints",
-           {{"namespaceSelector",
-             {{"matchExpressions", {{{"key", "kubernetes.io/metadata.name"}, {"operator", "In"}, {"values", {ns}}}}}}},
-            {"resourceRules",
-             {{{"apiGroups", {"rollouts.featureflags.dev"}},
-               {"apiVersions", {"*"}},
-               {"operations", {"UPDATE"}},
-               {"resources", {"featurerollouts", "featurerollouts/status"}}},
-              {{"apiGroups", {"apps"}},
-               {"apiVersions", {"*"}},
-               {"operations", {"UPDATE"}},
-               {"resources", {"deployments", "statefulsets", "daemonsets"}}},
-              {{"apiGroups", {""}},
-               {"apiVersions", {"*"}},
-               {"operations", {"CREATE", "UPDATE"}},
-               {"resources", {"configmaps", "events"}}}}}}},
-          {"matchConditions", {{{"name", "not-a-system-user"}, {"expression", "!request.userInfo.username.startsWith(\"system:\")"}}}},
-          {"validations",
-           {{{"expression", "false"},
-             {"message", "fenced by OperatorProcessTest: only the operator under test writes in this namespace"}}}}}}};
-    auto p = client->create(Resource{"admissionregistration.k8s.io", "v1", "validatingadmissionpolicies", false}, "", policy);
-    ASSERT_TRUE(p.ok()) << p.error().message;
-    json binding = {{"apiVersion", "admissionregistration.k8s.io/v1"},
-                    {"kind", "ValidatingAdmissionPolicyBinding"},
-                    {"metadata", {{"name", fenceName}}},
-                    {"spec", {{"policyName", fenceName}, {"validationActions", {"Deny"}}}}};
-    auto b = client->create(Resource{"admissionregistration.k8s.io", "v1", "validatingadmissionpolicybindings", false}, "",
-                            binding);
-    ASSERT_TRUE(b.ok()) << b.error().message;
-    json probe = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", "fence-probe"}}}};
-    auto deadline = Clock::now() + 20s;
-    while (Clock::now() < deadline) {
-      auto c = client->create(Resource::configMaps(), ns, probe);
-      if (!c.ok() && c.error().message.find("fenced by OperatorProcessTest") != std::string::npos) return;
-      if (c.ok()) (void)client->remove(Resource::configMaps(), ns, "fence-probe");
-      std::this_thread::sleep_for(200ms);
-    }
-    FAIL() << "the admission fence on " << ns << " did not become active within 20s";
   }
 
   // `helm template` of the chart's ServiceAccount and RBAC for watchNamespaces={ns} in the release
   // namespace, applied as rendered.
   void installChartRbac() {
-    std::string chart = std::string(FRO_SOURCE_DIR) + "/charts/feature-rollout-operator";
     rbacFile = std::string(::testing::TempDir()) + "/rbac-" + ns + ".yaml";
-    auto r = sh("helm template fro '" + chart + "' --namespace " + releaseNs + " --set 'watchNamespaces={" + ns +
-                "}' --set leaderElection.leaseName=" + leaseName +
-                " --show-only templates/serviceaccount.yaml --show-only templates/rbac.yaml > '" + rbacFile + "'");
-    ASSERT_EQ(r.rc, 0) << r.out;
+    ASSERT_NO_FATAL_FAILURE(testing::renderChartRbac(releaseNs, ns, rbacFile, " --set leaderElection.leaseName=" + leaseName));
     std::ifstream f(rbacFile);
     std::string rendered((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     ASSERT_EQ(rendered.find("ClusterRole"), std::string::npos) << "watchNamespaces must render no cluster-wide RBAC";
-    auto a = sh("kubectl apply -f '" + rbacFile + "'");
-    ASSERT_EQ(a.rc, 0) << a.out;
+    testing::ShellResult a;
+    ASSERT_NO_FATAL_FAILURE(testing::applyManifest(rbacFile, a));
     EXPECT_NE(a.out.find("role.rbac.authorization.k8s.io/fro-feature-rollout-operator created"), std::string::npos) << a.out;
     EXPECT_NE(a.out.find("role.rbac.authorization.k8s.io/fro-feature-rollout-operator-leader-election created"),
               std::string::npos)
@@ -252,53 +129,17 @@ class OperatorProcess : public testing::RolloutFixture {
 
   // A TokenRequest token of the chart's ServiceAccount, with the cluster's server and CA.
   void writeServiceAccountKubeconfig() {
-    auto t = sh("kubectl create token " + sa + " -n " + releaseNs + " --duration=1h");
-    ASSERT_EQ(t.rc, 0) << t.out;
-    token = trimmed(t.out);
+    ASSERT_NO_FATAL_FAILURE(testing::serviceAccountToken(sa, releaseNs, token));
     ASSERT_EQ(std::count(token.begin(), token.end(), '.'), 2) << "not a JWT";
-    json admin = testing::yamlFileToJson(env("KUBECONFIG"));
-    std::string ctx = admin.value("current-context", "");
-    std::string clusterName;
-    for (auto& c : admin["contexts"])
-      if (c["name"] == ctx) clusterName = c["context"]["cluster"];
-    json cluster;
-    for (auto& c : admin["clusters"])
-      if (c["name"] == clusterName) cluster = c["cluster"];
-    ASSERT_TRUE(cluster.is_object()) << "no cluster for context " << ctx << " in $KUBECONFIG";
-    std::string caLine;
-    if (cluster.contains("certificate-authority-data"))
-      caLine = "    certificate-authority-data: " + cluster["certificate-authority-data"].get<std::string>();
-    else {
-      std::filesystem::path ca = cluster.value("certificate-authority", "");
-      if (ca.is_relative()) ca = std::filesystem::path(env("KUBECONFIG")).parent_path() / ca;
-      caLine = "    certificate-authority: " + ca.string();
-    }
+    testing::ClusterEndpoint cluster;
+    ASSERT_NO_FATAL_FAILURE(testing::adminCluster(cluster));
     kubeconfig = std::string(::testing::TempDir()) + "/kubeconfig-" + ns;
-    {
-      std::ofstream k(kubeconfig);
-      k << "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: "
-        << cluster.value("server", "") << "\n" << caLine << "\nusers:\n- name: " << sa << "\n  user:\n    token: " << token
-        << "\ncontexts:\n- name: sa\n  context: {cluster: local, user: " << sa << "}\ncurrent-context: sa\n";
-    }
-    ::chmod(kubeconfig.c_str(), 0600);
+    testing::writeTokenKubeconfig(kubeconfig, cluster.server, cluster.caLines, sa, token);
   }
 
   Operator& startOperator(const std::string& label, const std::vector<std::string>& extra = {}) {
-    auto op = std::make_unique<Operator>();
-    op->name = label;
-    op->metricsPort = freePort();
-    op->healthPort = freePort();
-    op->logPath = std::string(::testing::TempDir()) + "/operator-" + ns + "-" + label + ".log";
-    std::vector<std::string> args{FRO_OPERATOR_BIN,
-                                  "--kubeconfig", kubeconfig,
-                                  "--watch-namespaces", ns,
-                                  "--metrics-bind-address", "127.0.0.1:" + std::to_string(op->metricsPort),
-                                  "--health-probe-bind-address", "127.0.0.1:" + std::to_string(op->healthPort),
-                                  "--log-format", "json",
-                                  "--shutdown-timeout", "10s"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    op->proc = std::make_unique<ChildProcess>(args, op->logPath);
-    operators.push_back(std::move(op));
+    std::string logPath = std::string(::testing::TempDir()) + "/operator-" + ns + "-" + label + ".log";
+    operators.push_back(Operator::start(label, kubeconfig, ns, logPath, "10s", extra));
     return *operators.back();
   }
   std::vector<std::string> leaderArgs() const {
@@ -308,7 +149,7 @@ class OperatorProcess : public testing::RolloutFixture {
   // Up: it logged "running" (after its caches synced when it does not elect) and /readyz answers 200.
   void waitRunning(Operator& op) {
     auto r = op.waitFor(Operator::msg("running"), 20s);
-    ASSERT_TRUE(r.has_value()) << op.name << " did not start:\n" << op.proc->log();
+    ASSERT_TRUE(r.has_value()) << op.label << " did not start:\n" << op.proc->log();
     ASSERT_FALSE(op.identity().empty());
     auto deadline = Clock::now() + 20s;
     while (Clock::now() < deadline) {
@@ -316,15 +157,10 @@ class OperatorProcess : public testing::RolloutFixture {
       if (h.ok() && h->status == 200) return;
       std::this_thread::sleep_for(50ms);
     }
-    FAIL() << op.name << ": /readyz did not answer 200 within 20s\n" << op.proc->log();
+    FAIL() << op.label << ": /readyz did not answer 200 within 20s\n" << op.proc->log();
   }
 
-  Result<http::HttpResponse> probe(const Operator& op, const std::string& path) {
-    http::HttpRequest req;
-    req.url = "http://127.0.0.1:" + std::to_string(op.healthPort) + path;
-    req.timeout = 3s;
-    return plain.send(req);
-  }
+  Result<http::HttpResponse> probe(const Operator& op, const std::string& path) { return op.probe(plain, path); }
 
   json lease() {
     auto l = client->get(Resource::leases(), releaseNs, leaseName);
@@ -332,24 +168,16 @@ class OperatorProcess : public testing::RolloutFixture {
   }
   std::string leaseHolder() { return lease().value("/spec/holderIdentity"_json_pointer, std::string()); }
 
-  std::vector<json> events(const std::string& name) {
-    kube::ListOptions lo;
-    lo.fieldSelector = "involvedObject.name=" + name;
-    auto l = client->list(Resource::coreEvents(), ns, lo);
-    std::vector<json> out;
-    if (l.ok())
-      for (auto& e : (*l)["items"]) out.push_back(e);
-    return out;
-  }
+  std::vector<json> events(const std::string& name) { return testing::eventsAbout(*client, ns, name); }
 
   void expectNoTokenIn(const Operator& op) {
     std::string log = op.proc->log();
-    EXPECT_EQ(log.find(token), std::string::npos) << op.name << " logged the ServiceAccount token";
-    EXPECT_EQ(log.find(token.substr(token.rfind('.') + 1)), std::string::npos) << op.name << " logged the token's signature";
+    EXPECT_EQ(log.find(token), std::string::npos) << op.label << " logged the ServiceAccount token";
+    EXPECT_EQ(log.find(token.substr(token.rfind('.') + 1)), std::string::npos) << op.label << " logged the token's signature";
   }
 
   std::string releaseNs, leaseName, fenceName, rbacFile, kubeconfig, token, targetFile;
-  const std::string sa = "fro-feature-rollout-operator";
+  const std::string sa = testing::kChartServiceAccount;
   std::vector<std::unique_ptr<Operator>> operators;
   http::CurlTransport plain{http::TlsConfig{}};
 };
@@ -432,8 +260,9 @@ TEST_F(OperatorProcess, RunsARolloutWithExactlyTheChartsRbacAndNamesAMissingPerm
   ASSERT_TRUE(u.ok()) << u.error().message;
   // The authorizer sees it a moment later.
   for (auto deadline = Clock::now() + 10s; Clock::now() < deadline;) {
-    auto c = sh("kubectl auth can-i patch deployments.apps -n " + ns + " --as system:serviceaccount:" + releaseNs + ":" + sa);
-    if (trimmed(c.out) == "no") break;
+    auto c = testing::sh("kubectl auth can-i patch deployments.apps -n " + ns + " --as system:serviceaccount:" + releaseNs +
+                         ":" + sa);
+    if (testing::trimmed(c.out) == "no") break;
     std::this_thread::sleep_for(100ms);
   }
 
@@ -513,7 +342,7 @@ TEST_F(OperatorProcess, LeaderElectionOneReconcilesAndTheStandbyTakesOverAfterSi
   ASSERT_TRUE(a.becameLeader() || b.becameLeader()) << "no leader within 15s:\n" << a.proc->log() << b.proc->log();
   Operator& leader = a.becameLeader() ? a : b;
   Operator& standby = a.becameLeader() ? b : a;
-  std::printf("[ leader ] %s (%s); standby %s (%s)\n", leader.name.c_str(), leader.identity().c_str(), standby.name.c_str(),
+  std::printf("[ leader ] %s (%s); standby %s (%s)\n", leader.label.c_str(), leader.identity().c_str(), standby.label.c_str(),
               standby.identity().c_str());
   EXPECT_EQ(leaseHolder(), leader.identity());
   EXPECT_EQ(leader.find(Operator::msg("became the leader; starting workers"))->value("lease", ""), releaseNs + "/" + leaseName);

@@ -16,15 +16,18 @@
 #include "operator/http/CurlTransport.h"
 #include "tests/integration/RolloutFixture.h"
 #include "tests/kube/TestPki.h"
-#include "tests/support/ChildProcess.h"
+#include "tests/support/ChartRbac.h"
+#include "tests/support/RunningOperator.h"
+#include "tests/support/ShellCommand.h"
+#include "tests/support/TokenKubeconfig.h"
 
 namespace fro {
 namespace {
 
 using json = nlohmann::json;
 using kube::Resource;
-using testing::ChildProcess;
 using testing::freePort;
+using Operator = testing::RunningOperator;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
@@ -32,65 +35,12 @@ long long msSince(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
 
-struct CommandResult {
-  int rc = -1;
-  std::string out;  // stdout and stderr
-};
-
-CommandResult sh(const std::string& cmd) {
-  CommandResult r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = ::pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-// One operator process: its probe port and its JSON log.
-struct Operator {
-  int healthPort = 0;
-  std::unique_ptr<ChildProcess> proc;
-  Clock::time_point started;
-
-  std::vector<json> records() const {
-    std::vector<json> out;
-    std::istringstream in(proc->log());
-    std::string line;
-    while (std::getline(in, line)) {
-      auto j = json::parse(line, nullptr, false);
-      if (!j.is_discarded() && j.is_object()) out.push_back(std::move(j));
-    }
-    return out;
-  }
-  std::optional<json> waitFor(const std::function<bool(const json&)>& pred, std::chrono::milliseconds limit) const {
-    auto deadline = Clock::now() + limit;
-    do {
-      for (auto& r : records())
-        if (pred(r)) return r;
-      std::this_thread::sleep_for(50ms);
-    } while (Clock::now() < deadline);
-    return std::nullopt;
-  }
-  static std::function<bool(const json&)> msg(const std::string& m) {
-    return [m](const json& r) { return r.value("msg", "") == m; };
-  }
-};
 
 class OperatorStartup : public testing::RolloutFixture {
  protected:
   void TearDown() override {
-    for (auto& op : operators)
-      if (op->proc->running()) (void)op->proc->terminate(10s);
+    testing::terminateAll(operators, 10s);
     operators.clear();
     RolloutFixture::TearDown();
   }
@@ -98,51 +48,20 @@ class OperatorStartup : public testing::RolloutFixture {
   std::string writeKubeconfig(const std::string& label, const std::string& server, const std::string& clusterExtra,
                               const std::string& token) {
     std::string path = std::string(::testing::TempDir()) + "/kubeconfig-startup-" + ns + "-" + label;
-    std::ofstream k(path);
-    k << "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: " << server << "\n" << clusterExtra
-      << "users:\n- name: u\n  user:\n    token: " << token
-      << "\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n";
-    k.close();
-    ::chmod(path.c_str(), 0600);
+    testing::writeTokenKubeconfig(path, server, clusterExtra, "u", token);
     return path;
-  }
-
-  // The server and CA line of $KUBECONFIG's current context.
-  void adminCluster(std::string& server, std::string& caLine) {
-    json admin = testing::yamlFileToJson(env("KUBECONFIG"));
-    std::string ctx = admin.value("current-context", ""), clusterName;
-    for (auto& c : admin["contexts"])
-      if (c["name"] == ctx) clusterName = c["context"]["cluster"];
-    json cluster;
-    for (auto& c : admin["clusters"])
-      if (c["name"] == clusterName) cluster = c["cluster"];
-    ASSERT_TRUE(cluster.is_object()) << "no cluster for context " << ctx << " in $KUBECONFIG";
-    server = cluster.value("server", "");
-    if (cluster.contains("certificate-authority-data")) {
-      caLine = "    certificate-authority-data: " + cluster["certificate-authority-data"].get<std::string>() + "\n";
-    } else {
-      std::filesystem::path ca = cluster.value("certificate-authority", "");
-      if (ca.is_relative()) ca = std::filesystem::path(env("KUBECONFIG")).parent_path() / ca;
-      caLine = "    certificate-authority: " + ca.string() + "\n";
-    }
   }
 
   // The chart's ServiceAccount and RBAC for watchNamespaces={ns}, minus `list` on deployments only,
   // and a kubeconfig with that ServiceAccount's token.
   void chartRbacWithoutListOnDeployments() {
-    for (const char* tool : {"helm", "kubectl"})
-      ASSERT_EQ(sh(std::string("command -v ") + tool).rc, 0)
-          << tool << " is not on PATH: eval \"$(hack/cluster.sh env)\" first (hack/test.sh does)";
+    ASSERT_NO_FATAL_FAILURE(testing::requireHelmAndKubectl());
     releaseNs = createNamespace("fro-system");
     leaseName = uniqueName("fro-startup");
-    std::string chart = std::string(FRO_SOURCE_DIR) + "/charts/feature-rollout-operator";
     std::string rbacFile = std::string(::testing::TempDir()) + "/rbac-startup-" + ns + ".yaml";
-    auto r = sh("helm template fro '" + chart + "' --namespace " + releaseNs + " --set 'watchNamespaces={" + ns +
-                "}' --set leaderElection.leaseName=" + leaseName +
-                " --show-only templates/serviceaccount.yaml --show-only templates/rbac.yaml > '" + rbacFile + "'");
-    ASSERT_EQ(r.rc, 0) << r.out;
-    auto a = sh("kubectl apply -f '" + rbacFile + "'");
-    ASSERT_EQ(a.rc, 0) << a.out;
+    ASSERT_NO_FATAL_FAILURE(testing::renderChartRbac(releaseNs, ns, rbacFile, " --set leaderElection.leaseName=" + leaseName));
+    testing::ShellResult applied;
+    ASSERT_NO_FATAL_FAILURE(testing::applyManifest(rbacFile, applied));
     Resource roles{"rbac.authorization.k8s.io", "v1", "roles", true};
     auto role = client->get(roles, ns, sa);
     ASSERT_TRUE(role.ok()) << role.error().message;
@@ -174,43 +93,26 @@ class OperatorStartup : public testing::RolloutFixture {
     ASSERT_TRUE(u.ok()) << u.error().message;
     std::string as = " -n " + ns + " --as system:serviceaccount:" + releaseNs + ":" + sa;
     for (auto deadline = Clock::now() + 10s;; std::this_thread::sleep_for(100ms)) {
-      if (trimmed(sh("kubectl auth can-i list deployments.apps" + as).out) == "no" &&
-          trimmed(sh("kubectl auth can-i list statefulsets.apps" + as).out) == "yes")
+      if (testing::trimmed(testing::sh("kubectl auth can-i list deployments.apps" + as).out) == "no" &&
+          testing::trimmed(testing::sh("kubectl auth can-i list statefulsets.apps" + as).out) == "yes")
         break;
       ASSERT_LT(Clock::now(), deadline) << "the authorizer did not see the changed Role within 10s";
     }
-    auto t = sh("kubectl create token " + sa + " -n " + releaseNs + " --duration=1h");
-    ASSERT_EQ(t.rc, 0) << t.out;
-    std::string server, caLine;
-    ASSERT_NO_FATAL_FAILURE(adminCluster(server, caLine));
-    kubeconfig = writeKubeconfig("sa", server, caLine, trimmed(t.out));
+    std::string token;
+    ASSERT_NO_FATAL_FAILURE(testing::serviceAccountToken(sa, releaseNs, token));
+    testing::ClusterEndpoint cluster;
+    ASSERT_NO_FATAL_FAILURE(testing::adminCluster(cluster));
+    kubeconfig = writeKubeconfig("sa", cluster.server, cluster.caLines, token);
   }
 
   Operator& startOperator(const std::string& kc, const std::vector<std::string>& extra = {}) {
-    auto op = std::make_unique<Operator>();
-    op->healthPort = freePort();
-    std::string logPath = std::string(::testing::TempDir()) + "/operator-startup-" + ns + "-" +
-                          std::to_string(operators.size()) + ".log";
-    std::vector<std::string> args{FRO_OPERATOR_BIN,
-                                  "--kubeconfig", kc,
-                                  "--watch-namespaces", ns,
-                                  "--metrics-bind-address", "127.0.0.1:" + std::to_string(freePort()),
-                                  "--health-probe-bind-address", "127.0.0.1:" + std::to_string(op->healthPort),
-                                  "--log-format", "json",
-                                  "--shutdown-timeout", "10s"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    op->started = Clock::now();
-    op->proc = std::make_unique<ChildProcess>(args, logPath);
-    operators.push_back(std::move(op));
+    std::string label = std::to_string(operators.size());
+    std::string logPath = std::string(::testing::TempDir()) + "/operator-startup-" + ns + "-" + label + ".log";
+    operators.push_back(Operator::start(label, kc, ns, logPath, "10s", extra));
     return *operators.back();
   }
 
-  Result<http::HttpResponse> probe(const Operator& op, const std::string& path) {
-    http::HttpRequest req;
-    req.url = "http://127.0.0.1:" + std::to_string(op.healthPort) + path;
-    req.timeout = 3s;
-    return plain.send(req);
-  }
+  Result<http::HttpResponse> probe(const Operator& op, const std::string& path) { return op.probe(plain, path); }
   // Polls the probe until it answers and `pred` holds for the answer (bounded).
   std::optional<http::HttpResponse> probeUntil(const Operator& op, const std::string& path,
                                                const std::function<bool(const http::HttpResponse&)>& pred,
@@ -249,7 +151,7 @@ class OperatorStartup : public testing::RolloutFixture {
   }
 
   std::string releaseNs, leaseName, kubeconfig;
-  const std::string sa = "fro-feature-rollout-operator";
+  const std::string sa = testing::kChartServiceAccount;
   std::vector<std::unique_ptr<Operator>> operators;
   http::CurlTransport plain{http::TlsConfig{}};
 };
@@ -299,13 +201,13 @@ TEST_F(OperatorStartup, UnreachableApiServerIsNamedInTheLogAndReadyzAndSigtermEx
 
 // (b) The server's certificate is not signed by the CA the kubeconfig names.
 TEST_F(OperatorStartup, AWrongCaIsNamedAsATlsVerificationFailure) {
-  std::string server, caLine;
-  ASSERT_NO_FATAL_FAILURE(adminCluster(server, caLine));
+  testing::ClusterEndpoint cluster;
+  ASSERT_NO_FATAL_FAILURE(testing::adminCluster(cluster));
   auto now = std::time(nullptr);
   auto wrong = testing::TestPki::selfSignedCa("not-the-cluster-ca", now - 60, now + 3600);
   std::string caFile = std::string(::testing::TempDir()) + "/wrong-ca-" + ns + ".crt";
   std::ofstream(caFile) << wrong.certPem;
-  Operator& op = startOperator(writeKubeconfig("wrong-ca", server, "    certificate-authority: " + caFile + "\n", "x"));
+  Operator& op = startOperator(writeKubeconfig("wrong-ca", cluster.server, "    certificate-authority: " + caFile + "\n", "x"));
   auto logged = op.waitFor(
       [&](const json& r) {
         std::string e = r.value("error", "");
