@@ -28,10 +28,7 @@ std::string pct(int p) { return std::to_string(p) + "%"; }
 // "search 0% -> 10%, write 0% -> 10%": the flags whose percent differs, in spec order.
 std::string changes(const std::vector<FlagValue>& before, const std::vector<FlagValue>& after) {
   std::string out;
-  for (const auto& a : after)
-    for (const auto& b : before)
-      if (b.name == a.name && b.percent != a.percent)
-        out += (out.empty() ? "" : ", ") + a.name + " " + pct(b.percent) + " -> " + pct(a.percent);
+  for (const auto& c : EffectiveFlags::changes(before, after)) out += (out.empty() ? "" : ", ") + c;
   return out.empty() ? "no flag changes" : out;
 }
 

@@ -43,4 +43,14 @@ std::vector<FlagValue> EffectiveFlags::at(const RolloutSpec& spec, const Positio
   return out;
 }
 
+std::vector<std::string> EffectiveFlags::changes(const std::vector<FlagValue>& before,
+                                                 const std::vector<FlagValue>& after) {
+  std::vector<std::string> out;
+  for (const auto& a : after)
+    for (const auto& b : before)
+      if (b.name == a.name && b.percent != a.percent)
+        out.push_back(a.name + " " + std::to_string(b.percent) + "% -> " + std::to_string(a.percent) + "%");
+  return out;
+}
+
 }  // namespace fro::rollout

@@ -11,6 +11,7 @@
 // - aborted: every flag has its default;
 // - not started: the phase waits for its gates to be judged before its first step; every phase
 //   before it is complete, it and every later phase have their defaults.
+#include <string>
 #include <vector>
 
 #include "reconcilers/featurerollout/FlagDocument.h"
@@ -29,6 +30,9 @@ class EffectiveFlags {
  public:
   // One value per spec flag, in spec order.
   static std::vector<FlagValue> at(const RolloutSpec& spec, const Position& pos);
+  // "search 0% -> 10%" for each flag whose percent differs between two value lists (matched by
+  // name, in the order of `after`): what Events, rollback records and the plugin's previews say.
+  static std::vector<std::string> changes(const std::vector<FlagValue>& before, const std::vector<FlagValue>& after);
 };
 
 }  // namespace fro::rollout

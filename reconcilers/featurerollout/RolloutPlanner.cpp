@@ -558,11 +558,7 @@ void Planner::beginRetry() {
     return succeed();
   }
   const Phase& p = spec_.phases[rp.phase];
-  std::vector<std::string> changes;
-  for (size_t i = 0; i < rp.before.size(); ++i)
-    if (rp.before[i].percent != rp.after[i].percent)
-      changes.push_back(rp.before[i].name + " " + std::to_string(rp.before[i].percent) + "% -> " +
-                        std::to_string(rp.after[i].percent) + "%");
+  const auto changes = EffectiveFlags::changes(rp.before, rp.after);
   const std::string plan = "phase " + p.name + " restarts at " + std::to_string(p.steps[0].percent) + "%" +
                            (changes.empty() ? std::string() : ": " + join(changes));
   if (p.gates.empty() || retryForce_) {
@@ -664,11 +660,7 @@ void Planner::rollBack(const Verdict& v) {
   Position pos{Position::Mode::RolledBack, st_.phaseIndex, st_.step};
   auto before = EffectiveFlags::at(spec_, Position{Position::Mode::InProgress, st_.phaseIndex, st_.step});
   auto after = EffectiveFlags::at(spec_, pos);
-  std::vector<std::string> reverted;
-  for (size_t i = 0; i < before.size(); ++i)
-    if (before[i].percent != after[i].percent)
-      reverted.push_back(before[i].name + " " + std::to_string(before[i].percent) + "% -> " +
-                         std::to_string(after[i].percent) + "%");
+  const auto reverted = EffectiveFlags::changes(before, after);
   std::string msg = "phase " + p.name + " rolled back at " + std::to_string(p.steps[st_.step].percent) + "%: " +
                     v.message + "; reverted " + (reverted.empty() ? std::string("nothing") : join(reverted));
   st_.rollback = RollbackInfo{p.name, v.rollbackReason, msg, nowStr_};

@@ -61,5 +61,12 @@ TEST(EffectiveFlags, RaisingTheStepOnlyRaisesPercents) {
   }
 }
 
+TEST(EffectiveFlags, ChangesNameEachFlagWhosePercentDiffers) {
+  std::vector<FlagValue> before{{"a", "A", 0}, {"b", "B", 50}, {"c", "C", 100}};
+  std::vector<FlagValue> after{{"a", "A", 10}, {"b", "B", 50}, {"c", "C", 0}};
+  EXPECT_EQ(EffectiveFlags::changes(before, after), (std::vector<std::string>{"a 0% -> 10%", "c 100% -> 0%"}));
+  EXPECT_TRUE(EffectiveFlags::changes(after, after).empty());
+}
+
 }  // namespace
 }  // namespace fro::rollout
