@@ -25,11 +25,16 @@ bool isOurs(const json& envFromEntry, const std::string& configMap) {
          !envFromEntry.contains("prefix");
 }
 
-// JSON pointer escaping of one path segment (RFC 6901).
-std::string pointerSegment(const std::string& s) {
-  std::string out;
-  for (char c : s) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
-  return out;
+// The path of our claim annotation in a JSON patch ("/" in the key escaped by the library).
+std::string ownerAnnotationPath() {
+  return (json::json_pointer("/metadata/annotations") / names::kOwnerAnnotation).to_string();
+}
+
+// The Events' involvedObject: the rollout as last written.
+events::ObjectReference rolloutRef(const json& fr) {
+  const json& md = fr["metadata"];
+  return {fr.value("apiVersion", "rollouts.featureflags.dev/v1alpha1"), "FeatureRollout", md.value("namespace", ""),
+          md.value("name", ""), md.value("uid", ""), md.value("resourceVersion", "")};
 }
 
 // <rollout>.<uid prefix>-<seq>: a DNS subdomain, unique per transition of this rollout object.
@@ -170,8 +175,7 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
   // 6. Children before the Events: a rollback's values reach the pods without waiting for them;
   // the Events are exactly once and re-emitted after a crash, so they may follow.
   std::optional<ReconcileOutcome> childOutcome = writeChildren(key, fr, in, plan, claimError);
-  const bool eventsRecorded = emitEvents(key, fr, RolloutStatus::fromJson(cached->fields.value("status", json::object())),
-                                         plan.status);
+  const bool eventsRecorded = emitEvents(key, fr, cached->fields.value("status", json::object()), plan.status);
   if (childOutcome) return *childOutcome;
   if (!eventsRecorded) return ReconcileOutcome::error("recording events failed; they are re-emitted on the next attempt");
   if (plan.requeueAfter) return ReconcileOutcome::requeueAfter(*plan.requeueAfter + std::chrono::milliseconds(20));
@@ -183,8 +187,7 @@ std::optional<ReconcileOutcome> FeatureRolloutReconciler::writeChildren(const st
                                                                         const std::string& claimError) {
   const json& md = fr["metadata"];
   const std::string ns = md.value("namespace", ""), name = md.value("name", "");
-  events::ObjectReference ref{fr.value("apiVersion", "rollouts.featureflags.dev/v1alpha1"), "FeatureRollout", ns, name,
-                              md.value("uid", ""), md.value("resourceVersion", "")};
+  const events::ObjectReference ref = rolloutRef(fr);
   // Only when they differ from what is observed. A failed write (e.g. Forbidden: a permission
   // missing from the operator's Role) is also a Warning Event on the rollout, so `kubectl
   // describe` says why it does not move; the recorder counts repeats on one Event.
@@ -235,10 +238,10 @@ std::optional<ReconcileOutcome> FeatureRolloutReconciler::writeChildren(const st
   return std::nullopt;
 }
 
-bool FeatureRolloutReconciler::emitEvents(const std::string& key, const json& fr, const RolloutStatus& stored,
+bool FeatureRolloutReconciler::emitEvents(const std::string& key, const json& fr, const json& storedStatus,
                                           const RolloutStatus& written) {
   const json& md = fr["metadata"];
-  const std::string uid = md.value("uid", ""), ns = md.value("namespace", ""), name = md.value("name", "");
+  const std::string uid = md.value("uid", ""), name = md.value("name", "");
   std::int64_t from;
   {
     std::lock_guard<std::mutex> l(emittedMu_);
@@ -249,6 +252,7 @@ bool FeatureRolloutReconciler::emitEvents(const std::string& key, const json& fr
       // First look at this rollout in this process: every recent transition the stored status
       // still holds is re-emitted (a repeat is AlreadyExists). Not only the last batch: after two
       // kills in a row, a transition whose Event is missing may be followed by newer ones.
+      const RolloutStatus stored = RolloutStatus::fromJson(storedStatus);  // only on a first look
       from = stored.transitions + 1;
       for (const auto& h : stored.history) {
         auto at = Rfc3339::parse(h.at);
@@ -257,8 +261,7 @@ bool FeatureRolloutReconciler::emitEvents(const std::string& key, const json& fr
       }
     }
   }
-  events::ObjectReference ref{fr.value("apiVersion", "rollouts.featureflags.dev/v1alpha1"), "FeatureRollout", ns, name,
-                              uid, md.value("resourceVersion", "")};
+  const events::ObjectReference ref = rolloutRef(fr);
   std::int64_t through = from - 1;
   bool ok = true;
   for (const auto& h : written.history) {
@@ -346,7 +349,7 @@ Status FeatureRolloutReconciler::claimTarget(const std::string& ns, const std::s
   if (!live->contains("metadata") || !(*live)["metadata"].contains("annotations"))
     ops.push_back({{"op", "add"}, {"path", "/metadata/annotations"}, {"value", {{names::kOwnerAnnotation, rollout}}}});
   else
-    ops.push_back({{"op", "add"}, {"path", "/metadata/annotations/" + pointerSegment(names::kOwnerAnnotation)}, {"value", rollout}});
+    ops.push_back({{"op", "add"}, {"path", ownerAnnotationPath()}, {"value", rollout}});
   auto r = client_.patch(res, ns, name, kube::PatchType::JsonPatch, ops);
   if (!r.ok()) return r.error();
   return ok();
@@ -402,7 +405,7 @@ Status FeatureRolloutReconciler::releaseTarget(const std::string& ns, const std:
   const std::string owner = live->value("/metadata/annotations"_json_pointer, json::object()).value(names::kOwnerAnnotation, "");
   if (!rollout.empty() && !owner.empty() && owner != rollout) return ok();  // another rollout's now: not ours to touch
   if (!rollout.empty() && owner == rollout) {
-    const std::string path = "/metadata/annotations/" + pointerSegment(names::kOwnerAnnotation);
+    const std::string path = ownerAnnotationPath();
     json ops = json::array({{{"op", "test"}, {"path", path}, {"value", rollout}}, {{"op", "remove"}, {"path", path}}});
     auto r = client_.patch(res, ns, name, kube::PatchType::JsonPatch, ops);
     if (!r.ok() && !kube::ApiError::isNotFound(r.error())) return r.error();

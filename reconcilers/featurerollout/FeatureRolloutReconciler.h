@@ -77,7 +77,7 @@ class FeatureRolloutReconciler {
                                                             const PlanInput& in, const Plan& plan,
                                                             const std::string& claimError);
   // Records the Events of history entries not yet recorded (exactly once: named after the entry).
-  bool emitEvents(const std::string& key, const nlohmann::json& fr, const RolloutStatus& stored,
+  bool emitEvents(const std::string& key, const nlohmann::json& fr, const nlohmann::json& storedStatus,
                   const RolloutStatus& written);
 
   kube::KubeClient& client_;
