@@ -14,6 +14,7 @@
 #include <random>
 #include <thread>
 
+#include "operator/common/StopFlag.h"
 #include "operator/controller/Workers.h"
 #include "operator/events/EventRecorder.h"
 #include "operator/health/HealthServer.h"
@@ -88,32 +89,6 @@ using Millis = std::chrono::milliseconds;
 Millis msSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t);
 }
-
-// Set once the process stops (signal, lost lease): the cache-sync wait gives up at once.
-class StopFlag {
- public:
-  void set() {
-    {
-      std::lock_guard l(mu_);
-      set_ = true;
-    }
-    cv_.notify_all();
-  }
-  bool isSet() const {
-    std::lock_guard l(mu_);
-    return set_;
-  }
-  // true when set within `d`.
-  bool waitFor(Millis d) const {
-    std::unique_lock l(mu_);
-    return cv_.wait_for(l, d, [&] { return set_; });
-  }
-
- private:
-  mutable std::mutex mu_;
-  mutable std::condition_variable cv_;
-  bool set_ = false;
-};
 
 int run(const fro::process::Options& opts) {
   auto logger = std::make_shared<log::Logger>(log::Logger::Config{opts.logFormat, opts.logLevel, {}, {}});
@@ -208,7 +183,7 @@ int run(const fro::process::Options& opts) {
   std::unique_ptr<fro::leaderelection::LeaderElector> elector;
   std::atomic<bool> lostLease{false};
   std::atomic<bool> stopping{false};  // set on SIGTERM/SIGINT, before the elector is stopped
-  StopFlag stopWaiting;               // set with `stopping`: wakes the cache-sync wait
+  fro::StopFlag stopWaiting;               // set with `stopping`: wakes the cache-sync wait
   std::atomic<bool> workersStarted{false};
   fro::health::HealthServer health;
   (void)health.addReadinessCheck(
