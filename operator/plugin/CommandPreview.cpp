@@ -1,5 +1,6 @@
 #include "operator/plugin/CommandPreview.h"
 
+#include "operator/plugin/JsonField.h"
 #include "reconcilers/featurerollout/EffectiveFlags.h"
 #include "reconcilers/featurerollout/RetryPlan.h"
 #include "reconcilers/featurerollout/RolloutSpec.h"
@@ -13,16 +14,8 @@ using rollout::Position;
 
 namespace {
 
-std::string str(const json& o, const char* key) {
-  if (!o.is_object()) return {};
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-int integer(const json& o, const char* key, int def) {
-  if (!o.is_object()) return def;
-  auto it = o.find(key);
-  return it != o.end() && it->is_number_integer() ? it->get<int>() : def;
-}
+std::string str(const json& o, const char* key) { return JsonField::text(o, key); }
+int integer(const json& o, const char* key, int def) { return JsonField::integer(o, key, def); }
 std::string pct(int p) { return std::to_string(p) + "%"; }
 
 // "search 0% -> 10%, write 0% -> 10%": the flags whose percent differs, in spec order.

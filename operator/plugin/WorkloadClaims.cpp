@@ -1,5 +1,6 @@
 #include "operator/plugin/WorkloadClaims.h"
 
+#include "operator/plugin/JsonField.h"
 #include <map>
 #include <tuple>
 
@@ -9,11 +10,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string text(const json& o, const char* key) {
-  if (!o.is_object()) return {};
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+std::string text(const json& o, const char* key) { return JsonField::text(o, key); }
 
 std::string where(const std::string& ns) { return ns.empty() ? "the same namespace (none set)" : "namespace \"" + ns + "\""; }
 
