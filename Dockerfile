@@ -12,7 +12,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config git ca-certificates curl openssl \
-      libcpprest-dev libboost-system-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev \
+      libyaml-cpp-dev nlohmann-json3-dev libssl-dev \
       libcurl4-openssl-dev prometheus-cpp-dev libgtest-dev libgmock-dev googletest \
       libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
