@@ -6,15 +6,42 @@
 
 namespace fro {
 
+// What went wrong, for callers that branch on it. `code` keeps the raw number; the kind says
+// what that number means, so nobody has to guess from its range.
+enum class ErrorKind {
+  Unspecified,  // Error::of: code is whatever its maker put there
+  Http,         // a server answered with an error status: code is that status
+  Transport,    // no usable answer (connect, TLS, timeout, cancel, size limit): code is an http::k* code
+  System,       // a system call failed: code is the errno
+  NotFound,     // what was asked for does not exist (an API 404 keeps code 404; a missing key has 0)
+  Invalid,      // input refused as malformed (a file, a setting, an API 422 keeping code 422)
+};
+
 struct Error {
   std::string message;
   // Optional machine-readable detail: an HTTP status, an errno, a Kubernetes reason.
   int code = 0;
   std::string reason;
+  ErrorKind kind = ErrorKind::Unspecified;
 
   static Error of(std::string msg, int code = 0, std::string reason = {}) {
     return Error{std::move(msg), code, std::move(reason)};
   }
+  static Error http(int status, std::string msg, std::string reason = {}) {
+    return Error{std::move(msg), status, std::move(reason), ErrorKind::Http};
+  }
+  static Error transport(int code, std::string msg, std::string reason = "TransportError") {
+    return Error{std::move(msg), code, std::move(reason), ErrorKind::Transport};
+  }
+  static Error system(int err, std::string msg) { return Error{std::move(msg), err, {}, ErrorKind::System}; }
+  static Error notFound(std::string msg, std::string reason = "NotFound") {
+    return Error{std::move(msg), 0, std::move(reason), ErrorKind::NotFound};
+  }
+  static Error invalid(std::string msg, std::string reason = "Invalid") {
+    return Error{std::move(msg), 0, std::move(reason), ErrorKind::Invalid};
+  }
+
+  bool is(ErrorKind k) const { return kind == k; }
 };
 
 template <class T>

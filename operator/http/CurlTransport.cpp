@@ -1,6 +1,7 @@
 #include "operator/http/CurlTransport.h"
 
 #include <curl/curl.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
@@ -207,7 +208,7 @@ struct CurlTransport::Transfer {
   char errbuf[CURL_ERROR_SIZE] = {};
 
   Error error(int code, const std::string& what) const {
-    return Error::of(method + " " + origin + ": " + codeName(code) + ": " + what, code, reasonFor(code));
+    return Error::transport(code, fmt::format("{} {}: {}: {}", method, origin, codeName(code), what), reasonFor(code));
   }
 
   bool is2xx() const { return status >= 200 && status < 300; }
@@ -377,7 +378,7 @@ Result<HttpResponse> CurlTransport::send(const HttpRequest& req) {
     release(std::move(h), r.ok() && !t.abort);
     return r;
   } catch (const std::exception& e) {
-    return Error::of(req.method + ": transport error: " + e.what(), kOtherTransportError, "TransportError");
+    return Error::transport(kOtherTransportError, fmt::format("{}: transport error: {}", req.method, e.what()));
   }
 }
 
@@ -390,7 +391,7 @@ Result<HttpResponse> CurlTransport::stream(const HttpRequest& req,
     Handle h;  // own connection, closed when the stream ends
     return run(h, req, t);
   } catch (const std::exception& e) {
-    return Error::of(req.method + ": transport error: " + e.what(), kOtherTransportError, "TransportError");
+    return Error::transport(kOtherTransportError, fmt::format("{}: transport error: {}", req.method, e.what()));
   }
 }
 

@@ -1,5 +1,6 @@
 #include "operator/kube/ApiError.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace fro::kube {
@@ -38,7 +39,7 @@ Error ApiError::fromResponse(const std::string& verb, const std::string& path, c
         for (const auto& cause : *c) {
           std::string field = cause.value("field", "");
           std::string msg = cause.value("message", "");
-          if (!field.empty() && message.find(field) == std::string::npos) message += "; " + field + ": " + msg;
+          if (!field.empty() && message.find(field) == std::string::npos) message += fmt::format("; {}: {}", field, msg);
         }
       }
     }
@@ -46,12 +47,18 @@ Error ApiError::fromResponse(const std::string& verb, const std::string& path, c
     message = resp.body.substr(0, 512);
   }
   if (message.empty()) message = reason;
-  return Error::of(verb + " " + path + ": " + std::to_string(resp.status) + " " + reason + ": " + message,
-                   resp.status, reason);
+  return fromStatus(resp.status, fmt::format("{} {}: {} {}: {}", verb, path, resp.status, reason, message), reason);
 }
 
 Error ApiError::fromTransport(const std::string& verb, const std::string& path, const Error& err) {
-  return Error::of(verb + " " + path + ": " + err.message, err.code, "TransportError");
+  return Error::transport(err.code, fmt::format("{} {}: {}", verb, path, err.message));
+}
+
+Error ApiError::fromStatus(int status, std::string message, std::string reason) {
+  Error e = Error::http(status, std::move(message), std::move(reason));
+  if (status == 404) e.kind = ErrorKind::NotFound;
+  if (status == 422) e.kind = ErrorKind::Invalid;
+  return e;
 }
 
 }  // namespace fro::kube

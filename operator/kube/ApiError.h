@@ -1,6 +1,8 @@
 #pragma once
-// Kubernetes API failures as values: Error.code is the HTTP status (or a transport error code
-// below 100), Error.reason the Status reason (NotFound, Conflict, Forbidden, Invalid, Gone, ...).
+// Kubernetes API failures as values: Error.kind says what happened (NotFound for a 404, Invalid
+// for a 422, Http for any other status, Transport when no answer came), Error.code keeps the HTTP
+// status (or the transport's http::k* code), Error.reason the Status reason (NotFound, Conflict,
+// Forbidden, Invalid, Gone, ...).
 #include <string>
 
 #include "operator/common/Result.h"
@@ -14,15 +16,18 @@ class ApiError {
   static Error fromResponse(const std::string& verb, const std::string& path, const http::HttpResponse& resp);
   // Wraps a transport failure (connect, TLS, timeout) with what was being done.
   static Error fromTransport(const std::string& verb, const std::string& path, const Error& err);
+  // An error status the server reported some other way (a watch's Error event).
+  static Error fromStatus(int status, std::string message, std::string reason);
 
-  static bool isNotFound(const Error& e) { return e.code == 404; }
+  // Kind NotFound: an API 404, or an answer that lacks what was asked for (a Secret without the key).
+  static bool isNotFound(const Error& e) { return e.kind == ErrorKind::NotFound; }
   static bool isConflict(const Error& e) { return e.code == 409 && e.reason != "AlreadyExists"; }
   static bool isAlreadyExists(const Error& e) { return e.reason == "AlreadyExists"; }
   static bool isGone(const Error& e) { return e.code == 410 || e.reason == "Expired" || e.reason == "Gone"; }
   static bool isForbidden(const Error& e) { return e.code == 403; }
   static bool isUnauthorized(const Error& e) { return e.code == 401; }
-  static bool isInvalid(const Error& e) { return e.code == 422; }
-  static bool isTransport(const Error& e) { return e.code > 0 && e.code < 100; }
+  static bool isInvalid(const Error& e) { return e.kind == ErrorKind::Invalid && e.code == 422; }
+  static bool isTransport(const Error& e) { return e.kind == ErrorKind::Transport; }
 };
 
 }  // namespace fro::kube

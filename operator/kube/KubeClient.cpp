@@ -4,7 +4,10 @@
 #include <thread>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "operator/kube/ApiError.h"
+#include "operator/kube/Base64.h"
 
 namespace fro::kube {
 
@@ -77,7 +80,7 @@ http::HttpRequest KubeClient::makeRequest(const std::string& method, const std::
   if (!contentType.empty()) req.headers.emplace_back("Content-Type", contentType);
   if (opts_.bearerToken) {
     std::string token = opts_.bearerToken();
-    if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
+    if (!token.empty()) req.headers.emplace_back("Authorization", fmt::format("Bearer {}", token));
   }
   req.body = body;
   req.timeout = opts_.timeout;
@@ -113,7 +116,9 @@ Result<json> KubeClient::callJson(const std::string& verb, const std::string& me
   if (resp->status < 200 || resp->status >= 300) return ApiError::fromResponse(method, path, *resp);
   if (resp->body.empty()) return json::object();
   auto j = json::parse(resp->body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Error::of(method + " " + path + ": response is not JSON", resp->status, "BadResponse");
+  if (j.is_discarded())
+    return Error{fmt::format("{} {}: response is not JSON", method, path), resp->status, "BadResponse",
+                 ErrorKind::Invalid};
   return j;
 }
 
@@ -171,7 +176,7 @@ Result<json> KubeClient::patch(const Resource& r, const std::string& ns, const s
     case PatchType::Apply: ct = "application/apply-patch+yaml"; break;  // JSON is valid YAML
   }
   std::string path = r.objectPath(ns, name);
-  if (!o.subresource.empty()) path += "/" + o.subresource;
+  if (!o.subresource.empty()) path += fmt::format("/{}", o.subresource);
   Query q;
   q.add("fieldManager", o.fieldManager).add("force", type == PatchType::Apply && o.force ? "true" : "");
   return callJson(type == PatchType::Apply ? "APPLY" : "PATCH", "PATCH", path + q.str(), serialize(body), ct);
@@ -226,8 +231,9 @@ Result<WatchEnd> KubeClient::watch(const Resource& r, const std::string& ns, con
       if (ev->errorCode() == 410) {
         end.reason = WatchEnd::Reason::Expired;
       } else {
-        decodeError = Error::of("watch " + path + ": " + ev->object.value("message", "error event"),
-                                ev->errorCode(), ev->object.value("reason", "WatchError"));
+        decodeError = ApiError::fromStatus(ev->errorCode(),
+                                           fmt::format("watch {}: {}", path, ev->object.value("message", "error event")),
+                                           ev->object.value("reason", "WatchError"));
       }
       return false;
     }
@@ -247,6 +253,21 @@ Result<WatchEnd> KubeClient::watch(const Resource& r, const std::string& ns, con
   if (resp->status < 200 || resp->status >= 300) return ApiError::fromResponse("WATCH", path, *resp);
   if (decodeError) return *decodeError;
   return end;
+}
+
+Result<std::string> KubeClient::secretValue(const std::string& ns, const std::string& name, const std::string& key) {
+  auto secret = get(Resource::secrets(), ns, name);
+  if (!secret.ok()) return secret.error();
+  const std::string where = fmt::format("Secret {}/{}", ns, name);
+  const json* value = nullptr;
+  if (auto data = secret->find("data"); data != secret->end() && data->is_object()) {
+    if (auto v = data->find(key); v != data->end() && v->is_string()) value = &*v;
+  }
+  // The Secret is there but lacks the key: NotFound in kind, with no HTTP status (the server said 200).
+  if (value == nullptr) return Error::notFound(fmt::format("{} has no key \"{}\"", where, key));
+  auto decoded = Base64::decode(value->get<std::string>());
+  if (!decoded.ok()) return Error::invalid(fmt::format("{} key \"{}\" is not valid base64", where, key));
+  return std::move(decoded).value();
 }
 
 Result<http::HttpResponse> KubeClient::raw(const std::string& method, const std::string& path,

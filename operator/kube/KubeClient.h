@@ -100,6 +100,11 @@ class KubeClient {
   Result<WatchEnd> watch(const Resource& r, const std::string& ns, const WatchOptions& opts,
                          const std::function<bool(const WatchEvent&)>& onEvent);
 
+  // data[key] of a Secret, decoded. A missing Secret or key is kind NotFound (the key's error carries
+  // no HTTP status: the server answered 200); a value that is not base64 is Invalid. Messages never
+  // quote the value.
+  Result<std::string> secretValue(const std::string& ns, const std::string& name, const std::string& key);
+
   // Any path (e.g. /metrics, /readyz, /version): the raw response, API errors as values.
   Result<http::HttpResponse> raw(const std::string& method, const std::string& path, const std::string& body = {},
                                  const std::string& contentType = {});

@@ -98,6 +98,66 @@ TEST_F(KubeClientTest, ErrorKindsAreRecognised) {
   EXPECT_EQ(transport->requests.size(), 4u) << "4xx must not be retried";
 }
 
+TEST_F(KubeClientTest, ErrorsSayWhatKindOfFailureTheyAre) {
+  auto c = make();
+  transport->push(404, R"({"kind":"Status","reason":"NotFound","message":"not found","code":404})");
+  transport->push(422, R"({"kind":"Status","reason":"Invalid","message":"bad","code":422})");
+  transport->push(403, R"({"kind":"Status","reason":"Forbidden","message":"cannot get","code":403})");
+  transport->push(Error::of("connection refused", http::kConnectFailed));
+  KubeClient::Options o;
+  o.retry.maxRetries = 0;
+  auto once = make(o);
+  auto nf = c.get(Resource::configMaps(), "a", "x");
+  auto inv = c.create(Resource::configMaps(), "a", {{"metadata", {{"name", "x"}}}});
+  auto fb = c.get(Resource::configMaps(), "a", "x");
+  auto down = once.get(Resource::configMaps(), "a", "x");
+  EXPECT_EQ(nf.error().kind, ErrorKind::NotFound);
+  EXPECT_EQ(nf.error().code, 404);
+  EXPECT_EQ(inv.error().kind, ErrorKind::Invalid);
+  EXPECT_EQ(inv.error().code, 422);
+  EXPECT_EQ(fb.error().kind, ErrorKind::Http);
+  EXPECT_EQ(fb.error().code, 403);
+  EXPECT_EQ(down.error().kind, ErrorKind::Transport);
+  EXPECT_EQ(down.error().code, http::kConnectFailed);
+}
+
+TEST_F(KubeClientTest, SecretValueIsDecodedAndNeverQuoted) {
+  auto c = make();
+  // "s3cr3t\n" and "not base64!" as the API server returns them.
+  transport->push(200, R"({"kind":"Secret","metadata":{"name":"prom"},"data":{"token":"czNjcjN0Cg==","bad":"bm90!!"}})");
+  transport->push(200, R"({"kind":"Secret","metadata":{"name":"prom"},"data":{"token":"czNjcjN0Cg==","bad":"bm90!!"}})");
+  auto v = c.secretValue("shop", "prom", "token");
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(*v, "s3cr3t\n");
+  EXPECT_EQ(transport->requests[0].url, "https://127.0.0.1:6443/api/v1/namespaces/shop/secrets/prom");
+  auto bad = c.secretValue("shop", "prom", "bad");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::Invalid);
+  EXPECT_EQ(bad.error().message, "Secret shop/prom key \"bad\" is not valid base64");
+}
+
+TEST_F(KubeClientTest, SecretWithoutTheKeyIsNotFoundWithoutAnHttpStatus) {
+  auto c = make();
+  transport->push(200, R"({"kind":"Secret","metadata":{"name":"prom"},"data":{"user":"YQ=="}})");
+  transport->push(200, R"({"kind":"Secret","metadata":{"name":"empty"}})");
+  transport->push(404, R"({"kind":"Status","reason":"NotFound","message":"secrets \"gone\" not found","code":404})");
+  auto noKey = c.secretValue("shop", "prom", "token");
+  auto noData = c.secretValue("shop", "empty", "token");
+  auto noSecret = c.secretValue("shop", "gone", "token");
+  ASSERT_FALSE(noKey.ok());
+  EXPECT_EQ(noKey.error().kind, ErrorKind::NotFound);
+  EXPECT_TRUE(ApiError::isNotFound(noKey.error()));
+  EXPECT_EQ(noKey.error().code, 0) << "the server answered 200; no status is made up";
+  EXPECT_EQ(noKey.error().message, "Secret shop/prom has no key \"token\"");
+  ASSERT_FALSE(noData.ok());
+  EXPECT_EQ(noData.error().kind, ErrorKind::NotFound);
+  EXPECT_EQ(noData.error().message, "Secret shop/empty has no key \"token\"");
+  ASSERT_FALSE(noSecret.ok());
+  EXPECT_EQ(noSecret.error().kind, ErrorKind::NotFound);
+  EXPECT_EQ(noSecret.error().code, 404);
+  EXPECT_NE(noSecret.error().message.find("secrets \"gone\" not found"), std::string::npos);
+}
+
 TEST_F(KubeClientTest, RetriesServerErrorsWithBackoffAndHonoursRetryAfter) {
   auto c = make();
   transport->push(503, "unavailable");
