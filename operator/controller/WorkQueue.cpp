@@ -125,15 +125,24 @@ std::size_t WorkQueue::pump() {
 }
 
 void WorkQueue::delayLoop() {
-  std::unique_lock lock(mu_);
-  while (!shuttingDown_) {
-    promoteDueLocked();
-    if (parkedByTime_.empty()) {
-      delayCv_.wait(lock);
-      continue;
+  // No exception may end the thread: parked keys would then never be released. Only the
+  // queue's own allocations can throw here; after one, the loop starts over.
+  for (;;) {
+    try {
+      std::unique_lock lock(mu_);
+      while (!shuttingDown_) {
+        promoteDueLocked();
+        if (parkedByTime_.empty()) {
+          delayCv_.wait(lock);
+          continue;
+        }
+        auto wait = std::get<0>(*parkedByTime_.begin()) - clock_->steadyNow();
+        delayCv_.wait_for(lock, std::clamp<std::chrono::nanoseconds>(wait, kMinDelayWait, kMaxWait));
+      }
+      return;
+    } catch (...) {
+      std::this_thread::sleep_for(kMinDelayWait);  // a persistent fault must not spin
     }
-    auto wait = std::get<0>(*parkedByTime_.begin()) - clock_->steadyNow();
-    delayCv_.wait_for(lock, std::clamp<std::chrono::nanoseconds>(wait, kMinDelayWait, kMaxWait));
   }
 }
 
@@ -173,6 +182,14 @@ bool WorkQueue::shutDownWithDrain(std::chrono::nanoseconds timeout) {
   std::unique_lock lock(mu_);
   auto bounded = std::clamp<std::chrono::nanoseconds>(timeout, std::chrono::nanoseconds::zero(), kMaxWait);
   return idleCv_.wait_for(lock, bounded, [this] { return processing_.empty(); });
+}
+
+bool WorkQueue::waitIdle(std::chrono::nanoseconds timeout) const {
+  std::unique_lock lock(mu_);
+  auto bounded = std::clamp<std::chrono::nanoseconds>(timeout, std::chrono::nanoseconds::zero(), kMaxWait);
+  // done() notifies when nothing is processing; a ready key then is taken by get() (processing
+  // again) or dropped by shutDown() (which notifies too).
+  return idleCv_.wait_for(lock, bounded, [this] { return queue_.empty() && processing_.empty(); });
 }
 
 bool WorkQueue::isShuttingDown() const {

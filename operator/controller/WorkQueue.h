@@ -85,6 +85,11 @@ class WorkQueue {
   std::size_t delayedLen() const;     // parked keys (addAfter / addRateLimited)
   std::size_t processingLen() const;  // keys held by workers
 
+  // Blocks until no key is ready or held by a worker (parked keys may remain), so a test that
+  // pumped a fake clock knows the work it released has run; false if `timeout` (real time)
+  // passed first.
+  bool waitIdle(std::chrono::nanoseconds timeout) const;
+
   void shutDown();
   // shutDown(), then waits until no key is being processed; false if `timeout` passed first.
   bool shutDownWithDrain(std::chrono::nanoseconds timeout);
@@ -108,7 +113,7 @@ class WorkQueue {
   mutable std::mutex mu_;
   std::condition_variable readyCv_;  // get(): a key is ready, or shutdown
   std::condition_variable delayCv_;  // delay thread: a new earliest deadline, or shutdown
-  std::condition_variable idleCv_;   // shutDownWithDrain(): nothing is processing
+  mutable std::condition_variable idleCv_;  // shutDownWithDrain(), waitIdle(): nothing is processing
   bool shuttingDown_ = false;
   // Ready keys with the time they became ready. Invariant: a key here is also in dirty_ and not
   // in processing_.

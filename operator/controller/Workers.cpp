@@ -43,44 +43,61 @@ bool Workers::join(std::chrono::nanoseconds timeout) {
 }
 
 void Workers::loop() {
-  while (auto key = queue_.get()) {
-    ++busy_;
-    ReconcileOutcome outcome;
-    bool threw = true;
-    auto started = std::chrono::steady_clock::now();
+  // No exception may end the thread. Reconcile's own are caught in serve(); only the queue's
+  // bookkeeping (an allocation) could throw past it, and then the worker serves on.
+  for (;;) {
     try {
-      outcome = reconcile_(*key);
-      threw = false;
-    } catch (const std::exception& e) {
-      outcome = ReconcileOutcome::error(std::string("reconcile threw: ") + e.what());
+      while (auto key = queue_.get()) serve(*key);
+      break;
     } catch (...) {
-      outcome = ReconcileOutcome::error("reconcile threw a non-standard exception");
     }
-    if (threw && onThrow_) {
-      try {
-        onThrow_(*key, outcome, std::chrono::steady_clock::now() - started);
-      } catch (...) {
-        // Reporting must not cost the worker or leave the key held.
-      }
-    }
-    switch (outcome.kind) {
-      case ReconcileOutcome::Kind::kSuccess:
-        queue_.forget(*key);
-        break;
-      case ReconcileOutcome::Kind::kError:
-        queue_.addRateLimited(*key);
-        break;
-      case ReconcileOutcome::Kind::kRequeueAfter:
-        queue_.forget(*key);
-        queue_.addAfter(*key, outcome.after);
-        break;
-    }
-    queue_.done(*key);
-    --busy_;
   }
   std::lock_guard lock(mu_);
   ++exited_;
   exitedCv_.notify_all();
+}
+
+void Workers::serve(const std::string& key) {
+  // Whatever throws below, the key is released and the busy count restored.
+  struct Release {
+    Workers& w;
+    const std::string& key;
+    ~Release() {
+      w.queue_.done(key);
+      --w.busy_;
+    }
+  } release{*this, key};
+  ++busy_;
+  ReconcileOutcome outcome;
+  bool threw = true;
+  auto started = std::chrono::steady_clock::now();
+  try {
+    outcome = reconcile_(key);
+    threw = false;
+  } catch (const std::exception& e) {
+    outcome = ReconcileOutcome::error(std::string("reconcile threw: ") + e.what());
+  } catch (...) {
+    outcome = ReconcileOutcome::error("reconcile threw a non-standard exception");
+  }
+  if (threw && onThrow_) {
+    try {
+      onThrow_(key, outcome, std::chrono::steady_clock::now() - started);
+    } catch (...) {
+      // Reporting must not cost the worker or leave the key held.
+    }
+  }
+  switch (outcome.kind) {
+    case ReconcileOutcome::Kind::kSuccess:
+      queue_.forget(key);
+      break;
+    case ReconcileOutcome::Kind::kError:
+      queue_.addRateLimited(key);
+      break;
+    case ReconcileOutcome::Kind::kRequeueAfter:
+      queue_.forget(key);
+      queue_.addAfter(key, outcome.after);
+      break;
+  }
 }
 
 }  // namespace fro::controller

@@ -54,6 +54,7 @@ class Workers {
 
  private:
   void loop();
+  void serve(const std::string& key);  // one key: reconcile, apply the outcome, done()
 
   WorkQueue& queue_;
   const Reconcile reconcile_;

@@ -305,6 +305,32 @@ TEST_F(WorkQueueTest, ShutDownWithDrainGivesUpAtTheTimeout) {
   EXPECT_TRUE(q.shutDownWithDrain(0ms));
 }
 
+// waitIdle() is how a fake-clock test knows the work an advance released has run: it returns
+// once nothing is ready or held, whatever is still parked.
+TEST_F(WorkQueueTest, WaitIdleWaitsForReadyAndHeldKeysButNotParkedOnes) {
+  EXPECT_TRUE(q.waitIdle(0ms));
+  q.addAfter("ns/later", 1s);
+  EXPECT_TRUE(q.waitIdle(0ms)) << "a parked key is not work to wait for";
+
+  q.add("ns/a");
+  EXPECT_FALSE(q.waitIdle(0ms)) << "a ready key is";
+  auto idle = std::async(std::launch::async, [&] { return q.waitIdle(kHandOff); });
+  EXPECT_EQ(take(), "ns/a");
+  EXPECT_EQ(idle.wait_for(20ms), std::future_status::timeout) << "ns/a is still held";
+  q.add("ns/a");  // dirty while held: done() queues it again, so still not idle
+  q.done("ns/a");
+  EXPECT_EQ(idle.wait_for(20ms), std::future_status::timeout) << "ns/a is ready again";
+  EXPECT_EQ(take(), "ns/a");
+  q.done("ns/a");
+  ASSERT_EQ(idle.wait_for(kHandOff), std::future_status::ready);
+  EXPECT_TRUE(idle.get());
+
+  clock->advance(1s);  // pump(): ns/later is ready now
+  EXPECT_FALSE(q.waitIdle(0ms));
+  q.shutDown();
+  EXPECT_TRUE(q.waitIdle(0ms)) << "shutDown() drops ready keys";
+}
+
 // With the real clock the queue's own delay thread releases parked keys: no pump() needed.
 TEST(WorkQueueRealClock, DelayThreadReleasesParkedKeys) {
   WorkQueue q;
