@@ -9,8 +9,9 @@
 #include <sstream>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
-#include "operator/process/Duration.h"
+#include "operator/common/Duration.h"
 
 #ifndef FRO_VERSION
 #define FRO_VERSION "0.0.0-dev"
@@ -123,7 +124,7 @@ std::string wrap(std::string_view text, std::size_t indent, std::size_t width = 
 Error usage(std::string message) { return Error::of(std::move(message), 2, "usage"); }
 
 Error invalid(std::string_view flag, std::string_view value, std::string_view why) {
-  return usage("invalid value \"" + std::string(value) + "\" for " + std::string(flag) + ": " + std::string(why));
+  return usage(fmt::format("invalid value \"{}\" for {}: {}", value, flag, why));
 }
 
 std::string trim(std::string_view s) {
@@ -167,13 +168,13 @@ Result<int> parseInt(std::string_view flag, const std::string& v, int lo, int hi
   int n = 0;
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (v.empty() || ec != std::errc() || end != v.data() + v.size() || n < lo || n > hi)
-    return invalid(flag, v, "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    return invalid(flag, v, fmt::format("must be an integer from {} to {}", lo, hi));
   return n;
 }
 
 Result<std::chrono::milliseconds> parseDuration(std::string_view flag, const std::string& v) {
   auto d = Duration::parse(v);
-  if (!d) return invalid(flag, v, d.error().message + "; expected a duration such as 500ms, 15s or 2m");
+  if (!d) return invalid(flag, v, fmt::format("{}; expected a duration such as 500ms, 15s or 2m", d.error().message));
   if (d->count() <= 0) return invalid(flag, v, "must be longer than 0");
   return *d;
 }
@@ -258,11 +259,11 @@ Result<Options> Options::parse(const std::vector<std::string>& args, const Envir
     app.parse(static_cast<int>(argv.size()), argv.data());
   } catch (const CLI::ArgumentMismatch& e) {
     std::string what = e.what(), flag = flagOf(what);
-    if (what.find("missing") != std::string::npos) return usage("flag " + flag + " needs a value");
-    if (what.find("At Most") != std::string::npos) return usage("flag " + flag + " is given more than once");
-    return usage(what + " (see --help)");
+    if (what.find("missing") != std::string::npos) return usage(fmt::format("flag {} needs a value", flag));
+    if (what.find("At Most") != std::string::npos) return usage(fmt::format("flag {} is given more than once", flag));
+    return usage(fmt::format("{} (see --help)", what));
   } catch (const CLI::ParseError& e) {
-    return usage(std::string(e.what()) + " (see --help)");
+    return usage(fmt::format("{} (see --help)", e.what()));
   }
   if (help) {
     o.action = Action::Help;
@@ -271,12 +272,12 @@ Result<Options> Options::parse(const std::vector<std::string>& args, const Envir
   }
   if (showVersion) {
     o.action = Action::Version;
-    o.output = "feature-rollout-operator " + std::string(Options::version()) + "\n";
+    o.output = fmt::format("feature-rollout-operator {}\n", Options::version());
     return o;
   }
   for (const auto& extra : app.remaining()) {
-    if (!extra.empty() && extra[0] == '-') return usage("unknown flag \"" + extra + "\" (see --help)");
-    return usage("unexpected argument \"" + extra + "\": the operator takes flags only (see --help)");
+    if (!extra.empty() && extra[0] == '-') return usage(fmt::format("unknown flag \"{}\" (see --help)", extra));
+    return usage(fmt::format("unexpected argument \"{}\": the operator takes flags only (see --help)", extra));
   }
   auto has = [&](const char* name) { return given[name]->count() > 0; };
 
@@ -294,7 +295,7 @@ Result<Options> Options::parse(const std::vector<std::string>& args, const Envir
       auto ns = trim(std::string_view(list).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
       if (ns.empty()) return invalid("--watch-namespaces", list, "empty namespace in the list");
       if (!isDnsLabel(ns))
-        return invalid("--watch-namespaces", list, "\"" + ns + "\" is not a valid namespace name");
+        return invalid("--watch-namespaces", list, fmt::format("\"{}\" is not a valid namespace name", ns));
       if (seen.insert(ns).second) o.watchNamespaces.push_back(ns);
       if (comma == std::string::npos) break;
       start = comma + 1;
@@ -339,11 +340,11 @@ Result<Options> Options::parse(const std::vector<std::string>& args, const Envir
   }
   // The same ordering LeaderElector::validate() insists on, reported in flag terms.
   if (o.renewDeadline >= o.leaseDuration)
-    return usage("--renew-deadline (" + Duration::format(o.renewDeadline) + ") must be shorter than --lease-duration (" +
-                 Duration::format(o.leaseDuration) + ")");
+    return usage(fmt::format("--renew-deadline ({}) must be shorter than --lease-duration ({})",
+                             Duration::format(o.renewDeadline), Duration::format(o.leaseDuration)));
   if (o.retryPeriod >= o.renewDeadline)
-    return usage("--retry-period (" + Duration::format(o.retryPeriod) + ") must be shorter than --renew-deadline (" +
-                 Duration::format(o.renewDeadline) + ")");
+    return usage(fmt::format("--retry-period ({}) must be shorter than --renew-deadline ({})",
+                             Duration::format(o.retryPeriod), Duration::format(o.renewDeadline)));
 
   for (auto [name, out] : {std::pair{"--metrics-bind-address", &o.metricsBindAddress},
                            std::pair{"--health-probe-bind-address", &o.healthProbeBindAddress}}) {
@@ -356,8 +357,8 @@ Result<Options> Options::parse(const std::vector<std::string>& args, const Envir
       o.metricsBindAddress.port != 0 && o.metricsBindAddress.port == o.healthProbeBindAddress.port &&
       (o.metricsBindAddress.host == o.healthProbeBindAddress.host || o.metricsBindAddress.host.empty() ||
        o.healthProbeBindAddress.host.empty()))
-    return usage("--metrics-bind-address (" + o.metricsBindAddress.str() + ") and --health-probe-bind-address (" +
-                 o.healthProbeBindAddress.str() + ") must use different ports");
+    return usage(fmt::format("--metrics-bind-address ({}) and --health-probe-bind-address ({}) must use different ports",
+                             o.metricsBindAddress.str(), o.healthProbeBindAddress.str()));
 
   if (has("--default-prometheus-address")) {
     const auto& url = v["--default-prometheus-address"];
