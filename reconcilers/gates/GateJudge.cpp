@@ -1,10 +1,14 @@
 #include "reconcilers/gates/GateJudge.h"
 
-#include "operator/common/Utf8.h"
-
-#include <charconv>
 #include <cmath>
-#include <cstdio>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "operator/common/NumberText.h"
+#include "operator/common/Utf8.h"
 
 namespace fro::gates {
 
@@ -20,31 +24,25 @@ struct Breach {
 // Which side of a threshold band v is past, if any.
 std::optional<Breach> breach(const rollout::Threshold& t, const char* level, double v) {
   if (t.above && v > *t.above)
-    return Breach{std::string(level) + " above " + GateJudge::format(*t.above),
-                  std::string("is above the ") + level + " threshold " + GateJudge::format(*t.above)};
+    return Breach{fmt::format("{} above {}", level, numberText(*t.above)),
+                  fmt::format("is above the {} threshold {}", level, numberText(*t.above))};
   if (t.below && v < *t.below)
-    return Breach{std::string(level) + " below " + GateJudge::format(*t.below),
-                  std::string("is below the ") + level + " threshold " + GateJudge::format(*t.below)};
+    return Breach{fmt::format("{} below {}", level, numberText(*t.below)),
+                  fmt::format("is below the {} threshold {}", level, numberText(*t.below))};
   return std::nullopt;
 }
 
-std::string describe(const rollout::Threshold& t, const char* level) {
-  std::string s;
-  if (t.above) s += std::string(level) + " above " + GateJudge::format(*t.above);
-  if (t.below) s += (s.empty() ? "" : ", ") + std::string(level) + " below " + GateJudge::format(*t.below);
-  return s;
+// "warning above 0.02, critical above 0.05": every threshold set, in this order.
+std::string describe(const rollout::Gate& g) {
+  std::vector<std::string> parts;
+  for (auto [t, level] : {std::pair{&g.warning, "warning"}, std::pair{&g.critical, "critical"}}) {
+    if (t->above) parts.push_back(fmt::format("{} above {}", level, numberText(*t->above)));
+    if (t->below) parts.push_back(fmt::format("{} below {}", level, numberText(*t->below)));
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
 }
 
 }  // namespace
-
-std::string GateJudge::format(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  if (ec != std::errc()) return std::to_string(v);
-  return std::string(buf, end);
-}
 
 bool GateJudge::countsAsPass(const rollout::Gate& gate, GateResult result) {
   return result == GateResult::Passed || (result == GateResult::NoData && gate.onNoData == "pass");
@@ -61,14 +59,15 @@ Judgement GateJudge::decide(const rollout::Gate& gate, const Result<QueryValue>&
   Judgement j;
   if (!outcome) {
     j.result = GateResult::Error;
-    j.message = gate.name + ": " + outcome.error().message;
+    j.message = fmt::format("{}: {}", gate.name, outcome.error().message);
     return j;
   }
   const auto& value = outcome->value;
   if (!value || std::isnan(*value)) {
     // NaN is what "0 errors / 0 requests" gives when nothing was served: no evidence either way.
     j.result = GateResult::NoData;
-    j.message = gate.name + (value ? " = NaN (no data)" : " returned no data") + "; onNoData=" + gate.onNoData;
+    j.message =
+        fmt::format("{}{}; onNoData={}", gate.name, value ? " = NaN (no data)" : " returned no data", gate.onNoData);
     return j;
   }
   const double v = *value;
@@ -80,30 +79,28 @@ Judgement GateJudge::decide(const rollout::Gate& gate, const Result<QueryValue>&
     if (!b) b = breach(gate.warning, "warning", v);
     if (!b) {
       j.result = GateResult::NoData;
-      j.message = gate.name + " = " + format(v) + " is not a finite number; treated as no data; onNoData=" + gate.onNoData;
+      j.message = fmt::format("{} = {} is not a finite number; treated as no data; onNoData={}", gate.name,
+                              numberText(v), gate.onNoData);
       return j;
     }
   }
   j.value = v;
-  // Measured values get 4 significant digits (0.06436, not 0.06436249218275461): enough to compare
-  // with a threshold, which is printed exactly as written.
-  char measured[32];
-  std::snprintf(measured, sizeof measured, "%.4g", v);
-  const std::string subject = gate.name + " = " + (std::isfinite(v) ? std::string(measured) : format(v));
+  // Value and thresholds in the one number format, fro::numberText (six significant digits:
+  // 0.0643625, not 0.06436249218275461).
+  const std::string subject = fmt::format("{} = {}", gate.name, numberText(v));
   if (auto b = breach(gate.critical, "critical", v)) {
     j.result = GateResult::Critical;
     j.threshold = b->threshold;
-    j.message = subject + " " + b->phrase;
+    j.message = fmt::format("{} {}", subject, b->phrase);
   } else if (auto w = breach(gate.warning, "warning", v)) {
     j.result = GateResult::Warning;
     j.threshold = w->threshold;
-    j.message = subject + " " + w->phrase;
+    j.message = fmt::format("{} {}", subject, w->phrase);
   } else {
     j.result = GateResult::Passed;
-    std::string limits = describe(gate.warning, "warning");
-    std::string crit = describe(gate.critical, "critical");
-    if (!crit.empty()) limits += (limits.empty() ? "" : ", ") + crit;
-    j.message = subject + (limits.empty() ? " (no thresholds set)" : " is within thresholds (" + limits + ")");
+    const std::string limits = describe(gate);
+    j.message = limits.empty() ? fmt::format("{} (no thresholds set)", subject)
+                               : fmt::format("{} is within thresholds ({})", subject, limits);
   }
   return j;
 }

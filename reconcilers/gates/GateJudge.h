@@ -3,7 +3,8 @@
 // that decided and a message naming value and threshold. Critical is checked before warning.
 // A value that is not finite never passes: NaN, and an infinity that breaches no threshold in its
 // direction, are NoData (onNoData decides); +Inf past an `above` threshold is a breach as usual.
-// Messages are valid UTF-8 whatever the outcome quoted.
+// Messages are valid UTF-8 whatever the outcome quoted. Values and thresholds are printed with
+// fro::numberText (six significant digits; NaN, +Inf, -Inf).
 #include <optional>
 #include <string>
 
@@ -27,9 +28,6 @@ class GateJudge {
 
   // Whether the gate's policy counts this result as a pass (Passed, or NoData with onNoData=pass).
   static bool countsAsPass(const rollout::Gate& gate, rollout::GateResult result);
-
-  // Shortest text that reads back as the same double; "NaN", "+Inf", "-Inf" as Prometheus writes them.
-  static std::string format(double v);
 
  private:
   static Judgement decide(const rollout::Gate& gate, const Result<QueryValue>& outcome);

@@ -166,10 +166,28 @@ TEST(GateJudge, OnlyPassedAndNoDataWithPassPolicyCountAsPass) {
     EXPECT_FALSE(GateJudge::countsAsPass(pass, r)) << rollout::toString(r);
 }
 
-TEST(GateJudge, FormatIsShortestRoundTrip) {
-  EXPECT_EQ(GateJudge::format(0.1 + 0.2), "0.30000000000000004");
-  EXPECT_EQ(GateJudge::format(2), "2");
-  EXPECT_EQ(GateJudge::format(1.25e-7), "1.25e-07");
+// Values and thresholds in messages and thresholds use fro::numberText: six significant digits,
+// so float noise in a threshold and long measured values read short.
+TEST(GateJudge, ValuesAndThresholdsUseTheOneNumberFormat) {
+  Gate g;
+  g.name = "g";
+  g.critical.above = 0.1 + 0.2;
+  g.warning.above = 2;
+  auto noisy = GateJudge::judge(g, value(0.31));
+  EXPECT_EQ(noisy.threshold, "critical above 0.3");
+  EXPECT_EQ(noisy.message, "g = 0.31 is above the critical threshold 0.3");
+  auto within = GateJudge::judge(g, value(0.06436249218275461));
+  EXPECT_EQ(within.message, "g = 0.0643625 is within thresholds (warning above 2, critical above 0.3)");
+  EXPECT_EQ(within.value, 0.06436249218275461) << "the value itself is not rounded";
+
+  Gate tiny;
+  tiny.name = "tiny";
+  tiny.critical.below = 1.25e-7;
+  auto low = GateJudge::judge(tiny, value(1e-8));
+  EXPECT_EQ(low.threshold, "critical below 1.25e-07");
+  EXPECT_EQ(low.message, "tiny = 1e-08 is below the critical threshold 1.25e-07");
+  EXPECT_EQ(GateJudge::judge(tiny, value(123456789)).message,
+            "tiny = 1.23457e+08 is within thresholds (critical below 1.25e-07)");
 }
 
 }  // namespace
