@@ -5,6 +5,8 @@
 #include <set>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "operator/http/CurlTransport.h"
 #include "reconcilers/gates/GateJudge.h"
 #include "reconcilers/gates/PrometheusClient.h"
@@ -20,10 +22,8 @@ namespace {
 
 // A zero interval would make a key due continuously.
 constexpr std::chrono::milliseconds kMinInterval{100};
-// Without a timeout a hung Prometheus would hold a pool thread forever.
+// Without a timeout a hung Prometheus would hold a worker forever.
 constexpr std::chrono::milliseconds kDefaultTimeout{5000};
-// Bounds the scheduler's sleep, in case the injected clock drifts from the real steady clock.
-constexpr std::chrono::seconds kMaxSchedulerWait{1};
 
 bool sameThreshold(const rollout::Threshold& a, const rollout::Threshold& b) {
   return a.above == b.above && a.below == b.below;
@@ -78,68 +78,84 @@ GateEvaluator::TransportFactory GateEvaluator::curlTransports() {
   };
 }
 
-GateEvaluator::GateEvaluator(Options options) : opts_(std::move(options)) {
-  const std::size_t n = std::max<std::size_t>(1, opts_.threads);
-  for (std::size_t i = 0; i < n; ++i) workers_.emplace_back([this] { workerLoop(); });
-  if (opts_.schedulerThread) scheduler_ = std::thread([this] { schedulerLoop(); });
+namespace {
+
+controller::WorkQueueOptions queueOptions(const GateEvaluator::Options& o) {
+  controller::WorkQueueOptions q;
+  q.clock = o.clock;
+  q.delayThread = o.delayThread;
+  return q;
+}
+
+}  // namespace
+
+GateEvaluator::GateEvaluator(Options options)
+    : opts_(std::move(options)),
+      queue_(queueOptions(opts_)),
+      workers_(
+          queue_, [this](const std::string& key) { return run(key); },
+          static_cast<int>(std::clamp<std::size_t>(opts_.threads, 1, 1024))) {
+  workers_.start();
 }
 
 GateEvaluator::~GateEvaluator() {
-  {
-    std::lock_guard l(mu_);
-    stopping_ = true;
-    jobs_.clear();
-  }
-  cancel_ = true;
-  jobsCv_.notify_all();
-  schedulerCv_.notify_all();
-  idleCv_.notify_all();
-  if (scheduler_.joinable()) scheduler_.join();
-  for (auto& t : workers_) t.join();
+  cancel_ = true;   // in-flight requests return at once
+  workers_.stop();  // queued keys are dropped; ~Workers joins the workers
 }
 
 void GateEvaluator::want(const std::string& key, const GateRequest& request) {
-  std::lock_guard l(mu_);
-  if (stopping_) return;
-  auto [it, inserted] = entries_.try_emplace(key);
-  Entry& e = it->second;
-  bool evaluateNow = inserted;
-  if (!inserted) {
-    const GateRequest& old = e.request;
-    if (old.since != request.since) {
-      e.observations.clear();  // a new series: counts restart
-      evaluateNow = true;
-    } else if (old.nameSpace != request.nameSpace || !sameGates(old.gates, request.gates) ||
-               !samePrometheus(old.prometheus, request.prometheus)) {
-      // Keep the series of gates whose definition is unchanged; a changed query starts afresh.
-      std::erase_if(e.observations, [&](const auto& kv) {
-        const Gate* before = findGate(old.gates, kv.first);
-        const Gate* after = findGate(request.gates, kv.first);
-        return !(before && after && sameGate(*before, *after));
-      });
-      evaluateNow = true;
-    } else if (old.interval != request.interval) {
-      if (e.lastStart != SteadyTime{}) e.nextDue = e.lastStart + intervalOf(request);
-    } else {
-      return;  // identical request: a no-op
+  std::optional<std::chrono::nanoseconds> wake;  // when the queue should look at the key
+  {
+    std::lock_guard l(mu_);
+    auto [it, inserted] = entries_.try_emplace(key);
+    Entry& e = it->second;
+    bool evaluateNow = inserted;
+    if (!inserted) {
+      const GateRequest& old = e.request;
+      if (old.since != request.since) {
+        e.observations.clear();  // a new series: counts restart
+        evaluateNow = true;
+      } else if (old.nameSpace != request.nameSpace || !sameGates(old.gates, request.gates) ||
+                 !samePrometheus(old.prometheus, request.prometheus)) {
+        // Keep the series of gates whose definition is unchanged; a changed query starts afresh.
+        std::erase_if(e.observations, [&](const auto& kv) {
+          const Gate* before = findGate(old.gates, kv.first);
+          const Gate* after = findGate(request.gates, kv.first);
+          return !(before && after && sameGate(*before, *after));
+        });
+        evaluateNow = true;
+      } else if (old.interval != request.interval) {
+        if (e.lastStart != SteadyTime{}) {
+          e.nextDue = e.lastStart + intervalOf(request);
+          wake = e.nextDue - opts_.clock->steadyNow();
+        }
+      } else {
+        return;  // identical request: a no-op
+      }
+    }
+    e.request = request;
+    if (evaluateNow) {
+      e.generation = ++generations_;  // an evaluation in flight now answers an outdated request
+      // Evaluations before `since` would not count; wait for it if it lies ahead.
+      const auto ahead = std::chrono::duration_cast<std::chrono::nanoseconds>(request.since - opts_.clock->now());
+      e.nextDue = ahead > ahead.zero() ? opts_.clock->steadyNow() + ahead : SteadyTime::min();
+      wake = std::max(ahead, ahead.zero());
     }
   }
-  e.request = request;
-  if (evaluateNow) {
-    e.generation = ++generations_;  // an evaluation in flight now answers an outdated request
-    // Evaluations before `since` would not count; wait for it if it lies ahead.
-    const auto ahead = request.since - opts_.clock->now();
-    e.dueNow = ahead <= decltype(ahead)::zero();
-    if (!e.dueNow) e.nextDue = opts_.clock->steadyNow() + std::chrono::duration_cast<std::chrono::nanoseconds>(ahead);
-  }
-  dispatchLocked(opts_.clock->steadyNow());
-  schedulerCv_.notify_all();
+  // A key being evaluated is queued again when that evaluation ends; a parked key keeps the
+  // earlier of its times, and a wake-up before nextDue re-parks it (run()).
+  if (wake) queue_.addAfter(key, *wake);
 }
 
 void GateEvaluator::forget(const std::string& key) {
   std::lock_guard l(mu_);
-  entries_.erase(key);  // an evaluation in flight finds no entry and is dropped
-  schedulerCv_.notify_all();
+  entries_.erase(key);  // an evaluation in flight finds no entry and is dropped; so is a wake-up
+}
+
+void GateEvaluator::subscribe(Listener listener) {
+  if (!listener) return;
+  std::lock_guard l(listenersMu_);
+  listeners_.push_back(std::move(listener));
 }
 
 std::vector<GateObservation> GateEvaluator::observeLocked(const Entry& e) {
@@ -164,97 +180,70 @@ std::vector<GateEvaluator::KeySnapshot> GateEvaluator::snapshot() const {
   return out;
 }
 
-std::size_t GateEvaluator::runDue() {
+std::size_t GateEvaluator::runDue() { return queue_.pump(); }
+
+bool GateEvaluator::waitIdle(std::chrono::milliseconds timeout) { return queue_.waitIdle(timeout); }
+
+controller::ReconcileOutcome GateEvaluator::run(const std::string& key) {
+  Job job;
+  SteadyTime started;
+  {
+    std::lock_guard l(mu_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return controller::ReconcileOutcome::success();  // forgotten
+    const Entry& e = it->second;
+    started = opts_.clock->steadyNow();
+    if (e.nextDue > started) return controller::ReconcileOutcome::requeueAfter(e.nextDue - started);
+    job = Job{key, e.request, e.generation};
+  }
+  auto results = evaluate(job, opts_.clock->now());
+  if (cancel_) return controller::ReconcileOutcome::success();  // cut short by shutdown: not an answer
+  auto next = store(job, std::move(results), started);
+  if (!next) return controller::ReconcileOutcome::success();  // want() has queued the changed request
+  // The next evaluation is parked before anyone hears of this one, so whatever a listener does
+  // next (a test advancing its clock) finds it scheduled; and the listeners run before done(key),
+  // so waitIdle() returning means they have run.
+  queue_.addAfter(key, *next);
+  notify(key);
+  return controller::ReconcileOutcome::success();
+}
+
+std::optional<std::chrono::nanoseconds> GateEvaluator::store(const Job& job, std::vector<GateObservation> results,
+                                                             SteadyTime started) {
   std::lock_guard l(mu_);
-  if (stopping_) return 0;
-  return dispatchLocked(opts_.clock->steadyNow());
-}
-
-std::size_t GateEvaluator::dispatchLocked(SteadyTime now) {
-  std::size_t n = 0;
-  for (auto& [key, e] : entries_) {
-    if (busy_.count(key) != 0) continue;  // one evaluation per key at a time
-    if (!e.dueNow && e.nextDue > now) continue;
-    e.dueNow = false;
-    busy_.insert(key);
-    jobs_.push_back(Job{key, e.request, e.generation});
-    ++n;
+  auto it = entries_.find(job.key);
+  if (it == entries_.end() || it->second.generation != job.generation) return std::nullopt;
+  Entry& e = it->second;
+  e.lastStart = started;
+  e.nextDue = started + intervalOf(e.request);
+  for (auto& o : results) {
+    auto prev = e.observations.find(o.name);
+    const Gate* gate = findGate(job.request.gates, o.name);
+    const bool pass = gate && GateJudge::countsAsPass(*gate, o.result);
+    const bool error = o.result == GateResult::Error;
+    const bool had = prev != e.observations.end();
+    o.consecutivePasses = pass ? (had ? prev->second.consecutivePasses : 0) + 1 : 0;
+    o.consecutiveErrors = error ? (had ? prev->second.consecutiveErrors : 0) + 1 : 0;
+    e.observations[o.name] = std::move(o);
   }
-  if (n > 0) jobsCv_.notify_all();
-  return n;
+  return e.nextDue - opts_.clock->steadyNow();
 }
 
-bool GateEvaluator::waitIdle(std::chrono::milliseconds timeout) {
-  std::unique_lock l(mu_);
-  return idleCv_.wait_for(l, timeout, [&] { return jobs_.empty() && running_ == 0; });
-}
-
-void GateEvaluator::workerLoop() {
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock l(mu_);
-      jobsCv_.wait(l, [&] { return stopping_ || !jobs_.empty(); });
-      if (stopping_) return;
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-      ++running_;
-    }
-    const SteadyTime started = opts_.clock->steadyNow();
-    auto results = evaluate(job, opts_.clock->now());
-    finish(job, std::move(results), started);
-  }
-}
-
-void GateEvaluator::schedulerLoop() {
-  std::unique_lock l(mu_);
-  while (!stopping_) {
-    const SteadyTime now = opts_.clock->steadyNow();
-    dispatchLocked(now);
-    std::optional<SteadyTime> next;
-    for (const auto& [key, e] : entries_)
-      if (busy_.count(key) == 0 && !e.dueNow && (!next || e.nextDue < *next)) next = e.nextDue;
-    // Busy keys are rescheduled by finish(), which wakes us.
-    auto wait = next ? std::min<std::chrono::nanoseconds>(*next - now, kMaxSchedulerWait) : kMaxSchedulerWait;
-    if (wait > std::chrono::nanoseconds::zero()) schedulerCv_.wait_for(l, wait);
-  }
-}
-
-void GateEvaluator::finish(const Job& job, std::vector<GateObservation> results, SteadyTime started) {
-  bool stored = false;
+void GateEvaluator::notify(const std::string& key) {
+  std::vector<Listener> listeners;
   {
-    std::lock_guard l(mu_);
-    busy_.erase(job.key);
-    auto it = entries_.find(job.key);
-    if (it != entries_.end()) {
-      Entry& e = it->second;
-      // Otherwise want() has already scheduled the changed request.
-      if (e.generation == job.generation) {
-        e.lastStart = started;
-        e.nextDue = started + intervalOf(e.request);
-        for (auto& o : results) {
-          auto prev = e.observations.find(o.name);
-          const Gate* gate = findGate(job.request.gates, o.name);
-          const bool pass = gate && GateJudge::countsAsPass(*gate, o.result);
-          const bool error = o.result == GateResult::Error;
-          const bool had = prev != e.observations.end();
-          o.consecutivePasses = pass ? (had ? prev->second.consecutivePasses : 0) + 1 : 0;
-          o.consecutiveErrors = error ? (had ? prev->second.consecutiveErrors : 0) + 1 : 0;
-          e.observations[o.name] = std::move(o);
-        }
-        stored = true;
-      }
-      // A request that changed meanwhile is due now (dueNow was set by want()).
-      if (!stopping_) dispatchLocked(opts_.clock->steadyNow());
+    std::lock_guard l(listenersMu_);
+    listeners = listeners_;
+  }
+  // One listener's failure must not skip the others, nor count as a failed evaluation.
+  auto call = [&key](const Listener& listener) {
+    try {
+      listener(key);
+    } catch (...) {
     }
-  }
-  schedulerCv_.notify_all();
-  if (stored && opts_.onResult) opts_.onResult(job.key);
-  {
-    std::lock_guard l(mu_);
-    --running_;  // after onResult, so waitIdle() returning means the callback has run
-  }
-  idleCv_.notify_all();
+  };
+  if (opts_.onResult) call(opts_.onResult);
+  for (const auto& listener : listeners) call(listener);
 }
 
 std::shared_ptr<http::HttpTransport> GateEvaluator::transportFor(const std::string& caPem) {
@@ -277,28 +266,27 @@ std::vector<GateObservation> GateEvaluator::evaluate(const Job& job, std::chrono
   if (address.empty()) {
     fault = SetupFault{"no Prometheus address: set spec.prometheus.address or --default-prometheus-address", true};
   } else if (!address.starts_with("http://") && !address.starts_with("https://")) {
-    fault = SetupFault{"Prometheus address \"" + PrometheusClient::displayAddress(address) +
-                           "\" is not an http:// or https:// URL",
+    fault = SetupFault{fmt::format("Prometheus address \"{}\" is not an http:// or https:// URL",
+                                   PrometheusClient::displayAddress(address)),
                        true};
   }
 
   // Reads one Secret value; never puts the value into a message.
   auto readSecret = [&](const rollout::SecretKeyRef& ref, const char* what) -> std::optional<std::string> {
-    const std::string where = "Secret " + req.nameSpace + "/" + ref.name + " key \"" + ref.key + "\"";
+    const std::string where = fmt::format("Secret {}/{} key \"{}\"", req.nameSpace, ref.name, ref.key);
     if (!opts_.secrets) {
-      fault = SetupFault{std::string("cannot read the ") + what + " from " + where + ": no Secret reader configured",
-                         true};
+      fault = SetupFault{fmt::format("cannot read the {} from {}: no Secret reader configured", what, where), true};
       return std::nullopt;
     }
     auto v = opts_.secrets(req.nameSpace, ref.name, ref.key);
     if (!v) {
       const bool missing = v.error().code == 404 || v.error().reason == "NotFound";
-      fault = SetupFault{std::string("cannot read the ") + what + " from " + where + ": " + v.error().message, missing};
+      fault = SetupFault{fmt::format("cannot read the {} from {}: {}", what, where, v.error().message), missing};
       return std::nullopt;
     }
     std::string s = trimmed(*v);  // `kubectl create secret --from-file` keeps the trailing newline
     if (s.empty()) {
-      fault = SetupFault{std::string("the ") + what + " in " + where + " is empty", true};
+      fault = SetupFault{fmt::format("the {} in {} is empty", what, where), true};
       return std::nullopt;
     }
     return s;
@@ -326,7 +314,7 @@ std::vector<GateObservation> GateEvaluator::evaluate(const Job& job, std::chrono
     o.evaluatedAt = at;
     if (fault) {
       o.result = GateResult::Error;
-      o.message = gate.name + ": " + fault->message;
+      o.message = fmt::format("{}: {}", gate.name, fault->message);
       o.permanent = fault->permanent;
     } else {
       auto j = GateJudge::judge(gate, client->query(gate.query));

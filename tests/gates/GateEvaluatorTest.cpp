@@ -1,5 +1,5 @@
-// GateEvaluator with a fake Prometheus (PromStub) and a manual clock: the scheduler thread is
-// off and the clock's advance hook calls runDue(); waitIdle() waits for the pool to finish.
+// GateEvaluator with a fake Prometheus (PromStub) and a manual clock: the queue's delay thread is
+// off and the clock's advance hook calls runDue(); waitIdle() waits for the workers to finish.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 
 #include "reconcilers/gates/GateEvaluator.h"
 #include "tests/gates/PromStub.h"
@@ -33,7 +34,7 @@ Gate gate(const std::string& name, const std::string& query, const std::string& 
   return g;
 }
 
-// Counts onResult calls per key and lets a test wait for one without sleeping.
+// Counts listener calls per key and lets a test wait for one without sleeping.
 struct Results {
   void operator()(const std::string& key) {
     std::lock_guard l(mu);
@@ -76,17 +77,17 @@ struct EvaluatorTest : ::testing::Test {
       if (it == secrets.end()) return Error::of("secrets \"" + name + "\" not found", 404, "NotFound");
       return it->second;
     };
-    o.onResult = [this](const std::string& key) { results(key); };
     o.defaultAddress = std::move(defaultAddress);
     o.threads = 4;
-    o.schedulerThread = false;
+    o.delayThread = false;
     if (tweak) tweak(o);
     ev = std::make_unique<GateEvaluator>(std::move(o));
+    ev->subscribe([this](const std::string& key) { results(key); });
     clock->onAdvance([this] { ev->runDue(); });
   }
 
   ~EvaluatorTest() override {
-    prom->release();  // let hung requests finish so the pool can join
+    prom->release();  // let hung requests finish so the workers can join
     ev.reset();
   }
 
@@ -475,6 +476,57 @@ TEST_F(EvaluatorTest, ChangedIntervalReschedulesWithoutEvaluating) {
   EXPECT_EQ(prom->count("errors_ok"), 1);
   advance(10s);
   EXPECT_EQ(prom->count("errors_ok"), 2);
+}
+
+TEST_F(EvaluatorTest, ALongerIntervalIsWaitedForInFull) {
+  start();
+  prom->answer("errors_ok", PromStub::vector("0.01"));
+  auto r = request({gate("error-rate", "errors_ok")});
+  want("k", r);
+  r.interval = 60s;
+  want("k", r);
+  advance(30s);  // the old interval's wake-up: not due any more
+  EXPECT_EQ(prom->count("errors_ok"), 1);
+  EXPECT_EQ(results.of("k"), 1);
+  advance(29s);
+  EXPECT_EQ(prom->count("errors_ok"), 1);
+  advance(1s);
+  EXPECT_EQ(prom->count("errors_ok"), 2) << "due 60 s after the previous evaluation started";
+}
+
+// Options::onResult and every subscriber hear of each kept answer; a listener that throws costs
+// neither the others nor the key's schedule.
+TEST_F(EvaluatorTest, EveryListenerIsCalledAfterEachEvaluation) {
+  Results viaOption;
+  Results other;
+  start("http://prometheus.monitoring:9090",
+        [&](GateEvaluator::Options& o) { o.onResult = [&](const std::string& key) { viaOption(key); }; });
+  ev->subscribe([](const std::string&) { throw std::runtime_error("listener failed"); });
+  ev->subscribe([&](const std::string& key) { other(key); });
+  prom->answer("errors_ok", PromStub::vector("0.01"));
+  want("k", request({gate("error-rate", "errors_ok")}));
+  EXPECT_EQ(viaOption.of("k"), 1);
+  EXPECT_EQ(results.of("k"), 1);
+  EXPECT_EQ(other.of("k"), 1);
+  advance(30s);
+  EXPECT_EQ(prom->count("errors_ok"), 2) << "on schedule despite the throwing listener";
+  EXPECT_EQ(viaOption.of("k"), 2);
+  EXPECT_EQ(results.of("k"), 2);
+  EXPECT_EQ(other.of("k"), 2);
+  ev.reset();  // before the Results it calls go
+}
+
+// Shutdown is bounded by the transport's abort, not by Prometheus: the destructor cancels the
+// query that hangs, and its answer reaches no listener.
+TEST_F(EvaluatorTest, DestructionCancelsAHungQuery) {
+  start();
+  prom->hang("stuck");
+  prom->answer("stuck", PromStub::vector("0.01"));
+  ev->want("k", request({gate("error-rate", "stuck")}));
+  ASSERT_TRUE(prom->waitHanging(1));
+  ev.reset();  // never released
+  EXPECT_EQ(prom->cancelled(), 1);
+  EXPECT_EQ(results.of("k"), 0);
 }
 
 TEST_F(EvaluatorTest, SnapshotListsEveryKeyForMetrics) {

@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   o.maxResponseBytes = maxBytes;
   o.maxSeries = maxSeries;
   o.threads = 1;
-  o.schedulerThread = false;
+  o.delayThread = false;
   fro::gates::GateEvaluator ev(o);
   fro::rollout::GateRequest req;
   req.nameSpace = "bench";

@@ -1,8 +1,9 @@
 #pragma once
 // A fake Prometheus behind the HttpTransport seam for GateEvaluator tests: answers by query,
-// records requests, and can hold chosen queries until released (a hung Prometheus). Unlike
+// records requests, and can hold chosen queries until released or cancelled (a hung Prometheus). Unlike
 // tests/support/FakeTransport it answers without holding its lock, so one hung request does not
 // block requests from other threads.
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -48,6 +49,11 @@ class PromStub : public http::HttpTransport {
     auto it = counts_.find(query);
     return it == counts_.end() ? 0 : it->second;
   }
+  // Held requests that ended because their cancel flag was set.
+  int cancelled() const {
+    std::lock_guard l(mu_);
+    return cancelled_;
+  }
   std::vector<http::HttpRequest> requests() const {
     std::lock_guard l(mu_);
     return requests_;
@@ -62,8 +68,16 @@ class PromStub : public http::HttpTransport {
       --h->second;
       ++hanging_;
       cv_.notify_all();
-      cv_.wait(l, [&] { return released_; });
+      // Like CurlTransport, a held request ends when its cancel flag is set (shutdown); the flag
+      // has no way to wake us, so look at it every millisecond, as curl's progress callback does.
+      auto cancelled = [&] { return req.cancel != nullptr && req.cancel->load(); };
+      while (!cv_.wait_for(l, std::chrono::milliseconds(1), [&] { return released_ || cancelled(); })) {
+      }
       --hanging_;
+      if (!released_) {
+        ++cancelled_;
+        return Error::of("GET http://stub: request cancelled", http::kCancelled);
+      }
     }
     auto it = answers_.find(query);
     if (it == answers_.end()) return Error::of("GET http://stub: connect failed: no answer for " + query, http::kConnectFailed);
@@ -89,6 +103,7 @@ class PromStub : public http::HttpTransport {
   std::map<std::string, int> counts_;
   std::vector<http::HttpRequest> requests_;
   int hanging_ = 0;
+  int cancelled_ = 0;
   bool released_ = false;
 };
 

@@ -113,7 +113,7 @@ TEST_F(RealPrometheus, ClosedPortIsUnreachable) {
   EXPECT_NE(r.error().message.find("Prometheus unreachable: GET " + addr), std::string::npos) << r.error().message;
 }
 
-// The whole path the controller uses: the evaluator with its scheduler thread, real clock and curl.
+// The whole path the controller uses: the evaluator with its queue's delay thread, real clock and curl.
 TEST_F(RealPrometheus, EvaluatorReportsEachGate) {
   std::mutex mu;
   std::condition_variable cv;
@@ -151,7 +151,7 @@ TEST_F(RealPrometheus, EvaluatorReportsEachGate) {
   EXPECT_NE(obs[4].message.find("parse error"), std::string::npos) << obs[4].message;
 }
 
-// The production scheduler thread re-evaluates every interval on real time, and forget() stops it.
+// The production delay thread re-evaluates every interval on real time, and forget() stops it.
 TEST_F(RealPrometheus, SchedulerThreadReevaluatesEveryInterval) {
   std::mutex mu;
   std::condition_variable cv;
