@@ -4,6 +4,8 @@
 #include <exception>
 #include <utility>
 
+#include <fmt/format.h>
+
 namespace fro::controller {
 
 Workers::Workers(WorkQueue& queue, Reconcile reconcile, int count, OnThrow onThrow)
@@ -33,8 +35,8 @@ bool Workers::join(std::chrono::nanoseconds timeout) {
   std::lock_guard j(joinMu_);
   {
     std::unique_lock lock(mu_);
-    auto bounded = std::clamp<std::chrono::nanoseconds>(timeout, std::chrono::nanoseconds::zero(),
-                                                        std::chrono::hours(24 * 365));
+    auto bounded =
+        std::clamp<std::chrono::nanoseconds>(timeout, std::chrono::nanoseconds::zero(), std::chrono::hours(24 * 365));
     if (!exitedCv_.wait_for(lock, bounded, [this] { return exited_ == started_; })) return false;
   }
   for (auto& t : threads_)
@@ -75,7 +77,7 @@ void Workers::serve(const std::string& key) {
     outcome = reconcile_(key);
     threw = false;
   } catch (const std::exception& e) {
-    outcome = ReconcileOutcome::error(std::string("reconcile threw: ") + e.what());
+    outcome = ReconcileOutcome::error(fmt::format("reconcile threw: {}", e.what()));
   } catch (...) {
     outcome = ReconcileOutcome::error("reconcile threw a non-standard exception");
   }
@@ -87,12 +89,8 @@ void Workers::serve(const std::string& key) {
     }
   }
   switch (outcome.kind) {
-    case ReconcileOutcome::Kind::kSuccess:
-      queue_.forget(key);
-      break;
-    case ReconcileOutcome::Kind::kError:
-      queue_.addRateLimited(key);
-      break;
+    case ReconcileOutcome::Kind::kSuccess: queue_.forget(key); break;
+    case ReconcileOutcome::Kind::kError: queue_.addRateLimited(key); break;
     case ReconcileOutcome::Kind::kRequeueAfter:
       queue_.forget(key);
       queue_.addAfter(key, outcome.after);

@@ -5,6 +5,7 @@
 #include <limits>
 #include <utility>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "operator/common/Utf8.h"
@@ -27,13 +28,13 @@ std::string snippet(std::string_view body) {
 // "4 MiB" for whole MiB, else the byte count.
 std::string bytesText(std::size_t n) {
   constexpr std::size_t kMiB = 1024 * 1024;
-  if (n >= kMiB && n % kMiB == 0) return std::to_string(n / kMiB) + " MiB";
-  return std::to_string(n) + " bytes";
+  if (n >= kMiB && n % kMiB == 0) return fmt::format("{} MiB", n / kMiB);
+  return fmt::format("{} bytes", n);
 }
 
 std::string tooLarge(std::size_t limit) {
-  return "Prometheus answer is larger than the limit of " + bytesText(limit) +
-         "; a gate needs one sample: sum() the query";
+  return fmt::format("Prometheus answer is larger than the limit of {}; a gate needs one sample: sum() the query",
+                     bytesText(limit));
 }
 
 // Prometheus sends sample values as strings: "1.5", "NaN", "+Inf", "-Inf".
@@ -51,10 +52,12 @@ std::optional<double> parseSample(std::string_view s) {
 // A sample pair [<unix time>, "<value>"].
 Result<double> sampleValue(const nlohmann::json& pair) {
   if (!pair.is_array() || pair.size() != 2 || !pair[1].is_string())
-    return Error::of("Prometheus returned a malformed sample " + snippet(pair.dump()) +
-                     " (want [<time>, \"<value>\"])");
+    return Error::of(
+        fmt::format("Prometheus returned a malformed sample {} (want [<time>, \"<value>\"])", snippet(pair.dump())));
   auto v = parseSample(pair[1].get_ref<const std::string&>());
-  if (!v) return Error::of("Prometheus returned a sample value that is not a number: " + snippet(pair[1].dump()));
+  if (!v)
+    return Error::of(
+        fmt::format("Prometheus returned a sample value that is not a number: {}", snippet(pair[1].dump())));
   return *v;
 }
 
@@ -109,13 +112,12 @@ class SeriesCounter final : public nlohmann::json_sax<nlohmann::json> {
 
 std::string transportMessage(const Error& e, std::chrono::milliseconds timeout) {
   switch (e.code) {
-    case http::kTimedOut:
-      return "Prometheus query timed out after " + std::to_string(timeout.count()) + " ms (" + e.message + ")";
-    case http::kConnectFailed: return "Prometheus unreachable: " + e.message;
-    case http::kTlsFailed: return "TLS connection to Prometheus failed: " + e.message;
-    case http::kCancelled: return "Prometheus query cancelled: " + e.message;
-    case http::kResponseTooLarge: return "Prometheus query failed: " + e.message;
-    default: return "Prometheus request failed: " + e.message;
+    case http::kTimedOut: return fmt::format("Prometheus query timed out after {} ms ({})", timeout.count(), e.message);
+    case http::kConnectFailed: return fmt::format("Prometheus unreachable: {}", e.message);
+    case http::kTlsFailed: return fmt::format("TLS connection to Prometheus failed: {}", e.message);
+    case http::kCancelled: return fmt::format("Prometheus query cancelled: {}", e.message);
+    case http::kResponseTooLarge: return fmt::format("Prometheus query failed: {}", e.message);
+    default: return fmt::format("Prometheus request failed: {}", e.message);
   }
 }
 
@@ -175,19 +177,20 @@ Result<QueryValue> PrometheusClient::query(const std::string& promql) const {
   http::HttpRequest req;
   req.method = "GET";
   // Prometheus's own timeout too, so it stops evaluating a query nobody waits for any more.
-  req.url = config_.address + "/api/v1/query?query=" + urlEncode(promql);
-  if (config_.timeout.count() > 0) req.url += "&timeout=" + std::to_string(config_.timeout.count()) + "ms";
+  req.url = fmt::format("{}/api/v1/query?query={}", config_.address, urlEncode(promql));
+  if (config_.timeout.count() > 0) req.url += fmt::format("&timeout={}ms", config_.timeout.count());
   req.timeout = config_.timeout;
   req.cancel = config_.cancel;
   req.maxResponseBytes = config_.maxResponseBytes;
   req.headers.emplace_back("Accept", "application/json");
-  if (!config_.bearerToken.empty()) req.headers.emplace_back("Authorization", "Bearer " + config_.bearerToken);
+  if (!config_.bearerToken.empty())
+    req.headers.emplace_back("Authorization", fmt::format("Bearer {}", config_.bearerToken));
 
   auto resp = transport_->send(req);
   if (!resp) {
     Error e = resp.error();
     if (e.code == http::kResponseTooLarge) {
-      e.message = tooLarge(config_.maxResponseBytes) + " (" + e.message + ")";
+      e.message = fmt::format("{} ({})", tooLarge(config_.maxResponseBytes), e.message);
       e.reason = "ResponseTooLarge";
     } else {
       e.message = transportMessage(e, config_.timeout);
@@ -197,7 +200,7 @@ Result<QueryValue> PrometheusClient::query(const std::string& promql) const {
   }
   // Also when the transport does not enforce the limit itself.
   if (config_.maxResponseBytes > 0 && resp->body.size() > config_.maxResponseBytes)
-    return Error::of(tooLarge(config_.maxResponseBytes) + " (got " + std::to_string(resp->body.size()) + " bytes)",
+    return Error::of(fmt::format("{} (got {} bytes)", tooLarge(config_.maxResponseBytes), resp->body.size()),
                      http::kResponseTooLarge, "ResponseTooLarge");
   auto parsed = parse(*resp);
   if (!parsed) {
@@ -209,22 +212,21 @@ Result<QueryValue> PrometheusClient::query(const std::string& promql) const {
 }
 
 Result<QueryValue> PrometheusClient::parse(const http::HttpResponse& resp) const {
-  const std::string status = std::to_string(resp.status);
   // Count the series first without building anything: a long vector never becomes a DOM
   // (nlohmann needs about ten times the text).
   if (config_.maxSeries > 0)
     if (auto n = SeriesCounter::count(resp.body); n > config_.maxSeries)
-      return Error::of("answer has " + std::to_string(n) + " series; the limit is " + std::to_string(config_.maxSeries) +
-                           " (sum() the query)",
-                       0, "TooManySeries");
+      return Error::of(fmt::format("answer has {} series; the limit is {} (sum() the query)", n, config_.maxSeries), 0,
+                       "TooManySeries");
   nlohmann::json doc = nlohmann::json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     if (resp.status < 200 || resp.status >= 300)
-      return Error::of("Prometheus " + display_ + " answered HTTP " + status +
-                           (resp.body.empty() ? std::string() : ": " + snippet(resp.body)),
+      return Error::of(resp.body.empty() ? fmt::format("Prometheus {} answered HTTP {}", display_, resp.status)
+                                         : fmt::format("Prometheus {} answered HTTP {}: {}", display_, resp.status,
+                                                       snippet(resp.body)),
                        resp.status, "HttpError");
-    return Error::of("Prometheus " + display_ + " answered HTTP " + status + " with a body that is not JSON (" +
-                         std::to_string(resp.body.size()) + " bytes: " + snippet(resp.body) + ")",
+    return Error::of(fmt::format("Prometheus {} answered HTTP {} with a body that is not JSON ({} bytes: {})", display_,
+                                 resp.status, resp.body.size(), snippet(resp.body)),
                      resp.status, "BadResponse");
   }
   try {
@@ -232,15 +234,15 @@ Result<QueryValue> PrometheusClient::parse(const http::HttpResponse& resp) const
     if (st == "error") {
       // Prometheus's own words, e.g. "1:21: parse error: unexpected end of input".
       std::string type = doc.value("errorType", "unknown");
-      return Error::of("Prometheus error " + type + " (HTTP " + status + "): " + doc.value("error", ""),
+      return Error::of(fmt::format("Prometheus error {} (HTTP {}): {}", type, resp.status, doc.value("error", "")),
                        resp.status, type);
     }
     if (resp.status < 200 || resp.status >= 300)
-      return Error::of("Prometheus " + display_ + " answered HTTP " + status + ": " + snippet(resp.body),
+      return Error::of(fmt::format("Prometheus {} answered HTTP {}: {}", display_, resp.status, snippet(resp.body)),
                        resp.status, "HttpError");
     if (st != "success")
-      return Error::of("Prometheus response has status " + snippet(doc["status"].dump()) +
-                           ", want \"success\" or \"error\"",
+      return Error::of(fmt::format("Prometheus response has status {}, want \"success\" or \"error\"",
+                                   snippet(doc["status"].dump())),
                        resp.status, "BadResponse");
     const auto& data = doc.at("data");
     const std::string type = data.at("resultType").get<std::string>();
@@ -254,17 +256,20 @@ Result<QueryValue> PrometheusClient::parse(const http::HttpResponse& resp) const
       if (!result.is_array()) return Error::of("Prometheus vector result is not an array", resp.status, "BadResponse");
       if (result.empty()) return QueryValue{std::nullopt, type};
       if (result.size() != 1)
-        return Error::of("query returned " + std::to_string(result.size()) +
-                             " series; a gate query must return exactly one (aggregate it, e.g. with sum())",
-                         0, "TooManySeries");
+        return Error::of(
+            fmt::format(
+                "query returned {} series; a gate query must return exactly one (aggregate it, e.g. with sum())",
+                result.size()),
+            0, "TooManySeries");
       auto v = sampleValue(result[0].at("value"));
       if (!v) return v.error();
       return QueryValue{*v, type};
     }
-    return Error::of("query returned a " + type + " result; a gate query must return a scalar or an instant vector",
-                     0, "UnsupportedResultType");
+    return Error::of(
+        fmt::format("query returned a {} result; a gate query must return a scalar or an instant vector", type), 0,
+        "UnsupportedResultType");
   } catch (const nlohmann::json::exception& e) {
-    return Error::of(std::string("Prometheus response has an unexpected shape: ") + e.what(), resp.status,
+    return Error::of(fmt::format("Prometheus response has an unexpected shape: {}", e.what()), resp.status,
                      "BadResponse");
   }
 }
