@@ -1,36 +1,36 @@
 #pragma once
-// Serves HealthChecks (/healthz, /livez, /readyz) over HTTP/1.1 for the kubelet's probes.
+// Serves HealthChecks (/healthz, /livez, /readyz) over HTTP/1.1 for the kubelet's probes, on
+// civetweb: the server prometheus-cpp already loads into the process for /metrics.
 //
-// A small socket server, not a web framework. One event-loop thread accepts connections and reads
-// request heads from all of them at once (poll), so clients that connect and send nothing cannot
-// hold up probes; complete requests go to a fixed pool of workers that run the checks and answer.
-// Each connection carries one request and is closed after the answer (Connection: close). GET and
-// HEAD only; request heads are limited to 8 KiB and must arrive within Options::readTimeout.
-// Bad requests get 400/405/408/414/431/505 and never reach a check. Beyond maxConnections open
-// connections, or maxPending requests waiting for a worker, new ones get 503 at once.
-// stop() returns promptly: every thread is woken through a pipe.
+// civetweb gives each open connection one of its threads, which reads the request head (8 KiB at
+// most, within Options::readTimeout). So it runs maxConnections + 1 threads: clients that connect
+// and send nothing hold up no probe until maxConnections of them are open, and the spare thread
+// answers 503 beyond that. At most `workers` requests run checks at once and maxPending more wait
+// for one; beyond that, 503 at once. Each connection carries one request (Connection: close). GET
+// and HEAD only; bad requests get 400/405/408/414/431/505 and never reach a check. stop() returns
+// promptly even with silent clients connected.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
-#include <vector>
 
 #include "operator/common/Result.h"
+#include "operator/common/ThreadSafety.h"
 #include "operator/health/HealthChecks.h"
 #include "operator/process/BindAddress.h"
+
+struct mg_context;
+struct mg_connection;
 
 namespace fro::health {
 
 class HealthServer {
  public:
   struct Options {
-    std::size_t workers = 4;
-    std::size_t maxPending = 64;       // complete requests waiting for a worker
-    std::size_t maxConnections = 256;  // connections still sending their request head
+    std::size_t workers = 4;          // requests running checks at once
+    std::size_t maxPending = 64;      // complete requests waiting for a worker
+    std::size_t maxConnections = 16;  // open connections (each holds one civetweb thread)
     std::chrono::milliseconds readTimeout{5000};
   };
 
@@ -49,41 +49,37 @@ class HealthServer {
 
   // Binds and starts serving; returns the bound port (the kernel's choice for port 0). A disabled
   // address ("0") starts nothing and returns 0. Only once per server.
-  Result<int> start(const process::BindAddress& at);
-  Result<int> start(std::string_view bindAddress);
-  void stop();
+  Result<int> start(const process::BindAddress& at) FRO_EXCLUDES(mu_);
+  Result<int> start(std::string_view bindAddress) FRO_EXCLUDES(mu_);
+  void stop() FRO_EXCLUDES(mu_);
 
   int port() const { return port_; }
 
  private:
-  // A complete request head, or the error status to answer instead (408, 431).
-  struct Job {
-    int fd = -1;
-    std::string head;
-    int errorStatus = 0;
-  };
-  void eventLoop();
-  void workLoop();
-  void dispatch(Job job);
-  void serve(int fd, const std::string& head);
-  bool sendAll(int fd, std::string_view data);
-  void lingerClose(int fd);
-  void respond(int fd, int status, std::string_view body, bool head = false, std::string_view extraHeaders = {});
+  // civetweb's callbacks (C, on its threads): they catch everything.
+  static int onConnectionOpen(const mg_connection* conn, void** connData);
+  static void onConnectionClosed(const mg_connection* conn);
+  static int onRequest(mg_connection* conn);
+  static int onHttpError(mg_connection* conn, int status, const char* message);
+  static int onLog(const mg_connection* conn, const char* message);
+
+  int serve(mg_connection* conn) FRO_EXCLUDES(mu_);
+  int refuse(mg_connection* conn, int status, const char* message);
+  bool acquireWorker() FRO_EXCLUDES(mu_);
+  void releaseWorker() FRO_EXCLUDES(mu_);
 
   const Options opts_;
   HealthChecks checks_;
-  int listenFd_ = -1;
-  int wakeRead_ = -1;
-  int wakeWrite_ = -1;
   int port_ = 0;
-  bool started_ = false;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job> pending_;
-  bool stopping_ = false;
-  std::thread acceptor_;
-  std::vector<std::thread> workers_;
+  Mutex mu_;
+  std::condition_variable cv_;  // a worker slot came free, or stop()
+  mg_context* ctx_ FRO_GUARDED_BY(mu_) = nullptr;
+  bool started_ FRO_GUARDED_BY(mu_) = false;
+  bool stopping_ FRO_GUARDED_BY(mu_) = false;
+  std::size_t open_ FRO_GUARDED_BY(mu_) = 0;     // connections civetweb's threads hold
+  std::size_t running_ FRO_GUARDED_BY(mu_) = 0;  // requests running checks
+  std::size_t waiting_ FRO_GUARDED_BY(mu_) = 0;  // requests waiting for a worker
 };
 
 }  // namespace fro::health
