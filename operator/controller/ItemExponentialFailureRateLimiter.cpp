@@ -11,7 +11,7 @@ ItemExponentialFailureRateLimiter::ItemExponentialFailureRateLimiter(std::chrono
 std::chrono::nanoseconds ItemExponentialFailureRateLimiter::when(const std::string& key) {
   int exp;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     int& n = failures_[key];
     exp = n;
     if (n < 1'000'000) ++n;  // the delay is long capped by then; keep the counter from overflowing
@@ -23,12 +23,12 @@ std::chrono::nanoseconds ItemExponentialFailureRateLimiter::when(const std::stri
 }
 
 void ItemExponentialFailureRateLimiter::forget(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   failures_.erase(key);
 }
 
 int ItemExponentialFailureRateLimiter::numRequeues(const std::string& key) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = failures_.find(key);
   return it == failures_.end() ? 0 : it->second;
 }

@@ -2,10 +2,10 @@
 // Per-key exponential backoff: base * 2^failures, capped at max (client-go's
 // ItemExponentialFailureRateLimiter). Purely counting: it never reads a clock.
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "operator/common/ThreadSafety.h"
 #include "operator/controller/RateLimiter.h"
 
 namespace fro::controller {
@@ -24,8 +24,8 @@ class ItemExponentialFailureRateLimiter final : public RateLimiter {
  private:
   const std::chrono::nanoseconds base_;
   const std::chrono::nanoseconds max_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, int> failures_;
+  mutable Mutex mu_;
+  std::unordered_map<std::string, int> failures_ FRO_GUARDED_BY(mu_);
 };
 
 }  // namespace fro::controller

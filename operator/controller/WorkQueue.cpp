@@ -26,7 +26,7 @@ WorkQueue::~WorkQueue() {
 }
 
 void WorkQueue::add(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (shuttingDown_) return;
   addLocked(key, clock_->steadyNow());
 }
@@ -41,7 +41,7 @@ void WorkQueue::addLocked(const std::string& key, TimePoint now) {
 }
 
 void WorkQueue::addAfter(const std::string& key, std::chrono::nanoseconds delay) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (shuttingDown_) return;
   TimePoint now = clock_->steadyNow();
   if (delay <= std::chrono::nanoseconds::zero()) {
@@ -63,7 +63,7 @@ void WorkQueue::addAfter(const std::string& key, std::chrono::nanoseconds delay)
 
 void WorkQueue::addRateLimited(const std::string& key) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (shuttingDown_) return;
     if (metrics_) metrics_->onRetry(key);
   }
@@ -75,8 +75,8 @@ void WorkQueue::forget(const std::string& key) { limiter_->forget(key); }
 int WorkQueue::numRequeues(const std::string& key) const { return limiter_->numRequeues(key); }
 
 std::optional<std::string> WorkQueue::get() {
-  std::unique_lock lock(mu_);
-  readyCv_.wait(lock, [this] { return shuttingDown_ || !queue_.empty(); });
+  MutexLock lock(mu_);
+  readyCv_.wait(lock.native(), [this]() FRO_REQUIRES(mu_) { return shuttingDown_ || !queue_.empty(); });
   if (shuttingDown_) return std::nullopt;
   auto [key, readySince] = std::move(queue_.front());
   queue_.pop_front();
@@ -91,7 +91,7 @@ std::optional<std::string> WorkQueue::get() {
 }
 
 void WorkQueue::done(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = processing_.find(key);
   if (it == processing_.end()) return;  // not held: ignore rather than corrupt the state
   TimePoint now = clock_->steadyNow();
@@ -120,7 +120,7 @@ std::size_t WorkQueue::promoteDueLocked() {
 }
 
 std::size_t WorkQueue::pump() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return promoteDueLocked();
 }
 
@@ -129,15 +129,15 @@ void WorkQueue::delayLoop() {
   // queue's own allocations can throw here; after one, the loop starts over.
   for (;;) {
     try {
-      std::unique_lock lock(mu_);
+      MutexLock lock(mu_);
       while (!shuttingDown_) {
         promoteDueLocked();
         if (parkedByTime_.empty()) {
-          delayCv_.wait(lock);
+          delayCv_.wait(lock.native());
           continue;
         }
         auto wait = std::get<0>(*parkedByTime_.begin()) - clock_->steadyNow();
-        delayCv_.wait_for(lock, std::clamp<std::chrono::nanoseconds>(wait, kMinDelayWait, kMaxWait));
+        delayCv_.wait_for(lock.native(), std::clamp<std::chrono::nanoseconds>(wait, kMinDelayWait, kMaxWait));
       }
       return;
     } catch (...) {
@@ -147,22 +147,22 @@ void WorkQueue::delayLoop() {
 }
 
 std::size_t WorkQueue::len() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return queue_.size();
 }
 
 std::size_t WorkQueue::delayedLen() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return parked_.size();
 }
 
 std::size_t WorkQueue::processingLen() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return processing_.size();
 }
 
 void WorkQueue::shutDown() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (shuttingDown_) return;
   shuttingDown_ = true;
   // Not-started keys are dropped (see the header): the API server still has the state.
@@ -179,21 +179,22 @@ void WorkQueue::shutDown() {
 
 bool WorkQueue::shutDownWithDrain(std::chrono::nanoseconds timeout) {
   shutDown();
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   auto bounded = std::clamp<std::chrono::nanoseconds>(timeout, std::chrono::nanoseconds::zero(), kMaxWait);
-  return idleCv_.wait_for(lock, bounded, [this] { return processing_.empty(); });
+  return idleCv_.wait_for(lock.native(), bounded, [this]() FRO_REQUIRES(mu_) { return processing_.empty(); });
 }
 
 bool WorkQueue::waitIdle(std::chrono::nanoseconds timeout) const {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   auto bounded = std::clamp<std::chrono::nanoseconds>(timeout, std::chrono::nanoseconds::zero(), kMaxWait);
   // done() notifies when nothing is processing; a ready key then is taken by get() (processing
   // again) or dropped by shutDown() (which notifies too).
-  return idleCv_.wait_for(lock, bounded, [this] { return queue_.empty() && processing_.empty(); });
+  return idleCv_.wait_for(lock.native(), bounded,
+                          [this]() FRO_REQUIRES(mu_) { return queue_.empty() && processing_.empty(); });
 }
 
 bool WorkQueue::isShuttingDown() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return shuttingDown_;
 }
 

@@ -31,7 +31,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -42,6 +41,7 @@
 #include <utility>
 
 #include "operator/common/Clock.h"
+#include "operator/common/ThreadSafety.h"
 #include "operator/controller/QueueMetricsListener.h"
 #include "operator/controller/RateLimiter.h"
 
@@ -64,36 +64,36 @@ class WorkQueue {
   WorkQueue(const WorkQueue&) = delete;
   WorkQueue& operator=(const WorkQueue&) = delete;
 
-  void add(const std::string& key);
+  void add(const std::string& key) FRO_EXCLUDES(mu_);
   // delay <= 0 adds at once. A key already parked keeps the earlier of the two times.
-  void addAfter(const std::string& key, std::chrono::nanoseconds delay);
+  void addAfter(const std::string& key, std::chrono::nanoseconds delay) FRO_EXCLUDES(mu_);
   // addAfter(key, rateLimiter.when(key)): per-key backoff combined with the overall limit.
-  void addRateLimited(const std::string& key);
+  void addRateLimited(const std::string& key) FRO_EXCLUDES(mu_);
   // Resets the key's backoff (call after a successful reconcile). Does not unpark the key.
   void forget(const std::string& key);
   int numRequeues(const std::string& key) const;
 
   // Blocks until a key is ready (then the caller holds it until done(key)), or returns nullopt
   // once the queue is shutting down, even if keys are still queued.
-  std::optional<std::string> get();
-  void done(const std::string& key);
+  std::optional<std::string> get() FRO_EXCLUDES(mu_);
+  void done(const std::string& key) FRO_EXCLUDES(mu_);
 
   // Moves parked keys that are due on the clock to the ready queue now; returns how many.
-  std::size_t pump();
+  std::size_t pump() FRO_EXCLUDES(mu_);
 
-  std::size_t len() const;            // ready keys, waiting for a worker
-  std::size_t delayedLen() const;     // parked keys (addAfter / addRateLimited)
-  std::size_t processingLen() const;  // keys held by workers
+  std::size_t len() const FRO_EXCLUDES(mu_);            // ready keys, waiting for a worker
+  std::size_t delayedLen() const FRO_EXCLUDES(mu_);     // parked keys (addAfter / addRateLimited)
+  std::size_t processingLen() const FRO_EXCLUDES(mu_);  // keys held by workers
 
   // Blocks until no key is ready or held by a worker (parked keys may remain), so a test that
   // pumped a fake clock knows the work it released has run; false if `timeout` (real time)
   // passed first.
-  bool waitIdle(std::chrono::nanoseconds timeout) const;
+  bool waitIdle(std::chrono::nanoseconds timeout) const FRO_EXCLUDES(mu_);
 
-  void shutDown();
+  void shutDown() FRO_EXCLUDES(mu_);
   // shutDown(), then waits until no key is being processed; false if `timeout` passed first.
-  bool shutDownWithDrain(std::chrono::nanoseconds timeout);
-  bool isShuttingDown() const;
+  bool shutDownWithDrain(std::chrono::nanoseconds timeout) FRO_EXCLUDES(mu_);
+  bool isShuttingDown() const FRO_EXCLUDES(mu_);
 
  private:
   using TimePoint = std::chrono::steady_clock::time_point;
@@ -102,29 +102,29 @@ class WorkQueue {
     std::uint64_t seq;  // FIFO among keys due at the same instant
   };
 
-  void addLocked(const std::string& key, TimePoint now);
-  std::size_t promoteDueLocked();
-  void delayLoop();
+  void addLocked(const std::string& key, TimePoint now) FRO_REQUIRES(mu_);
+  std::size_t promoteDueLocked() FRO_REQUIRES(mu_);
+  void delayLoop() FRO_EXCLUDES(mu_);
 
   const std::shared_ptr<const Clock> clock_;
   const std::unique_ptr<RateLimiter> limiter_;
   const std::shared_ptr<QueueMetricsListener> metrics_;
 
-  mutable std::mutex mu_;
-  std::condition_variable readyCv_;  // get(): a key is ready, or shutdown
-  std::condition_variable delayCv_;  // delay thread: a new earliest deadline, or shutdown
+  mutable Mutex mu_;
+  std::condition_variable readyCv_;         // get(): a key is ready, or shutdown
+  std::condition_variable delayCv_;         // delay thread: a new earliest deadline, or shutdown
   mutable std::condition_variable idleCv_;  // shutDownWithDrain(), waitIdle(): nothing is processing
-  bool shuttingDown_ = false;
+  bool shuttingDown_ FRO_GUARDED_BY(mu_) = false;
   // Ready keys with the time they became ready. Invariant: a key here is also in dirty_ and not
   // in processing_.
-  std::deque<std::pair<std::string, TimePoint>> queue_;
+  std::deque<std::pair<std::string, TimePoint>> queue_ FRO_GUARDED_BY(mu_);
   // Keys that need processing: queued, or added again while being processed.
-  std::unordered_set<std::string> dirty_;
+  std::unordered_set<std::string> dirty_ FRO_GUARDED_BY(mu_);
   // Keys held by workers, with the time get() handed them out.
-  std::unordered_map<std::string, TimePoint> processing_;
-  std::unordered_map<std::string, Parked> parked_;
-  std::set<std::tuple<TimePoint, std::uint64_t, std::string>> parkedByTime_;
-  std::uint64_t seq_ = 0;
+  std::unordered_map<std::string, TimePoint> processing_ FRO_GUARDED_BY(mu_);
+  std::unordered_map<std::string, Parked> parked_ FRO_GUARDED_BY(mu_);
+  std::set<std::tuple<TimePoint, std::uint64_t, std::string>> parkedByTime_ FRO_GUARDED_BY(mu_);
+  std::uint64_t seq_ FRO_GUARDED_BY(mu_) = 0;
 
   std::thread delayThread_;  // last: starts after everything above is constructed (if enabled)
 };

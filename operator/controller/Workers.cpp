@@ -13,31 +13,32 @@ Workers::Workers(WorkQueue& queue, Reconcile reconcile, int count, OnThrow onThr
 
 Workers::~Workers() {
   stop();
-  std::lock_guard j(joinMu_);
+  MutexLock j(joinMu_);
   for (auto& t : threads_)
     if (t.joinable()) t.join();
 }
 
 void Workers::start() {
-  std::lock_guard j(joinMu_);
+  MutexLock j(joinMu_);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (started_ > 0) return;
     started_ = static_cast<std::size_t>(count_);
   }
-  threads_.reserve(started_);
+  threads_.reserve(static_cast<std::size_t>(count_));
   for (int i = 0; i < count_; ++i) threads_.emplace_back([this] { loop(); });
 }
 
 void Workers::stop() { queue_.shutDown(); }
 
 bool Workers::join(std::chrono::nanoseconds timeout) {
-  std::lock_guard j(joinMu_);
+  MutexLock j(joinMu_);
   {
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     auto bounded =
         std::clamp<std::chrono::nanoseconds>(timeout, std::chrono::nanoseconds::zero(), std::chrono::hours(24 * 365));
-    if (!exitedCv_.wait_for(lock, bounded, [this] { return exited_ == started_; })) return false;
+    if (!exitedCv_.wait_for(lock.native(), bounded, [this]() FRO_REQUIRES(mu_) { return exited_ == started_; }))
+      return false;
   }
   for (auto& t : threads_)
     if (t.joinable()) t.join();  // each has left loop(): returns at once
@@ -54,7 +55,7 @@ void Workers::loop() {
     } catch (...) {
     }
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ++exited_;
   exitedCv_.notify_all();
 }

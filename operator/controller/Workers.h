@@ -17,11 +17,11 @@
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "operator/common/ThreadSafety.h"
 #include "operator/controller/ReconcileOutcome.h"
 #include "operator/controller/WorkQueue.h"
 
@@ -41,10 +41,10 @@ class Workers {
   Workers(const Workers&) = delete;
   Workers& operator=(const Workers&) = delete;
 
-  void start();  // once; later calls do nothing
+  void start() FRO_EXCLUDES(joinMu_, mu_);  // once; later calls do nothing
   void stop();   // queue.shutDown(): no new keys start; in-flight reconciles continue
   // Waits up to `timeout` for every worker to exit and joins them; true when all have.
-  bool join(std::chrono::nanoseconds timeout);
+  bool join(std::chrono::nanoseconds timeout) FRO_EXCLUDES(joinMu_, mu_);
   bool shutDown(std::chrono::nanoseconds timeout) {
     stop();
     return join(timeout);
@@ -53,7 +53,7 @@ class Workers {
   std::size_t busy() const { return busy_.load(); }  // reconciles running now
 
  private:
-  void loop();
+  void loop() FRO_EXCLUDES(mu_);
   void serve(const std::string& key);  // one key: reconcile, apply the outcome, done()
 
   WorkQueue& queue_;
@@ -62,12 +62,12 @@ class Workers {
   OnThrow onThrow_;
   std::atomic<std::size_t> busy_{0};
 
-  std::mutex joinMu_;  // serialises start() / join() / ~Workers() around threads_
-  std::vector<std::thread> threads_;
-  std::mutex mu_;
+  Mutex joinMu_;  // serialises start() / join() / ~Workers() around threads_
+  std::vector<std::thread> threads_ FRO_GUARDED_BY(joinMu_);
+  Mutex mu_;
   std::condition_variable exitedCv_;
-  std::size_t started_ = 0;
-  std::size_t exited_ = 0;
+  std::size_t started_ FRO_GUARDED_BY(mu_) = 0;
+  std::size_t exited_ FRO_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace fro::controller

@@ -106,7 +106,7 @@ GateEvaluator::~GateEvaluator() {
 void GateEvaluator::want(const std::string& key, const GateRequest& request) {
   std::optional<std::chrono::nanoseconds> wake;  // when the queue should look at the key
   {
-    std::lock_guard l(mu_);
+    MutexLock l(mu_);
     auto [it, inserted] = entries_.try_emplace(key);
     Entry& e = it->second;
     bool evaluateNow = inserted;
@@ -148,13 +148,13 @@ void GateEvaluator::want(const std::string& key, const GateRequest& request) {
 }
 
 void GateEvaluator::forget(const std::string& key) {
-  std::lock_guard l(mu_);
+  MutexLock l(mu_);
   entries_.erase(key);  // an evaluation in flight finds no entry and is dropped; so is a wake-up
 }
 
 void GateEvaluator::subscribe(Listener listener) {
   if (!listener) return;
-  std::lock_guard l(listenersMu_);
+  MutexLock l(listenersMu_);
   listeners_.push_back(std::move(listener));
 }
 
@@ -168,13 +168,13 @@ std::vector<GateObservation> GateEvaluator::observeLocked(const Entry& e) {
 }
 
 std::vector<GateObservation> GateEvaluator::observe(const std::string& key) const {
-  std::lock_guard l(mu_);
+  MutexLock l(mu_);
   auto it = entries_.find(key);
   return it == entries_.end() ? std::vector<GateObservation>{} : observeLocked(it->second);
 }
 
 std::vector<GateEvaluator::KeySnapshot> GateEvaluator::snapshot() const {
-  std::lock_guard l(mu_);
+  MutexLock l(mu_);
   std::vector<KeySnapshot> out;
   for (const auto& [k, e] : entries_) out.push_back({k, observeLocked(e)});
   return out;
@@ -188,7 +188,7 @@ controller::ReconcileOutcome GateEvaluator::run(const std::string& key) {
   Job job;
   SteadyTime started;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(mu_);
     auto it = entries_.find(key);
     if (it == entries_.end()) return controller::ReconcileOutcome::success();  // forgotten
     const Entry& e = it->second;
@@ -210,7 +210,7 @@ controller::ReconcileOutcome GateEvaluator::run(const std::string& key) {
 
 std::optional<std::chrono::nanoseconds> GateEvaluator::store(const Job& job, std::vector<GateObservation> results,
                                                              SteadyTime started) {
-  std::lock_guard l(mu_);
+  MutexLock l(mu_);
   auto it = entries_.find(job.key);
   if (it == entries_.end() || it->second.generation != job.generation) return std::nullopt;
   Entry& e = it->second;
@@ -232,7 +232,7 @@ std::optional<std::chrono::nanoseconds> GateEvaluator::store(const Job& job, std
 void GateEvaluator::notify(const std::string& key) {
   std::vector<Listener> listeners;
   {
-    std::lock_guard l(listenersMu_);
+    MutexLock l(listenersMu_);
     listeners = listeners_;
   }
   // One listener's failure must not skip the others, nor count as a failed evaluation.
@@ -247,7 +247,7 @@ void GateEvaluator::notify(const std::string& key) {
 }
 
 std::shared_ptr<http::HttpTransport> GateEvaluator::transportFor(const std::string& caPem) {
-  std::lock_guard l(transportsMu_);
+  MutexLock l(transportsMu_);
   auto it = transports_.find(caPem);
   if (it != transports_.end()) return it->second;
   if (transports_.size() >= 16) transports_.clear();  // rotated CAs: drop old ones (users hold shared_ptrs)
@@ -280,8 +280,12 @@ std::vector<GateObservation> GateEvaluator::evaluate(const Job& job, std::chrono
     }
     auto v = opts_.secrets(req.nameSpace, ref.name, ref.key);
     if (!v) {
-      const bool missing = v.error().code == 404 || v.error().reason == "NotFound";
-      fault = SetupFault{fmt::format("cannot read the {} from {}: {}", what, where, v.error().message), missing};
+      const Error& err = v.error();
+      // The Secret or its key does not exist. A reader that passes an API answer on as it came
+      // may say so only by its status (404) or reason; a 404 is an HTTP status, never an errno.
+      const bool missing = err.is(ErrorKind::NotFound) || err.reason == "NotFound" ||
+                           (err.code == 404 && (err.is(ErrorKind::Http) || err.is(ErrorKind::Unspecified)));
+      fault = SetupFault{fmt::format("cannot read the {} from {}: {}", what, where, err.message), missing};
       return std::nullopt;
     }
     std::string s = trimmed(*v);  // `kubectl create secret --from-file` keeps the trailing newline

@@ -28,13 +28,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "operator/common/Clock.h"
 #include "operator/common/Result.h"
+#include "operator/common/ThreadSafety.h"
 #include "operator/controller/ReconcileOutcome.h"
 #include "operator/controller/WorkQueue.h"
 #include "operator/controller/Workers.h"
@@ -46,8 +46,10 @@ namespace fro::gates {
 
 class GateEvaluator final : public rollout::GateProvider {
  public:
-  // Reads data[key] of Secret ns/name, decoded. Return an Error with code 404 (or reason
-  // "NotFound") when the Secret or the key does not exist: that is a permanent fault.
+  // Reads data[key] of Secret ns/name, decoded. When the Secret or the key does not exist,
+  // return an Error of kind NotFound (Error::notFound, KubeClient::secretValue); an API answer's
+  // code 404 or reason "NotFound" is taken the same way. That is a permanent fault; any other
+  // error is retried at the next evaluation.
   using SecretReader =
       std::function<Result<std::string>(const std::string& ns, const std::string& name, const std::string& key)>;
   // A transport for one TLS configuration (CA from caSecretRef, else the system store).
@@ -80,20 +82,20 @@ class GateEvaluator final : public rollout::GateProvider {
   GateEvaluator(const GateEvaluator&) = delete;
   GateEvaluator& operator=(const GateEvaluator&) = delete;
 
-  void want(const std::string& key, const rollout::GateRequest& request) override;
-  void forget(const std::string& key) override;
-  std::vector<rollout::GateObservation> observe(const std::string& key) const override;
+  void want(const std::string& key, const rollout::GateRequest& request) override FRO_EXCLUDES(mu_);
+  void forget(const std::string& key) override FRO_EXCLUDES(mu_);
+  std::vector<rollout::GateObservation> observe(const std::string& key) const override FRO_EXCLUDES(mu_);
 
   // Adds a listener called after each evaluation whose answer was kept (see above). Safe at any
   // time, also before the first want(); a listener cannot be removed, so it must outlive this.
-  void subscribe(Listener listener);
+  void subscribe(Listener listener) FRO_EXCLUDES(listenersMu_);
 
   // Makes the keys whose delay has passed on the clock ready for the workers; returns how many.
   std::size_t runDue();
   // Blocks until no evaluation is ready or running; false if `timeout` (real time) passed first.
   bool waitIdle(std::chrono::milliseconds timeout);
   // Latest observations of every wanted key, for metrics.
-  std::vector<KeySnapshot> snapshot() const;
+  std::vector<KeySnapshot> snapshot() const FRO_EXCLUDES(mu_);
 
   // Production factory: one CurlTransport per distinct TLS configuration.
   static TransportFactory curlTransports();
@@ -117,27 +119,28 @@ class GateEvaluator final : public rollout::GateProvider {
 
   static std::vector<rollout::GateObservation> observeLocked(const Entry& e);
   // The workers' reconcile: one evaluation of `key` if it is due, and when to look again.
-  controller::ReconcileOutcome run(const std::string& key);
+  controller::ReconcileOutcome run(const std::string& key) FRO_EXCLUDES(mu_);
   std::vector<rollout::GateObservation> evaluate(const Job& job, std::chrono::system_clock::time_point at);
   // Stores the answer unless the request changed meanwhile; the delay until the next one, if kept.
   std::optional<std::chrono::nanoseconds> store(const Job& job, std::vector<rollout::GateObservation> results,
-                                                SteadyTime started);
-  void notify(const std::string& key);
-  std::shared_ptr<http::HttpTransport> transportFor(const std::string& caPem);
+                                                SteadyTime started) FRO_EXCLUDES(mu_);
+  void notify(const std::string& key) FRO_EXCLUDES(listenersMu_);
+  std::shared_ptr<http::HttpTransport> transportFor(const std::string& caPem) FRO_EXCLUDES(transportsMu_);
 
   const Options opts_;
 
-  mutable std::mutex mu_;
-  std::map<std::string, Entry> entries_;
-  std::uint64_t generations_ = 0;  // never reused, so a forgotten and re-wanted key is told apart
+  mutable Mutex mu_;
+  std::map<std::string, Entry> entries_ FRO_GUARDED_BY(mu_);
+  // Never reused, so a forgotten and re-wanted key is told apart.
+  std::uint64_t generations_ FRO_GUARDED_BY(mu_) = 0;
 
-  std::mutex listenersMu_;
-  std::vector<Listener> listeners_;
+  Mutex listenersMu_;
+  std::vector<Listener> listeners_ FRO_GUARDED_BY(listenersMu_);
 
   std::atomic<bool> cancel_{false};  // aborts in-flight HTTP requests on shutdown
 
-  std::mutex transportsMu_;
-  std::map<std::string, std::shared_ptr<http::HttpTransport>> transports_;  // by CA PEM
+  Mutex transportsMu_;
+  std::map<std::string, std::shared_ptr<http::HttpTransport>> transports_ FRO_GUARDED_BY(transportsMu_);  // by CA PEM
 
   // Last: the workers use everything above, and stop (destructor) before it is destroyed.
   controller::WorkQueue queue_;

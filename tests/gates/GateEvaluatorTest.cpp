@@ -370,6 +370,22 @@ TEST_F(EvaluatorTest, MissingSecretIsAPermanentErrorNamingIt) {
   EXPECT_FALSE(obs[0].permanent);
 }
 
+// KubeClient::secretValue says a key is missing by the error's kind, with no HTTP status.
+TEST_F(EvaluatorTest, AMissingKeyByKindIsPermanentToo) {
+  start();
+  secrets.insert_or_assign("team-a/prom-token/token",
+                           Result<std::string>(Error::notFound("Secret team-a/prom-token has no key \"token\"")));
+  auto r = request({gate("error-rate", "errors_ok")});
+  r.prometheus.bearerTokenSecretRef = rollout::SecretKeyRef{"prom-token", "token"};
+  want("k", r);
+  auto o = only("k");
+  EXPECT_EQ(o.result, GateResult::Error);
+  EXPECT_TRUE(o.permanent);
+  EXPECT_EQ(o.message,
+            R"(error-rate: cannot read the bearer token from Secret team-a/prom-token key "token": Secret team-a/prom-token has no key "token")");
+  EXPECT_TRUE(prom->requests().empty());
+}
+
 TEST_F(EvaluatorTest, SecretReadFailureOtherThanNotFoundIsTransient) {
   start();
   secrets.insert_or_assign("team-a/prom-token/token",
