@@ -37,7 +37,7 @@ struct Error {
   static Error notFound(std::string msg, std::string reason = "NotFound") {
     return Error{std::move(msg), 0, std::move(reason), ErrorKind::NotFound};
   }
-  static Error invalid(std::string msg, std::string reason = "Invalid") {
+  static Error invalid(std::string msg, std::string reason = {}) {
     return Error{std::move(msg), 0, std::move(reason), ErrorKind::Invalid};
   }
 
