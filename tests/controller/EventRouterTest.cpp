@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "operator/controller/EventRouter.h"
+#include "tests/controller/Sync.h"
 #include "tests/support/FakeTransport.h"
 #include "tests/support/ManualClock.h"
 
@@ -44,7 +45,7 @@ class EventRouterTest : public ::testing::Test {
     return o;
   }
   void sync(kube::Informer& inf) {
-    std::thread t([&] { inf.run(); });
+    std::thread t(fro::testing::threadBody([&] { inf.run(); }));
     ASSERT_TRUE(inf.waitForSync(5s));
     inf.stop();
     t.join();

@@ -1,13 +1,31 @@
 #pragma once
 // Hand-off helpers for the controller tests: every wait is bounded so a bug fails, never hangs.
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <exception>
 #include <mutex>
+#include <utility>
 
 namespace fro::testing {
 
 constexpr std::chrono::seconds kHandOff{10};  // generous bound; reached only on failure
+
+// A test thread's body: an exception fails the test instead of terminating the test binary.
+template <class F>
+auto threadBody(F f) {
+  return [f = std::move(f)]() mutable {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "a test thread threw: " << e.what();
+    } catch (...) {
+      ADD_FAILURE() << "a test thread threw a non-standard exception";
+    }
+  };
+}
 
 // A one-shot gate threads wait at until the test opens it.
 class Gate {

@@ -124,7 +124,7 @@ TEST_F(WorkQueueTest, AKeyIsNeverHeldByTwoGettersAtOnce) {
   testing::Counter processed;
   std::vector<std::thread> getters;
   for (int t = 0; t < kGetters; ++t)
-    getters.emplace_back([&] {
+    getters.emplace_back(testing::threadBody([&] {
       while (auto key = q.get()) {
         int now = ++active;
         int seen = maxActive.load();
@@ -136,10 +136,10 @@ TEST_F(WorkQueueTest, AKeyIsNeverHeldByTwoGettersAtOnce) {
         q.done(*key);
         processed.inc();
       }
-    });
-  std::thread producer([&] {
+    }));
+  std::thread producer(testing::threadBody([&] {
     for (std::size_t i = 0; i < 20 * kRounds && !q.isShuttingDown(); ++i) q.add("ns/hot");
-  });
+  }));
   EXPECT_TRUE(processed.waitFor(kRounds));
   EXPECT_TRUE(q.shutDownWithDrain(kHandOff));
   producer.join();

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "operator/controller/Workers.h"
 #include "operator/controller/WorkQueue.h"
 #include "tests/support/ManualClock.h"
@@ -197,9 +199,9 @@ TEST_F(WorkersTest, AKeyIsNeverReconciledConcurrently) {
   w.start();
   std::vector<std::thread> producers;
   for (int p = 0; p < 2; ++p)
-    producers.emplace_back([&, p] {
-      for (int i = 0; i < 20000 && !q.isShuttingDown(); ++i) q.add(i % 100 ? "ns/hot" : "ns/cold" + std::to_string(p));
-    });
+    producers.emplace_back(testing::threadBody([&, p] {
+      for (int i = 0; i < 20000 && !q.isShuttingDown(); ++i) q.add(i % 100 ? "ns/hot" : fmt::format("ns/cold{}", p));
+    }));
   ASSERT_TRUE(hot.waitFor(kRounds));
   EXPECT_TRUE(w.shutDown(kHandOff));
   for (auto& t : producers) t.join();
