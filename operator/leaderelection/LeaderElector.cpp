@@ -1,5 +1,7 @@
 #include "operator/leaderelection/LeaderElector.h"
 
+#include <fmt/format.h>
+
 #include "operator/common/Rfc3339.h"
 #include "operator/kube/ApiError.h"
 
@@ -22,16 +24,16 @@ Status LeaderElector::validate(const LeaderElectionConfig& c) {
   if (c.leaseName.empty() || c.leaseNamespace.empty()) return Error::of("leader election: lease name and namespace are required");
   if (c.identity.empty()) return Error::of("leader election: identity is required");
   if (c.renewDeadline >= c.leaseDuration)
-    return Error::of("leader election: renew deadline (" + std::to_string(c.renewDeadline.count()) +
-                     "ms) must be shorter than the lease duration (" + std::to_string(c.leaseDuration.count()) + "ms)");
+    return Error::of(fmt::format("leader election: renew deadline ({}ms) must be shorter than the lease duration ({}ms)",
+                                 c.renewDeadline.count(), c.leaseDuration.count()));
   if (c.retryPeriod >= c.renewDeadline)
-    return Error::of("leader election: retry period (" + std::to_string(c.retryPeriod.count()) +
-                     "ms) must be shorter than the renew deadline (" + std::to_string(c.renewDeadline.count()) + "ms)");
+    return Error::of(fmt::format("leader election: retry period ({}ms) must be shorter than the renew deadline ({}ms)",
+                                 c.retryPeriod.count(), c.renewDeadline.count()));
   return ok();
 }
 
 std::string LeaderElector::currentLeader() const {
-  std::lock_guard l(mu_);
+  MutexLock l(mu_);
   return observedHolder_;
 }
 
@@ -56,14 +58,28 @@ kube::json LeaderElector::desiredLease(const kube::json* existing, bool acquirin
   return lease;
 }
 
+void LeaderElector::report(const Error& e, const char* doing) const {
+  if (!cb_.onError) return;
+  Error named = e;
+  named.message = fmt::format("{} Lease {}/{}: {}", doing, cfg_.leaseNamespace, cfg_.leaseName, e.message);
+  cb_.onError(named);
+}
+
 bool LeaderElector::tryAcquireOrRenew() {
   auto steady = clock_->steadyNow();
   auto got = client_.get(kube::Resource::leases(), cfg_.leaseNamespace, cfg_.leaseName);
   if (!got.ok()) {
-    if (!kube::ApiError::isNotFound(got.error())) return false;
+    if (!kube::ApiError::isNotFound(got.error())) {
+      report(got.error(), "reading");
+      return false;
+    }
+    if (stop_) return false;
     auto created = client_.create(kube::Resource::leases(), cfg_.leaseNamespace, desiredLease(nullptr, true));
-    if (!created.ok()) return false;  // someone else created it first (AlreadyExists) or the API is down
-    std::lock_guard l(mu_);
+    if (!created.ok()) {  // someone else created it first (AlreadyExists) or the API is down
+      report(created.error(), "creating");
+      return false;
+    }
+    MutexLock l(mu_);
     observedRecord_ = (*created)["spec"].dump();
     observedHolder_ = cfg_.identity;
     observedAt_ = steady;
@@ -72,7 +88,7 @@ bool LeaderElector::tryAcquireOrRenew() {
   const auto& spec = (*got)["spec"];
   std::string holder = holderOf(spec);
   {
-    std::lock_guard l(mu_);
+    MutexLock l(mu_);
     auto record = spec.dump();
     if (record != observedRecord_) {
       observedRecord_ = record;
@@ -85,10 +101,15 @@ bool LeaderElector::tryAcquireOrRenew() {
     auto duration = std::chrono::seconds(d != spec.end() && d->is_number_integer() ? d->get<long long>() : 0);
     if (!holder.empty() && holder != cfg_.identity && steady < observedAt_ + duration) return false;
   }
+  // Stopped meanwhile: release() may be running, a renewal now could take the lease back.
+  if (stop_) return false;
   // Optimistic concurrency: the update carries the resourceVersion we read; a race is a 409.
   auto updated = client_.update(kube::Resource::leases(), desiredLease(&*got, holder != cfg_.identity));
-  if (!updated.ok()) return false;
-  std::lock_guard l(mu_);
+  if (!updated.ok()) {
+    report(updated.error(), holder == cfg_.identity ? "renewing" : "acquiring");
+    return false;
+  }
+  MutexLock l(mu_);
   observedRecord_ = (*updated)["spec"].dump();
   observedHolder_ = cfg_.identity;
   observedAt_ = steady;
@@ -96,13 +117,13 @@ bool LeaderElector::tryAcquireOrRenew() {
 }
 
 bool LeaderElector::sleepFor(std::chrono::milliseconds d) {
-  std::unique_lock l(mu_);
-  return !cv_.wait_for(l, d, [&] { return stop_.load(); });
+  MutexLock l(mu_);
+  return !cv_.wait_for(l.native(), d, [&] { return stop_.load(); });
 }
 
 void LeaderElector::stop() {
   {
-    std::lock_guard l(mu_);
+    MutexLock l(mu_);
     stop_ = true;
   }
   cv_.notify_all();

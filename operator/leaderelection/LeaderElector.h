@@ -14,6 +14,7 @@
 
 #include "operator/common/Clock.h"
 #include "operator/common/Result.h"
+#include "operator/common/ThreadSafety.h"
 #include "operator/kube/KubeClient.h"
 
 namespace fro::leaderelection {
@@ -34,6 +35,9 @@ class LeaderElector {
     // Called once leadership is lost or given up; writers must stop before it returns.
     std::function<void()> onStoppedLeading;
     std::function<void(const std::string& identity)> onNewLeader;
+    // A failed read or write of the Lease (unreachable API server, a lost race, RBAC), naming it.
+    // Not called when another holder's unexpired lease simply makes us wait.
+    std::function<void(const Error& error)> onError;
   };
 
   LeaderElector(kube::KubeClient& client, LeaderElectionConfig cfg, Callbacks cb,
@@ -43,6 +47,7 @@ class LeaderElector {
   static Status validate(const LeaderElectionConfig& cfg);
 
   // One attempt to acquire or renew; true when we hold the lease afterwards. Exposed for tests.
+  // After stop() it writes nothing, so release() may run while an attempt is still in flight.
   bool tryAcquireOrRenew();
   // Blocks: acquire, lead, renew until lost or stop(); then returns.
   void run();
@@ -57,6 +62,7 @@ class LeaderElector {
  private:
   kube::json desiredLease(const kube::json* existing, bool acquiring) const;
   bool sleepFor(std::chrono::milliseconds d);
+  void report(const Error& e, const char* doing) const;
 
   kube::KubeClient& client_;
   LeaderElectionConfig cfg_;
@@ -64,13 +70,13 @@ class LeaderElector {
   std::shared_ptr<const Clock> clock_;
   std::atomic<bool> leading_{false};
   std::atomic<bool> stop_{false};
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
   // What we last saw of the lease, and when on our clock it last changed.
-  std::string observedHolder_;
-  std::string observedRecord_;
-  std::chrono::steady_clock::time_point observedAt_{};
-  std::chrono::steady_clock::time_point lastRenew_{};
+  std::string observedHolder_ FRO_GUARDED_BY(mu_);
+  std::string observedRecord_ FRO_GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point observedAt_ FRO_GUARDED_BY(mu_){};
+  std::chrono::steady_clock::time_point lastRenew_{};  // run()'s thread only
 };
 
 }  // namespace fro::leaderelection

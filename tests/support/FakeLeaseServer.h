@@ -1,6 +1,7 @@
 #pragma once
 // Serves one namespace's Leases over FakeTransport with the API server's optimistic concurrency:
 // create fails with AlreadyExists, update with a stale resourceVersion fails with Conflict.
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <string>
@@ -16,7 +17,7 @@ class FakeLeaseServer {
   explicit FakeLeaseServer(FakeTransport& t) {
     t.fallback = [this](const http::HttpRequest& r) { return handle(r); };
   }
-  bool down = false;  // simulate an unreachable API server
+  std::atomic<bool> down{false};  // simulate an unreachable API server (any thread may flip it)
   nlohmann::json lease(const std::string& name) {
     std::lock_guard l(mu_);
     return leases_.count(name) ? leases_[name] : nlohmann::json();
