@@ -26,16 +26,16 @@ std::int64_t unitMs(std::string_view unit) {
 }  // namespace
 
 Result<std::chrono::milliseconds> Duration::parse(std::string_view text) {
-  if (text.empty()) return Error::of("empty duration");
+  if (text.empty()) return Error::invalid("empty duration");
   if (text == "0") return std::chrono::milliseconds{0};
-  const auto tooLong = [] { return Error::of("longer than a year (at most 8760h)"); };
+  const auto tooLong = [] { return Error::invalid("longer than a year (at most 8760h)"); };
   std::int64_t totalNs = 0;
   std::size_t i = 0;
   while (i < text.size()) {
     const std::size_t termStart = i;
     if (!isDigit(text[i])) {
-      if (i == 0) return Error::of("expected a number");
-      return Error::of(fmt::format("expected a number after \"{}\"", text.substr(0, i)));
+      if (i == 0) return Error::invalid("expected a number");
+      return Error::invalid(fmt::format("expected a number after \"{}\"", text.substr(0, i)));
     }
     // Whole part: anything past a year in the smallest unit is out of range, whatever follows.
     std::int64_t whole = 0;
@@ -49,7 +49,7 @@ Result<std::chrono::milliseconds> Duration::parse(std::string_view text) {
     if (i < text.size() && text[i] == '.') {
       ++i;
       if (i >= text.size() || !isDigit(text[i]))
-        return Error::of(fmt::format("expected a digit after the decimal point in \"{}\"", text.substr(termStart)));
+        return Error::invalid(fmt::format("expected a digit after the decimal point in \"{}\"", text.substr(termStart)));
       std::int64_t scale = 100'000'000;
       for (; i < text.size() && isDigit(text[i]); ++i) {
         fraction += (text[i] - '0') * scale;
@@ -60,11 +60,11 @@ Result<std::chrono::milliseconds> Duration::parse(std::string_view text) {
     while (i < text.size() && isLetter(text[i])) ++i;
     const auto unit = text.substr(unitStart, i - unitStart);
     if (unit.empty()) {
-      if (i == text.size()) return Error::of("missing unit (ms, s, m or h)");
-      return Error::of(fmt::format("unexpected \"{}\" after \"{}\"", text[i], text.substr(0, i)));
+      if (i == text.size()) return Error::invalid("missing unit (ms, s, m or h)");
+      return Error::invalid(fmt::format("unexpected \"{}\" after \"{}\"", text[i], text.substr(0, i)));
     }
     const std::int64_t ms = unitMs(unit);
-    if (ms == 0) return Error::of(fmt::format("unknown unit \"{}\" (ms, s, m or h)", unit));
+    if (ms == 0) return Error::invalid(fmt::format("unknown unit \"{}\" (ms, s, m or h)", unit));
     if (whole > (kYearNs - totalNs) / (ms * kNsPerMs)) return tooLong();
     totalNs += whole * ms * kNsPerMs + fraction * ms / 1000;  // fraction * ms < 3.6e15: no overflow
     if (totalNs > kYearNs) return tooLong();
