@@ -1,6 +1,6 @@
 #include "operator/events/EventRecorder.h"
 
-#include <cstdio>
+#include <fmt/format.h>
 
 #include "operator/common/Rfc3339.h"
 #include "operator/common/Utf8.h"
@@ -49,10 +49,8 @@ Status EventRecorder::create(const ObjectReference& obj, const std::string& type
                              const std::string& message, const std::string& key) {
   auto now = clock_->now();
   std::string ts = Rfc3339::format(now);
-  char suffix[40];
   auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
-  std::snprintf(suffix, sizeof suffix, "%llx", static_cast<unsigned long long>(nanos) + sequence_++);
-  std::string name = obj.name + "." + suffix;
+  std::string name = fmt::format("{}.{:x}", obj.name, static_cast<unsigned long long>(nanos) + sequence_++);
   json ev = eventObject(obj, name, type, reason, message, ts);
   auto res = client_.create(kube::Resource::coreEvents(), obj.namespace_, ev);
   if (!res.ok()) return res.error();
@@ -74,8 +72,8 @@ Status EventRecorder::record(const ObjectReference& obj, const std::string& type
   // Messages quote outside text (Prometheus, API errors): the Event must be valid UTF-8 to be written.
   const std::string reason = Utf8::sanitize(rawReason);
   const std::string message = Utf8::sanitize(rawMessage);
-  std::string key = obj.uid + "\x1f" + obj.namespace_ + "/" + obj.name + "\x1f" + type + "\x1f" + reason + "\x1f" + message;
-  std::lock_guard l(mu_);
+  std::string key = fmt::format("{}\x1f{}/{}\x1f{}\x1f{}\x1f{}", obj.uid, obj.namespace_, obj.name, type, reason, message);
+  MutexLock l(mu_);
   auto now = clock_->now();
   auto it = seen_.find(key);
   if (it == seen_.end() || now - it->second.last > opts_.aggregationWindow)

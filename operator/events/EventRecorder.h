@@ -5,12 +5,12 @@
 #include <chrono>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
 #include "operator/common/Clock.h"
 #include "operator/common/Result.h"
+#include "operator/common/ThreadSafety.h"
 #include "operator/kube/KubeClient.h"
 
 namespace fro::events {
@@ -36,7 +36,8 @@ class EventRecorder {
   EventRecorder(kube::KubeClient& client, Options opts, std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>());
 
   // type: "Normal" or "Warning"; reason: CamelCase; message: says which values.
-  Status record(const ObjectReference& obj, const std::string& type, const std::string& reason, const std::string& message);
+  Status record(const ObjectReference& obj, const std::string& type, const std::string& reason, const std::string& message)
+      FRO_EXCLUDES(mu_);
   // Exactly once: an Event with a name derived from what it records (e.g. a numbered transition).
   // Creating it again (a restarted operator re-emitting it) finds it there and succeeds; no count
   // is bumped. `at` is when the transition happened, so a late re-emit shows the right time.
@@ -52,18 +53,18 @@ class EventRecorder {
     std::list<std::string>::iterator lru;
   };
   Status create(const ObjectReference& obj, const std::string& type, const std::string& reason,
-                const std::string& message, const std::string& key);
-  void remember(const std::string& key, Seen s);
+                const std::string& message, const std::string& key) FRO_REQUIRES(mu_);
+  void remember(const std::string& key, Seen s) FRO_REQUIRES(mu_);
   kube::json eventObject(const ObjectReference& obj, const std::string& name, const std::string& type,
                          const std::string& reason, const std::string& message, const std::string& ts) const;
 
   kube::KubeClient& client_;
   Options opts_;
   std::shared_ptr<const Clock> clock_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Seen> seen_;
-  std::list<std::string> lru_;  // most recent at the front
-  unsigned long long sequence_ = 0;
+  Mutex mu_;
+  std::unordered_map<std::string, Seen> seen_ FRO_GUARDED_BY(mu_);
+  std::list<std::string> lru_ FRO_GUARDED_BY(mu_);  // most recent at the front
+  unsigned long long sequence_ FRO_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace fro::events

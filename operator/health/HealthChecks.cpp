@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
+
+#include <fmt/format.h>
 
 #include "operator/process/Redact.h"
 
@@ -47,7 +50,7 @@ Status runCheck(const Check& check) {
   try {
     return check();
   } catch (const std::exception& e) {
-    return Error::of(std::string("check threw: ") + e.what());
+    return Error::of(fmt::format("check threw: {}", e.what()));
   } catch (...) {
     return Error::of("check threw an unknown exception");
   }
@@ -60,29 +63,30 @@ std::string detailLines(const Detail& detail) {
   try {
     lines = detail();
   } catch (const std::exception& e) {
-    lines = {std::string("detail threw: ") + e.what()};
+    lines = {fmt::format("detail threw: {}", e.what())};
   } catch (...) {
     lines = {"detail threw an unknown exception"};
   }
   std::string out;
-  for (const auto& l : lines) out += "    " + oneLine(l) + "\n";
+  for (const auto& l : lines) fmt::format_to(std::back_inserter(out), "    {}\n", oneLine(l));
   return out;
 }
 
 }  // namespace
 
-Status HealthChecks::addLiveness(std::string name, Check check) { return add(liveness_, std::move(name), std::move(check)); }
+Status HealthChecks::addLiveness(std::string name, Check check) { return add(false, std::move(name), std::move(check)); }
 Status HealthChecks::addReadiness(std::string name, Check check, Detail detail) {
-  return add(readiness_, std::move(name), std::move(check), std::move(detail));
+  return add(true, std::move(name), std::move(check), std::move(detail));
 }
 
-Status HealthChecks::add(std::vector<Named>& list, std::string name, Check check, Detail detail) {
+Status HealthChecks::add(bool readiness, std::string name, Check check, Detail detail) {
   if (!validName(name))
-    return Error::of("health check name \"" + name + "\" is invalid (letters, digits, '-', '_', '.')");
-  if (!check) return Error::of("health check \"" + name + "\" has no function");
-  std::lock_guard l(mu_);
+    return Error::invalid(fmt::format("health check name \"{}\" is invalid (letters, digits, '-', '_', '.')", name));
+  if (!check) return Error::invalid(fmt::format("health check \"{}\" has no function", name));
+  MutexLock l(mu_);
+  auto& list = readiness ? readiness_ : liveness_;
   if (name == "ping" || std::any_of(list.begin(), list.end(), [&](const Named& n) { return n.name == name; }))
-    return Error::of("health check \"" + name + "\" is already registered");
+    return Error::invalid(fmt::format("health check \"{}\" is already registered", name));
   list.push_back({std::move(name), std::move(check), std::move(detail)});
   return ok();
 }
@@ -106,11 +110,11 @@ Reply HealthChecks::handle(std::string_view target) const {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
 
   for (std::string_view kind : {"healthz", "livez", "readyz"}) {
-    std::string base = "/" + std::string(kind);
-    if (path != base && path.substr(0, base.size() + 1) != base + "/") continue;
+    const std::string base = fmt::format("/{}", kind);
+    if (path != base && path.substr(0, base.size() + 1) != fmt::format("{}/", base)) continue;
     std::vector<Named> checks;
     {
-      std::lock_guard l(mu_);
+      MutexLock l(mu_);
       checks = kind == "readyz" ? readiness_ : liveness_;  // copied: checks run without our lock
     }
     checks.insert(checks.begin(), Named{"ping", [] { return ok(); }, {}});
@@ -124,31 +128,32 @@ Reply HealthChecks::run(std::string_view kind, std::vector<Named> checks, std::s
                         const std::vector<std::string>& excluded) const {
   if (!only.empty()) {
     auto it = std::find_if(checks.begin(), checks.end(), [&](const Named& n) { return n.name == only; });
-    if (it == checks.end()) return {404, "no " + std::string(kind) + " check named \"" + std::string(only) + "\"\n"};
+    if (it == checks.end()) return {404, fmt::format("no {} check named \"{}\"\n", kind, only)};
     auto st = runCheck(it->check);
     if (st.ok()) return {200, "ok"};
-    return {503, "[-]" + it->name + " failed: " + oneLine(st.error().message) + "\n" +
-                     (verbose ? detailLines(it->detail) : "")};
+    return {503, fmt::format("[-]{} failed: {}\n{}", it->name, oneLine(st.error().message),
+                             verbose ? detailLines(it->detail) : "")};
   }
   std::string lines;
+  auto out = std::back_inserter(lines);
   bool failed = false;
   for (const auto& [name, check, detail] : checks) {
     if (std::find(excluded.begin(), excluded.end(), name) != excluded.end()) {
-      lines += "[+]" + name + " excluded: ok\n";
+      fmt::format_to(out, "[+]{} excluded: ok\n", name);
       continue;
     }
     auto st = runCheck(check);
     if (st.ok()) {
-      lines += "[+]" + name + " ok\n";
+      fmt::format_to(out, "[+]{} ok\n", name);
     } else {
       failed = true;
-      lines += "[-]" + name + " failed: " + oneLine(st.error().message) + "\n";
+      fmt::format_to(out, "[-]{} failed: {}\n", name, oneLine(st.error().message));
     }
     // Plain failing answers stay as they were: the detail is for ?verbose.
     if (verbose) lines += detailLines(detail);
   }
-  if (failed) return {503, lines + std::string(kind) + " check failed\n"};
-  if (verbose) return {200, lines + std::string(kind) + " check passed\n"};
+  if (failed) return {503, fmt::format("{}{} check failed\n", lines, kind)};
+  if (verbose) return {200, fmt::format("{}{} check passed\n", lines, kind)};
   return {200, "ok"};
 }
 

@@ -16,13 +16,13 @@
 // Checks run on the server's threads at each request: keep them cheap (read an atomic, compare a
 // timestamp) and non-blocking. A check that throws counts as failed. Thread-safe.
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "operator/common/Result.h"
+#include "operator/common/ThreadSafety.h"
 
 namespace fro::health {
 
@@ -39,11 +39,11 @@ struct Reply {
 class HealthChecks {
  public:
   // Names: non-empty, letters, digits, '-', '_' and '.'; unique per kind ("ping" is taken).
-  Status addLiveness(std::string name, Check check);
-  Status addReadiness(std::string name, Check check, Detail detail = {});
+  Status addLiveness(std::string name, Check check) FRO_EXCLUDES(mu_);
+  Status addReadiness(std::string name, Check check, Detail detail = {}) FRO_EXCLUDES(mu_);
 
   // The answer for a GET of `target` (path and query); 404 for paths that are not ours.
-  Reply handle(std::string_view target) const;
+  Reply handle(std::string_view target) const FRO_EXCLUDES(mu_);
 
  private:
   struct Named {
@@ -51,13 +51,13 @@ class HealthChecks {
     Check check;
     Detail detail;
   };
-  Status add(std::vector<Named>& list, std::string name, Check check, Detail detail = {});
+  Status add(bool readiness, std::string name, Check check, Detail detail = {}) FRO_EXCLUDES(mu_);
   Reply run(std::string_view kind, std::vector<Named> checks, std::string_view only, bool verbose,
             const std::vector<std::string>& excluded) const;
 
-  mutable std::mutex mu_;
-  std::vector<Named> liveness_;
-  std::vector<Named> readiness_;
+  mutable Mutex mu_;
+  std::vector<Named> liveness_ FRO_GUARDED_BY(mu_);
+  std::vector<Named> readiness_ FRO_GUARDED_BY(mu_);
 };
 
 }  // namespace fro::health

@@ -3,6 +3,8 @@
 #include <exception>
 #include <optional>
 
+#include <fmt/format.h>
+
 namespace fro::health {
 
 namespace {
@@ -13,9 +15,9 @@ std::string where(const std::string& ns) { return ns.empty() ? "all" : ns; }
 
 std::string ago(std::chrono::steady_clock::duration d) {
   auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
-  if (s < 120) return std::to_string(s < 0 ? 0 : s) + "s ago";
-  if (s < 7200) return std::to_string(s / 60) + "m ago";
-  return std::to_string(s / 3600) + "h ago";
+  if (s < 120) return fmt::format("{}s ago", s < 0 ? 0 : s);
+  if (s < 7200) return fmt::format("{}m ago", s / 60);
+  return fmt::format("{}h ago", s / 3600);
 }
 
 }  // namespace
@@ -39,7 +41,7 @@ void InformerMonitor::observe(const kube::Informer::Notice& n) {
   auto now = opts_.clock->steadyNow();
   std::optional<Line> line;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(mu_);
     Entry& e = entryFor(n);
     log::Fields where_ = {{"resource", n.resource}, {"namespace", where(n.namespace_)}};
     switch (n.kind) {
@@ -62,12 +64,12 @@ void InformerMonitor::observe(const kube::Informer::Notice& n) {
         log::Fields f = where_;
         f.push_back({"verb", n.verb});
         // An HTTP status (403, 503) is a field of its own; a transport failure is named by the text.
-        if (n.error.code >= 100) f.push_back({"status", n.error.code});
+        if (n.error.kind != ErrorKind::Transport && n.error.code >= 100) f.push_back({"status", n.error.code});
         if (!n.error.reason.empty()) f.push_back({"reason", n.error.reason});
         f.push_back({"error", n.error.message});
         f.push_back({"failures", n.failures});
         f.push_back({"suppressed", e.suppressed});
-        line = Line{log::Level::Warn, "cannot " + n.verb + " " + n.resource + "; retrying with backoff", std::move(f)};
+        line = Line{log::Level::Warn, fmt::format("cannot {} {}; retrying with backoff", n.verb, n.resource), std::move(f)};
         e.everLogged = true;
         e.lastLogAt = now;
         e.suppressed = 0;
@@ -99,16 +101,16 @@ void InformerMonitor::emit(const Line& line) const {
 }
 
 std::string InformerMonitor::describe(const Entry& e, std::chrono::steady_clock::time_point now) const {
-  std::string s = e.resource + " in " + (e.namespace_.empty() ? "all namespaces" : e.namespace_) + ": " +
-                  (e.synced ? "synced" : "not synced");
-  if (e.failures > 0) s += ", " + std::to_string(e.failures) + (e.failures == 1 ? " failure" : " failures") + " in a row";
-  if (!e.lastError.empty()) s += "; last error (" + e.lastVerb + ", " + ago(now - e.lastErrorAt) + "): " + e.lastError;
+  std::string s = fmt::format("{} in {}: {}", e.resource, e.namespace_.empty() ? "all namespaces" : e.namespace_,
+                              e.synced ? "synced" : "not synced");
+  if (e.failures > 0) s += fmt::format(", {} {} in a row", e.failures, e.failures == 1 ? "failure" : "failures");
+  if (!e.lastError.empty()) s += fmt::format("; last error ({}, {}): {}", e.lastVerb, ago(now - e.lastErrorAt), e.lastError);
   return s;
 }
 
 std::vector<std::string> InformerMonitor::describe() const {
   auto now = opts_.clock->steadyNow();
-  std::lock_guard l(mu_);
+  MutexLock l(mu_);
   std::vector<std::string> out;
   for (const auto& e : entries_) out.push_back(describe(e, now));
   return out;
@@ -116,7 +118,7 @@ std::vector<std::string> InformerMonitor::describe() const {
 
 std::vector<std::string> InformerMonitor::unsynced() const {
   auto now = opts_.clock->steadyNow();
-  std::lock_guard l(mu_);
+  MutexLock l(mu_);
   std::vector<std::string> out;
   for (const auto& e : entries_)
     if (!e.synced) out.push_back(describe(e, now));

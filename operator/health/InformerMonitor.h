@@ -12,12 +12,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "operator/common/Clock.h"
+#include "operator/common/ThreadSafety.h"
 #include "operator/kube/Informer.h"
 #include "operator/process/Logger.h"
 
@@ -37,14 +37,14 @@ class InformerMonitor {
   InformerMonitor(const InformerMonitor&) = delete;
   InformerMonitor& operator=(const InformerMonitor&) = delete;
 
-  void observe(const kube::Informer::Notice& notice);
+  void observe(const kube::Informer::Notice& notice) FRO_EXCLUDES(mu_);
   // observe() as an Informer::Observer; this monitor must outlive the informers that call it.
   kube::Informer::Observer observer();
 
   // One line per informer (in the order they first reported): sync state, failures, last error.
-  std::vector<std::string> describe() const;
+  std::vector<std::string> describe() const FRO_EXCLUDES(mu_);
   // The same, for informers that have not synced yet only.
-  std::vector<std::string> unsynced() const;
+  std::vector<std::string> unsynced() const FRO_EXCLUDES(mu_);
 
  private:
   struct Entry {
@@ -66,13 +66,13 @@ class InformerMonitor {
     log::Fields fields;
   };
 
-  Entry& entryFor(const kube::Informer::Notice& n);
+  Entry& entryFor(const kube::Informer::Notice& n) FRO_REQUIRES(mu_);
   std::string describe(const Entry& e, std::chrono::steady_clock::time_point now) const;
   void emit(const Line& line) const;
 
   Options opts_;
-  mutable std::mutex mu_;
-  std::vector<Entry> entries_;
+  mutable Mutex mu_;
+  std::vector<Entry> entries_ FRO_GUARDED_BY(mu_);
 };
 
 }  // namespace fro::health

@@ -86,7 +86,7 @@ struct Target {
   std::string host;    // as in the URL (IPv6 in brackets)
   std::string port;    // explicit or scheme default
   bool explicitPort = false;
-  std::string origin() const { return scheme + "://" + host + ":" + port; }
+  std::string origin() const { return fmt::format("{}://{}:{}", scheme, host, port); }
 };
 
 std::optional<Target> parseTarget(const std::string& url) {
@@ -214,7 +214,7 @@ struct CurlTransport::Transfer {
   bool is2xx() const { return status >= 200 && status < 300; }
 
   Error tooLarge(const std::string& what) const {
-    return error(kResponseTooLarge, what + " of " + std::to_string(req->maxResponseBytes) + " bytes");
+    return error(kResponseTooLarge, fmt::format("{} of {} bytes", what, req->maxResponseBytes));
   }
 
   // Appends to the body unless that would pass maxResponseBytes; then frees what was read and
@@ -239,11 +239,10 @@ struct CurlTransport::Transfer {
     if (req->cancel != nullptr && req->cancel->load(std::memory_order_relaxed)) {
       abort = error(kCancelled, "request cancelled");
     } else if (headerDeadline && !headersDone && now >= *headerDeadline) {
-      abort = error(kTimedOut, "no response headers within " + std::to_string(req->timeout.count()) + " ms");
+      abort = error(kTimedOut, fmt::format("no response headers within {} ms", req->timeout.count()));
       abort->reason = "TimedOut";
     } else if (mode == Mode::kStream && req->idleTimeout.count() > 0 && now - lastByte >= req->idleTimeout) {
-      abort = error(kTimedOut, "no data received for " + std::to_string(req->idleTimeout.count()) +
-                                   " ms (idle timeout)");
+      abort = error(kTimedOut, fmt::format("no data received for {} ms (idle timeout)", req->idleTimeout.count()));
       abort->reason = "IdleTimeout";
     }
     return abort.has_value();
@@ -293,7 +292,7 @@ struct CurlTransport::Transfer {
           auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), announced);
           if (ec == std::errc() && end == v.data() + v.size() && announced > max &&
               (t->mode == Mode::kSend || !t->is2xx())) {
-            t->abort = t->tooLarge("Content-Length " + v + " is larger than the limit");
+            t->abort = t->tooLarge(fmt::format("Content-Length {} is larger than the limit", v));
             return 0;
           }
         }
@@ -315,7 +314,7 @@ struct CurlTransport::Transfer {
       if (!t->lines.feed(std::string_view(data, len), *t->onLine)) return 0;  // onLine said stop
       return len;
     } catch (const std::exception& e) {
-      if (!t->abort) t->abort = t->error(kOtherTransportError, std::string("while handling the body: ") + e.what());
+      if (!t->abort) t->abort = t->error(kOtherTransportError, fmt::format("while handling the body: {}", e.what()));
       return 0;
     } catch (...) {
       if (!t->abort) t->abort = t->error(kOtherTransportError, "while handling the body: unknown exception");
@@ -343,13 +342,13 @@ CurlTransport::CurlTransport(TlsConfig tls, Options options) : tls_(std::move(tl
 CurlTransport::~CurlTransport() = default;
 
 std::size_t CurlTransport::idleHandles() const {
-  std::lock_guard l(mu_);
+  MutexLock l(mu_);
   return idle_.size();
 }
 
 std::unique_ptr<CurlTransport::Handle> CurlTransport::acquire() {
   {
-    std::lock_guard l(mu_);
+    MutexLock l(mu_);
     if (!idle_.empty()) {
       auto h = std::move(idle_.back());
       idle_.pop_back();
@@ -362,7 +361,7 @@ std::unique_ptr<CurlTransport::Handle> CurlTransport::acquire() {
 void CurlTransport::release(std::unique_ptr<Handle> h, bool reusable) {
   if (!reusable || !h->valid()) return;
   std::unique_ptr<Handle> surplus;
-  std::lock_guard l(mu_);
+  MutexLock l(mu_);
   if (idle_.size() < opts_.maxIdleHandles)
     idle_.push_back(std::move(h));
   else
@@ -429,7 +428,7 @@ Result<HttpResponse> CurlTransport::run(Handle& h, const HttpRequest& req, Trans
   for (const auto& [k, v] : req.headers) {
     if (k.empty() || hasCrLf(k) || hasCrLf(v) || k.find(':') != std::string::npos)
       return t.error(kOtherTransportError, "invalid request header (name or value contains CR/LF or ':')");
-    if (!append(headers, v.empty() ? k + ";" : k + ": " + v))
+    if (!append(headers, v.empty() ? fmt::format("{};", k) : fmt::format("{}: {}", k, v)))
       return t.error(kOtherTransportError, "out of memory");
   }
   if (!hasHeader(req.headers, "Expect") && !append(headers, "Expect:"))  // no 100-continue round trip
@@ -445,11 +444,12 @@ Result<HttpResponse> CurlTransport::run(Handle& h, const HttpRequest& req, Trans
     url = *u;
     std::string overrideHost = tls_.serverName;
     if (overrideHost.find(':') != std::string::npos && overrideHost.front() != '[')
-      overrideHost = "[" + overrideHost + "]";
-    if (!append(connectTo, overrideHost + ":" + target->port + ":" + target->host + ":" + target->port))
+      overrideHost = fmt::format("[{}]", overrideHost);
+    if (!append(connectTo, fmt::format("{}:{}:{}:{}", overrideHost, target->port, target->host, target->port)))
       return t.error(kOtherTransportError, "out of memory");
     if (!hasHeader(req.headers, "Host") &&
-        !append(headers, "Host: " + target->host + (target->explicitPort ? ":" + target->port : "")))
+        !append(headers, target->explicitPort ? fmt::format("Host: {}:{}", target->host, target->port)
+                                              : fmt::format("Host: {}", target->host)))
       return t.error(kOtherTransportError, "out of memory");
   }
 
@@ -518,7 +518,7 @@ Result<HttpResponse> CurlTransport::run(Handle& h, const HttpRequest& req, Trans
       setStr(CURLOPT_SSLKEYTYPE, "PEM");
     }
     if (setRc != CURLE_OK)
-      return t.error(kTlsFailed, std::string("libcurl rejected the TLS settings: ") + curl_easy_strerror(setRc));
+      return t.error(kTlsFailed, fmt::format("libcurl rejected the TLS settings: {}", curl_easy_strerror(setRc)));
   }
 
   // Callbacks.
@@ -533,7 +533,7 @@ Result<HttpResponse> CurlTransport::run(Handle& h, const HttpRequest& req, Trans
   setPtr(CURLOPT_XFERINFODATA, &t);
   setLong(CURLOPT_NOPROGRESS, 0L);
   if (setRc != CURLE_OK)
-    return t.error(kOtherTransportError, std::string("libcurl rejected an option: ") + curl_easy_strerror(setRc));
+    return t.error(kOtherTransportError, fmt::format("libcurl rejected an option: {}", curl_easy_strerror(setRc)));
 
   // Drive the transfer. Poll in short steps so cancel / idle / header deadline are seen promptly;
   // curl shortens the wait further for its own timers.
@@ -579,7 +579,7 @@ Result<HttpResponse> CurlTransport::run(Handle& h, const HttpRequest& req, Trans
 
   if (t.mode == Mode::kStream && t.lines.stopped()) return response();  // onLine said stop
   if (t.abort) return *t.abort;
-  if (multiError) return t.error(kOtherTransportError, "libcurl: " + *multiError);
+  if (multiError) return t.error(kOtherTransportError, fmt::format("libcurl: {}", *multiError));
   if (!result) return t.error(kOtherTransportError, "libcurl: transfer ended without a result");
   if (*result != CURLE_OK) {
     std::string detail = t.errbuf[0] != '\0' ? std::string(t.errbuf) : std::string(curl_easy_strerror(*result));
@@ -588,14 +588,14 @@ Result<HttpResponse> CurlTransport::run(Handle& h, const HttpRequest& req, Trans
     // libcurl says "Couldn't connect to server"; the OS error says why (Connection refused, ...).
     long osErrno = 0;
     if (curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &osErrno) == CURLE_OK && osErrno != 0)
-      detail += ": " + std::string(std::strerror(static_cast<int>(osErrno)));
-    return t.error(code, detail + " (" + curl_easy_strerror(*result) + ")");
+      detail += fmt::format(": {}", std::strerror(static_cast<int>(osErrno)));
+    return t.error(code, fmt::format("{} ({})", detail, curl_easy_strerror(*result)));
   }
   if (t.mode == Mode::kStream && t.is2xx()) {
     try {
       t.lines.finish(*t.onLine);  // a final line without '\n'
     } catch (const std::exception& ex) {
-      return t.error(kOtherTransportError, std::string("while handling the body: ") + ex.what());
+      return t.error(kOtherTransportError, fmt::format("while handling the body: {}", ex.what()));
     } catch (...) {
       return t.error(kOtherTransportError, "while handling the body: unknown exception");
     }

@@ -23,10 +23,10 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "operator/common/ThreadSafety.h"
 #include "operator/http/HttpTransport.h"
 #include "operator/http/TlsConfig.h"
 
@@ -62,20 +62,20 @@ class CurlTransport final : public HttpTransport {
                               const std::function<bool(std::string_view line)>& onLine) override;
 
   // Number of idle pooled handles (for tests).
-  std::size_t idleHandles() const;
+  std::size_t idleHandles() const FRO_EXCLUDES(mu_);
 
  private:
   struct Handle;  // a curl multi handle driving one easy handle
   struct Transfer;
 
-  std::unique_ptr<Handle> acquire();
-  void release(std::unique_ptr<Handle> h, bool reusable);
+  std::unique_ptr<Handle> acquire() FRO_EXCLUDES(mu_);
+  void release(std::unique_ptr<Handle> h, bool reusable) FRO_EXCLUDES(mu_);
   Result<HttpResponse> run(Handle& h, const HttpRequest& req, Transfer& t);
 
   TlsConfig tls_;
   Options opts_;
-  mutable std::mutex mu_;
-  std::vector<std::unique_ptr<Handle>> idle_;
+  mutable Mutex mu_;
+  std::vector<std::unique_ptr<Handle>> idle_ FRO_GUARDED_BY(mu_);
 };
 
 }  // namespace fro::http

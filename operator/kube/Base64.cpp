@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include <fmt/format.h>
+
 namespace fro::kube {
 namespace {
 
@@ -32,14 +34,14 @@ Result<std::string> Base64::decode(std::string_view in) {
     if (c == '=') {
       // Padding may only follow 2 or 3 symbols of a group, and at most fills it up.
       if (padding == 0 && quantum < 2)
-        return Error::of("invalid base64: unexpected '=' at offset " + std::to_string(i));
+        return Error::invalid(fmt::format("invalid base64: unexpected '=' at offset {}", i));
       ++padding;
-      if (quantum + padding > 4) return Error::of("invalid base64: too much padding at offset " + std::to_string(i));
+      if (quantum + padding > 4) return Error::invalid(fmt::format("invalid base64: too much padding at offset {}", i));
       continue;
     }
-    if (padding > 0) return Error::of("invalid base64: data after padding at offset " + std::to_string(i));
+    if (padding > 0) return Error::invalid(fmt::format("invalid base64: data after padding at offset {}", i));
     int v = kTable[static_cast<unsigned char>(c)];
-    if (v < 0) return Error::of("invalid base64: illegal character at offset " + std::to_string(i));
+    if (v < 0) return Error::invalid(fmt::format("invalid base64: illegal character at offset {}", i));
     buf = (buf << 6) | static_cast<unsigned>(v);
     bits += 6;
     if (bits >= 8) {
@@ -48,8 +50,8 @@ Result<std::string> Base64::decode(std::string_view in) {
     }
     quantum = (quantum + 1) % 4;
   }
-  if (quantum == 1) return Error::of("invalid base64: truncated input (dangling character)");
-  if (padding > 0 && quantum + padding != 4) return Error::of("invalid base64: incomplete padding");
+  if (quantum == 1) return Error::invalid("invalid base64: truncated input (dangling character)");
+  if (padding > 0 && quantum + padding != 4) return Error::invalid("invalid base64: incomplete padding");
   return out;
 }
 

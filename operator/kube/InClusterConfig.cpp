@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "operator/kube/Pem.h"
 #include "operator/kube/TokenSource.h"
 
@@ -41,8 +43,8 @@ bool InClusterConfig::detected(const Getenv& getenv) {
 
 std::string InClusterConfig::joinHostPort(const std::string& host, const std::string& port) {
   bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
-  if (!bracketed && host.find(':') != std::string::npos) return "[" + host + "]:" + port;
-  return host + ":" + port;
+  if (!bracketed && host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
+  return fmt::format("{}:{}", host, port);
 }
 
 Result<ClusterConfig> InClusterConfig::load(const Options& options) {
@@ -52,34 +54,40 @@ Result<ClusterConfig> InClusterConfig::load(const Options& options) {
     std::string missing = !host && !port ? "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT"
                           : !host        ? "KUBERNETES_SERVICE_HOST"
                                          : "KUBERNETES_SERVICE_PORT";
-    return Error::of("in-cluster configuration unavailable: " + missing + " not set (not running in a pod?)");
+    return Error::notFound(fmt::format("in-cluster configuration unavailable: {} not set (not running in a pod?)", missing));
   }
   int portNumber = 0;
   auto [end, ec] = std::from_chars(port->data(), port->data() + port->size(), portNumber);
   if (ec != std::errc() || end != port->data() + port->size() || portNumber < 1 || portNumber > 65535)
-    return Error::of("in-cluster configuration: KUBERNETES_SERVICE_PORT=\"" + *port + "\" is not a port number");
+    return Error::invalid(fmt::format("in-cluster configuration: KUBERNETES_SERVICE_PORT=\"{}\" is not a port number", *port));
 
   namespace fs = std::filesystem;
   fs::path dir(options.serviceAccountDir);
   ClusterConfig cfg;
   cfg.inCluster = true;
   cfg.source = dir.string();
-  cfg.server = "https://" + joinHostPort(*host, *port);
+  cfg.server = fmt::format("https://{}", joinHostPort(*host, *port));
 
   cfg.tokenFile = (dir / "token").string();
   auto token = TokenSource::readTokenFile(cfg.tokenFile);
-  if (!token.ok()) return Error::of("in-cluster configuration: service account " + token.error().message);
+  if (!token.ok()) {
+    Error e = token.error();  // keeps its kind and errno
+    e.message = fmt::format("in-cluster configuration: service account {}", e.message);
+    return e;
+  }
   cfg.bearerToken = std::move(token).value();
 
   std::string caPath = (dir / "ca.crt").string();
   std::ifstream caIn(caPath, std::ios::binary);
-  if (!caIn)
-    return Error::of("in-cluster configuration: CA " + caPath + ": cannot read (" + std::strerror(errno) + ")");
+  if (!caIn) {
+    const int err = errno;
+    return Error::system(err, fmt::format("in-cluster configuration: CA {}: cannot read ({})", caPath, std::strerror(err)));
+  }
   std::ostringstream ca;
   ca << caIn.rdbuf();
   cfg.tls.caPem = ca.str();
   if (auto bundle = Pem::checkCaBundle(cfg.tls.caPem); !bundle.ok())
-    return Error::of("in-cluster configuration: CA " + caPath + ": " + bundle.error().message);
+    return Error::invalid(fmt::format("in-cluster configuration: CA {}: {}", caPath, bundle.error().message));
 
   std::ifstream nsIn(dir / "namespace");
   if (nsIn) {

@@ -5,9 +5,24 @@
 #include <algorithm>
 #include <exception>
 
+#include <fmt/format.h>
+
 #include "operator/kube/ApiError.h"
 
 namespace fro::kube {
+
+namespace {
+// Inside a catch block: what was thrown, for a message.
+std::string currentExceptionText() {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+}  // namespace
 
 Informer::Informer(KubeClient& client, Resource resource, Options options)
     : client_(client), resource_(std::move(resource)), opts_(std::move(options)) {
@@ -15,7 +30,7 @@ Informer::Informer(KubeClient& client, Resource resource, Options options)
 }
 
 std::string Informer::resourceName(const Resource& r) {
-  return r.group.empty() ? r.plural : r.plural + "." + r.group;
+  return r.group.empty() ? r.plural : fmt::format("{}.{}", r.plural, r.group);
 }
 
 void Informer::notify(Notice::Kind kind, const char* verb, const Error* e) {
@@ -43,14 +58,14 @@ json Informer::defaultProjection(const json& full) {
 void Informer::addHandlers(Handlers h) { handlers_.push_back(std::move(h)); }
 
 Informer::Stats Informer::stats() const {
-  std::lock_guard l(mu_);
+  MutexLock l(mu_);
   return stats_;
 }
 
 void Informer::recordError(const char* verb, const Error& e) {
   if (stop_) return;
   {
-    std::lock_guard l(mu_);
+    MutexLock l(mu_);
     ++stats_.errors;
     stats_.lastError = e.message;
   }
@@ -66,20 +81,20 @@ void Informer::recordSuccess() {
 
 void Informer::stop() {
   {
-    std::lock_guard l(mu_);
+    MutexLock l(mu_);
     stop_ = true;
   }
   cv_.notify_all();
 }
 
 bool Informer::waitForSync(std::chrono::milliseconds timeout) const {
-  std::unique_lock l(mu_);
-  return cv_.wait_for(l, timeout, [&] { return synced_.load() || stop_.load(); }) && synced_.load();
+  MutexLock l(mu_);
+  return cv_.wait_for(l.native(), timeout, [&] { return synced_.load() || stop_.load(); }) && synced_.load();
 }
 
 bool Informer::sleepInterruptibly(std::chrono::milliseconds d) {
-  std::unique_lock l(mu_);
-  return !cv_.wait_for(l, d, [&] { return stop_.load(); });
+  MutexLock l(mu_);
+  return !cv_.wait_for(l.native(), d, [&] { return stop_.load(); });
 }
 
 CachedPtr Informer::toCached(const json& obj) const {
@@ -105,7 +120,7 @@ Status Informer::relist(std::string& rv) {
   do {
     auto page = client_.list(resource_, opts_.namespace_, lo);
     {
-      std::lock_guard l(mu_);
+      MutexLock l(mu_);
       ++stats_.lists;
     }
     if (!page.ok()) return page.error();
@@ -137,7 +152,7 @@ Status Informer::relist(std::string& rv) {
   recordSuccess();
   if (!synced_) {
     {
-      std::lock_guard l(mu_);
+      MutexLock l(mu_);
       synced_ = true;
     }
     cv_.notify_all();
@@ -178,58 +193,74 @@ void Informer::run() {
   bool needList = true;
   notify(Notice::Kind::Started);
   while (!stop_) {
-    if (needList) {
-      auto st = relist(rv);
-      if (!st.ok()) {
-        recordError("list", st.error());
-        if (!sleepInterruptibly(backoff)) break;
-        backoff = std::min(backoff * 2, opts_.maxBackoff);
-        continue;
-      }
-      needList = false;
-    }
-    WatchOptions wo;
-    wo.resourceVersion = rv;
-    wo.labelSelector = opts_.labelSelector;
-    wo.timeoutSeconds = opts_.timeoutSeconds;
-    wo.cancel = &stop_;
-    {
-      std::lock_guard l(mu_);
-      ++stats_.watches;
-    }
-    bool progressed = false;
-    auto end = client_.watch(resource_, opts_.namespace_, wo, [&](const WatchEvent& ev) {
-      apply(ev);
-      if (auto v = ev.resourceVersion(); !v.empty()) rv = v;
-      progressed = true;
-      return !stop_;
-    });
-    if (stop_) break;
-    if (progressed) recordSuccess();
-    if (!end.ok()) {
-      if (ApiError::isGone(end.error())) {
-        // Expired: the protocol's normal way to say "relist", not a failure to report.
-        std::lock_guard l(mu_);
-        ++stats_.errors;
-        stats_.lastError = end.error().message;
-        needList = true;
-        continue;
-      }
-      recordError("watch", end.error());
-      // Resume from the last version we saw, after a pause that grows while nothing works.
-      if (!sleepInterruptibly(backoff)) break;
-      backoff = progressed ? opts_.minBackoff : std::min(backoff * 2, opts_.maxBackoff);
-      continue;
-    }
-    recordSuccess();
-    backoff = opts_.minBackoff;
-    if (!end->lastResourceVersion.empty()) rv = end->lastResourceVersion;
-    if (end->reason == WatchEnd::Reason::Expired) {
-      std::lock_guard l(mu_);
-      ++stats_.expired;
+    try {
+      if (!listAndWatch(rv, needList, backoff)) break;
+    } catch (...) {
+      // A handler or projection threw: nothing may end the informer's thread (its cache would go
+      // stale silently). Relist, so that the cache and the handlers agree again.
+      const char* verb = needList ? "list" : "watch";
+      recordError(verb, Error::of(fmt::format("{} {}: event handling threw: {}", verb, resourceName(resource_),
+                                              currentExceptionText())));
       needList = true;
+      if (!sleepInterruptibly(backoff)) break;
+      backoff = std::min(backoff * 2, opts_.maxBackoff);
     }
   }
+}
+
+bool Informer::listAndWatch(std::string& rv, bool& needList, std::chrono::milliseconds& backoff) {
+  if (needList) {
+    auto st = relist(rv);
+    if (!st.ok()) {
+      recordError("list", st.error());
+      if (!sleepInterruptibly(backoff)) return false;
+      backoff = std::min(backoff * 2, opts_.maxBackoff);
+      return true;
+    }
+    needList = false;
+  }
+  WatchOptions wo;
+  wo.resourceVersion = rv;
+  wo.labelSelector = opts_.labelSelector;
+  wo.timeoutSeconds = opts_.timeoutSeconds;
+  wo.cancel = &stop_;
+  {
+    MutexLock l(mu_);
+    ++stats_.watches;
+  }
+  bool progressed = false;
+  auto end = client_.watch(resource_, opts_.namespace_, wo, [&](const WatchEvent& ev) {
+    apply(ev);
+    if (auto v = ev.resourceVersion(); !v.empty()) rv = v;
+    progressed = true;
+    return !stop_;
+  });
+  if (stop_) return false;
+  if (progressed) recordSuccess();
+  if (!end.ok()) {
+    if (ApiError::isGone(end.error())) {
+      // Expired: the protocol's normal way to say "relist", not a failure to report.
+      MutexLock l(mu_);
+      ++stats_.errors;
+      stats_.lastError = end.error().message;
+      needList = true;
+      return true;
+    }
+    recordError("watch", end.error());
+    // Resume from the last version we saw, after a pause that grows while nothing works.
+    if (!sleepInterruptibly(backoff)) return false;
+    backoff = progressed ? opts_.minBackoff : std::min(backoff * 2, opts_.maxBackoff);
+    return true;
+  }
+  recordSuccess();
+  backoff = opts_.minBackoff;
+  if (!end->lastResourceVersion.empty()) rv = end->lastResourceVersion;
+  if (end->reason == WatchEnd::Reason::Expired) {
+    MutexLock l(mu_);
+    ++stats_.expired;
+    needList = true;
+  }
+  return true;
 }
 
 }  // namespace fro::kube

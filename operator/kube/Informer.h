@@ -9,11 +9,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "operator/common/Result.h"
+#include "operator/common/ThreadSafety.h"
 #include "operator/kube/KubeClient.h"
 #include "operator/kube/ObjectCache.h"
 
@@ -43,7 +43,7 @@ class Informer {
     std::string resource;    // plural.group, e.g. "deployments.apps", "configmaps"
     std::string namespace_;  // "" = all namespaces
     std::string verb;        // Failed: "list" or "watch"
-    Error error;             // Failed: code is the HTTP status, or a transport code below 100
+    Error error;             // Failed: kind and code say what failed (HTTP status, transport code)
     int failures = 0;        // Failed: in a row, this one included; Recovered: how many there were
   };
   // Must be cheap; an exception it throws is swallowed (never ends the informer's thread).
@@ -71,25 +71,29 @@ class Informer {
   Informer(KubeClient& client, Resource resource, Options options);
 
   void addHandlers(Handlers h);  // call before run()
-  void run();                    // blocks until stop()
-  void stop();
+  // Blocks until stop(). A handler or projection that throws is reported as a failure and
+  // answered with a relist; it never ends the loop.
+  void run();
+  void stop() FRO_EXCLUDES(mu_);
   bool hasSynced() const { return synced_.load(); }
   // Blocks until the first list is in the cache, or the timeout passes.
-  bool waitForSync(std::chrono::milliseconds timeout) const;
+  bool waitForSync(std::chrono::milliseconds timeout) const FRO_EXCLUDES(mu_);
   const ObjectCache& cache() const { return cache_; }
-  Stats stats() const;
+  Stats stats() const FRO_EXCLUDES(mu_);
 
   static json defaultProjection(const json& full);
   // "deployments.apps", "configmaps": how notices and logs name a resource.
   static std::string resourceName(const Resource& r);
 
  private:
-  Status relist(std::string& rv);
+  Status relist(std::string& rv) FRO_EXCLUDES(mu_);
+  // One list (when needed) and one watch; false once stopping.
+  bool listAndWatch(std::string& rv, bool& needList, std::chrono::milliseconds& backoff) FRO_EXCLUDES(mu_);
   void apply(const WatchEvent& ev);
   CachedPtr toCached(const json& obj) const;
-  bool sleepInterruptibly(std::chrono::milliseconds d);
+  bool sleepInterruptibly(std::chrono::milliseconds d) FRO_EXCLUDES(mu_);
   // Counts and reports a failed list/watch (nothing once stopping: that is no failure).
-  void recordError(const char* verb, const Error& e);
+  void recordError(const char* verb, const Error& e) FRO_EXCLUDES(mu_);
   void recordSuccess();
   void notify(Notice::Kind kind, const char* verb = "", const Error* e = nullptr);
 
@@ -100,9 +104,9 @@ class Informer {
   ObjectCache cache_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> synced_{false};
-  mutable std::mutex mu_;
-  mutable std::condition_variable cv_;
-  Stats stats_;
+  mutable Mutex mu_;
+  mutable std::condition_variable cv_;  // stop_ or synced_ changed
+  Stats stats_ FRO_GUARDED_BY(mu_);
   int failuresInARow_ = 0;  // informer thread only
 };
 

@@ -130,7 +130,7 @@ Result<json> KubeClient::list(const Resource& r, const std::string& ns, const Li
   Query q;
   q.add("labelSelector", o.labelSelector)
       .add("fieldSelector", o.fieldSelector)
-      .add("limit", o.limit > 0 ? std::to_string(o.limit) : "")
+      .add("limit", o.limit > 0 ? fmt::to_string(o.limit) : "")
       .add("continue", o.continueToken)
       .add("resourceVersion", o.resourceVersion);
   return callJson("LIST", "GET", r.collectionPath(ns) + q.str());
@@ -163,7 +163,7 @@ Result<json> KubeClient::update(const Resource& r, const json& obj) {
 }
 
 Result<json> KubeClient::updateStatus(const Resource& r, const json& obj) {
-  return callJson("PUT", "PUT", r.objectPath(objNamespace(obj), objName(obj)) + "/status", serialize(obj));
+  return callJson("PUT", "PUT", fmt::format("{}/status", r.objectPath(objNamespace(obj), objName(obj))), serialize(obj));
 }
 
 Result<json> KubeClient::patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
@@ -207,7 +207,7 @@ Result<WatchEnd> KubeClient::watch(const Resource& r, const std::string& ns, con
       .add("resourceVersion", o.resourceVersion)
       .add("labelSelector", o.labelSelector)
       .add("fieldSelector", o.fieldSelector)
-      .add("timeoutSeconds", o.timeoutSeconds > 0 ? std::to_string(o.timeoutSeconds) : "")
+      .add("timeoutSeconds", o.timeoutSeconds > 0 ? fmt::to_string(o.timeoutSeconds) : "")
       .add("allowWatchBookmarks", o.allowBookmarks ? "true" : "");
   std::string path = r.collectionPath(ns) + q.str();
   throttle();

@@ -10,6 +10,7 @@
 #include <optional>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include "operator/kube/Base64.h"
@@ -39,10 +40,10 @@ struct Model {
 
 std::string lineOf(const YAML::Node& n) {
   const YAML::Mark m = n.Mark();
-  return m.line >= 0 ? " (line " + std::to_string(m.line + 1) + ")" : std::string();
+  return m.line >= 0 ? fmt::format(" (line {})", m.line + 1) : std::string();
 }
 
-std::string quote(const std::string& s) { return "\"" + s + "\""; }
+std::string quote(const std::string& s) { return fmt::format("\"{}\"", s); }
 
 std::string joined(const std::vector<std::string>& items, const char* sep) {
   std::string out;
@@ -54,20 +55,23 @@ std::string joined(const std::vector<std::string>& items, const char* sep) {
 }
 
 std::string knownNames(const std::map<std::string, Entry>& m, const char* what) {
-  if (m.empty()) return "(no " + std::string(what) + " defined)";
+  if (m.empty()) return fmt::format("(no {} defined)", what);
   std::vector<std::string> names;
   for (const auto& [name, e] : m) names.push_back(quote(name));
-  return "(known " + std::string(what) + ": " + joined(names, ", ") + ")";
+  return fmt::format("(known {}: {})", what, joined(names, ", "));
 }
 
 Result<std::string> readFile(const std::string& path, const std::string& what) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) return Error::of(what + " " + path + ": is a directory, not a file");
+  if (fs::is_directory(path, ec)) return Error::system(EISDIR, fmt::format("{} {}: is a directory, not a file", what, path));
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::of(what + " " + path + ": cannot read (" + std::strerror(errno) + ")");
+  if (!in) {
+    const int err = errno;
+    return Error::system(err, fmt::format("{} {}: cannot read ({})", what, path, std::strerror(err)));
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) return Error::of(what + " " + path + ": read error");
+  if (in.bad()) return Error::system(EIO, fmt::format("{} {}: read error", what, path));
   return ss.str();
 }
 
@@ -88,7 +92,7 @@ class Fields {
     if (!map_.IsMap()) return std::optional<std::string>();
     YAML::Node v = map_[key];
     if (!v.IsDefined() || v.IsNull()) return std::optional<std::string>();
-    if (!v.IsScalar()) return Error::of(where_ + ": " + key + " must be a string" + lineOf(v));
+    if (!v.IsScalar()) return Error::invalid(fmt::format("{}: {} must be a string{}", where_, key, lineOf(v)));
     return std::optional<std::string>(v.Scalar());
   }
 
@@ -98,7 +102,7 @@ class Fields {
     if (!v.IsDefined() || v.IsNull()) return false;
     bool b = false;
     if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b))
-      return Error::of(where_ + ": " + key + " must be true or false" + lineOf(v));
+      return Error::invalid(fmt::format("{}: {} must be true or false{}", where_, key, lineOf(v)));
     return b;
   }
 
@@ -117,23 +121,24 @@ Status addNamed(const YAML::Node& root, const char* listKey, const char* bodyKey
                 const std::string& baseDir, std::map<std::string, Entry>& into) {
   YAML::Node list = root[listKey];
   if (!list.IsDefined() || list.IsNull()) return ok();
-  std::string where = "kubeconfig " + file;
-  if (!list.IsSequence()) return Error::of(where + ": " + listKey + " must be a list" + lineOf(list));
+  const std::string where = fmt::format("kubeconfig {}", file);
+  if (!list.IsSequence()) return Error::invalid(fmt::format("{}: {} must be a list{}", where, listKey, lineOf(list)));
   std::map<std::string, int> seen;  // name -> line, within this file
   for (const YAML::Node& item : list) {
-    if (!item.IsMap()) return Error::of(where + ": each entry of " + listKey + " must be a mapping" + lineOf(item));
+    if (!item.IsMap())
+      return Error::invalid(fmt::format("{}: each entry of {} must be a mapping{}", where, listKey, lineOf(item)));
     YAML::Node nameNode = item["name"];
     if (!nameNode.IsDefined() || !nameNode.IsScalar() || nameNode.Scalar().empty())
-      return Error::of(where + ": an entry of " + listKey + " has no name" + lineOf(item));
+      return Error::invalid(fmt::format("{}: an entry of {} has no name{}", where, listKey, lineOf(item)));
     const std::string& name = nameNode.Scalar();
     YAML::Node body = item[bodyKey];
     if (body.IsDefined() && !body.IsNull() && !body.IsMap())
-      return Error::of(where + ": " + listKey + " entry " + quote(name) + ": " + bodyKey + " must be a mapping" +
-                       lineOf(body));
+      return Error::invalid(
+          fmt::format("{}: {} entry {}: {} must be a mapping{}", where, listKey, quote(name), bodyKey, lineOf(body)));
     int line = item.Mark().line + 1;
     if (auto [it, inserted] = seen.emplace(name, line); !inserted)
-      return Error::of(where + ": " + listKey + " has two entries named " + quote(name) + " (lines " +
-                       std::to_string(it->second) + " and " + std::to_string(line) + ")");
+      return Error::invalid(fmt::format("{}: {} has two entries named {} (lines {} and {})", where, listKey,
+                                        quote(name), it->second, line));
     into.emplace(name, Entry{body, file, baseDir});  // keeps an earlier file's definition
   }
   return ok();
@@ -155,18 +160,18 @@ std::string yamlMessage(const std::string& msg) {
 }
 
 Status addDocument(Model& model, const std::string& text, const std::string& file, const std::string& baseDir) {
-  std::string where = "kubeconfig " + file;
+  const std::string where = fmt::format("kubeconfig {}", file);
   YAML::Node root;
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     // The message is yaml-cpp's generic description ("illegal map value"), never document content.
-    return Error::of(where + ": YAML syntax error at line " + std::to_string(e.mark.line + 1) + ", column " +
-                     std::to_string(e.mark.column + 1) + ": " + yamlMessage(e.msg));
+    return Error::invalid(fmt::format("{}: YAML syntax error at line {}, column {}: {}", where, e.mark.line + 1,
+                                      e.mark.column + 1, yamlMessage(e.msg)));
   }
   model.files.push_back(file);
   if (!root.IsDefined() || root.IsNull()) return ok();  // an empty file is an empty config
-  if (!root.IsMap()) return Error::of(where + ": the document is not a mapping" + lineOf(root));
+  if (!root.IsMap()) return Error::invalid(fmt::format("{}: the document is not a mapping{}", where, lineOf(root)));
   if (auto s = addNamed(root, "clusters", "cluster", file, baseDir, model.clusters); !s) return s;
   if (auto s = addNamed(root, "users", "user", file, baseDir, model.users); !s) return s;
   if (auto s = addNamed(root, "contexts", "context", file, baseDir, model.contexts); !s) return s;
@@ -183,23 +188,23 @@ std::string redactUrl(const std::string& url) {
   auto end = url.find_first_of("/?#", start);
   auto at = url.rfind('@', end == std::string::npos ? url.size() : end);
   if (at == std::string::npos || at < start) return url;
-  return url.substr(0, start) + "***@" + url.substr(at + 1);
+  return fmt::format("{}***@{}", url.substr(0, start), url.substr(at + 1));
 }
 
 Result<std::string> checkServer(const std::string& raw, const std::string& where) {
-  if (raw.empty()) return Error::of(where + ": server is empty");
+  if (raw.empty()) return Error::invalid(fmt::format("{}: server is empty", where));
   auto sep = raw.find("://");
   std::string scheme = sep == std::string::npos ? std::string() : raw.substr(0, sep);
   std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
   if (scheme != "https" && scheme != "http")
-    return Error::of(where + ": server " + quote(redactUrl(raw)) + " is not an https:// or http:// URL");
+    return Error::invalid(fmt::format("{}: server {} is not an https:// or http:// URL", where, quote(redactUrl(raw))));
   std::string rest = raw.substr(sep + 3);
   std::string authority = rest.substr(0, rest.find_first_of("/?#"));
   if (authority.empty() || authority.back() == '@' || authority.front() == ':')
-    return Error::of(where + ": server " + quote(redactUrl(raw)) + " has no host");
+    return Error::invalid(fmt::format("{}: server {} has no host", where, quote(redactUrl(raw))));
   if (rest.find_first_of("?#") != std::string::npos)
-    return Error::of(where + ": server " + quote(redactUrl(raw)) + " must not have a query or fragment");
-  std::string url = scheme + "://" + rest;
+    return Error::invalid(fmt::format("{}: server {} must not have a query or fragment", where, quote(redactUrl(raw))));
+  std::string url = fmt::format("{}://{}", scheme, rest);
   while (url.size() > scheme.size() + 3 && url.back() == '/') url.pop_back();
   return url;
 }
@@ -216,20 +221,20 @@ Result<std::optional<Material>> dataOrFile(const Fields& f, const Entry& e, cons
   if (!data.ok()) return data.error();
   if (data.value() && !data.value()->empty()) {
     auto decoded = Base64::decode(**data);
-    if (!decoded.ok()) return Error::of(f.where() + ": " + dataKey + ": " + decoded.error().message);
+    if (!decoded.ok()) return Error::invalid(fmt::format("{}: {}: {}", f.where(), dataKey, decoded.error().message));
     return std::optional<Material>(Material{dataKey, std::move(decoded).value()});
   }
   auto file = f.string(fileKey);
   if (!file.ok()) return file.error();
   if (!file.value() || file.value()->empty()) return std::optional<Material>();
   std::string path = resolvePath(e.baseDir, **file);
-  auto content = readFile(path, f.where() + ": " + fileKey);
+  auto content = readFile(path, fmt::format("{}: {}", f.where(), fileKey));
   if (!content.ok()) return content.error();
   return std::optional<Material>(Material{fileKey, std::move(content).value()});
 }
 
 Status applyCluster(const std::string& name, const Entry& e, ClusterConfig& cfg) {
-  Fields f(e.body, "kubeconfig " + e.file + ": cluster " + quote(name));
+  Fields f(e.body, fmt::format("kubeconfig {}: cluster {}", e.file, quote(name)));
   auto server = f.string("server");
   if (!server.ok()) return server.error();
   auto url = checkServer(server.value().value_or(""), f.where());
@@ -245,9 +250,9 @@ Status applyCluster(const std::string& name, const Entry& e, ClusterConfig& cfg)
   if (ca.value()) {
     Material& m = *ca.value();
     if (*insecure)
-      return Error::of(f.where() + ": " + m.field + " together with insecure-skip-tls-verify is not allowed");
+      return Error::invalid(fmt::format("{}: {} together with insecure-skip-tls-verify is not allowed", f.where(), m.field));
     if (auto bundle = Pem::checkCaBundle(m.content); !bundle.ok())
-      return Error::of(f.where() + ": " + m.field + ": " + bundle.error().message);
+      return Error::invalid(fmt::format("{}: {}: {}", f.where(), m.field, bundle.error().message));
     cfg.tls.caPem = std::move(m.content);
   }
 
@@ -258,29 +263,32 @@ Status applyCluster(const std::string& name, const Entry& e, ClusterConfig& cfg)
 }
 
 Status applyUser(const std::string& name, const Entry& e, Clock::time_point now, ClusterConfig& cfg) {
-  Fields f(e.body, "kubeconfig " + e.file + ": user " + quote(name));
-  const std::string instead = " is not supported; use token, tokenFile or a client certificate";
-  if (f.has("exec")) return Error::of(f.where() + ": exec (credential plugin)" + instead);
-  if (f.has("auth-provider")) return Error::of(f.where() + ": auth-provider" + instead);
-  if (f.has("username") || f.has("password"))
-    return Error::of(f.where() + ": username/password (basic auth)" + instead);
+  Fields f(e.body, fmt::format("kubeconfig {}: user {}", e.file, quote(name)));
+  const auto unsupported = [&](const char* what) {
+    return Error::invalid(
+        fmt::format("{}: {} is not supported; use token, tokenFile or a client certificate", f.where(), what));
+  };
+  if (f.has("exec")) return unsupported("exec (credential plugin)");
+  if (f.has("auth-provider")) return unsupported("auth-provider");
+  if (f.has("username") || f.has("password")) return unsupported("username/password (basic auth)");
 
   auto cert = dataOrFile(f, e, "client-certificate", "client-certificate-data");
   if (!cert.ok()) return cert.error();
   auto key = dataOrFile(f, e, "client-key", "client-key-data");
   if (!key.ok()) return key.error();
   if (cert.value() && !key.value())
-    return Error::of(f.where() + ": client certificate given without a client key (client-key or client-key-data)");
+    return Error::invalid(
+        fmt::format("{}: client certificate given without a client key (client-key or client-key-data)", f.where()));
   if (key.value() && !cert.value())
-    return Error::of(f.where() +
-                     ": client key given without a client certificate (client-certificate or client-certificate-data)");
+    return Error::invalid(fmt::format(
+        "{}: client key given without a client certificate (client-certificate or client-certificate-data)", f.where()));
   if (cert.value()) {
     Material& c = *cert.value();
     Material& k = *key.value();
     if (auto info = Pem::checkCertificate(c.content, now); !info.ok())
-      return Error::of(f.where() + ": " + c.field + ": " + info.error().message);
+      return Error::invalid(fmt::format("{}: {}: {}", f.where(), c.field, info.error().message));
     if (auto pair = Pem::checkKeyPair(c.content, k.content); !pair.ok())
-      return Error::of(f.where() + ": " + k.field + ": " + pair.error().message);
+      return Error::invalid(fmt::format("{}: {}: {}", f.where(), k.field, pair.error().message));
     cfg.tls.clientCertPem = std::move(c.content);
     cfg.tls.clientKeyPem = std::move(k.content);
   }
@@ -295,7 +303,11 @@ Status applyUser(const std::string& name, const Entry& e, Clock::time_point now,
     // Like client-go: with no static token the file must be readable now.
     if (cfg.bearerToken.empty()) {
       auto read = TokenSource::readTokenFile(cfg.tokenFile);
-      if (!read.ok()) return Error::of(f.where() + ": tokenFile: " + read.error().message);
+      if (!read.ok()) {
+        Error err = read.error();  // keeps its kind and errno
+        err.message = fmt::format("{}: tokenFile: {}", f.where(), err.message);
+        return err;
+      }
       cfg.bearerToken = std::move(read).value();
     }
   }
@@ -304,28 +316,29 @@ Status applyUser(const std::string& name, const Entry& e, Clock::time_point now,
 
 Result<ClusterConfig> resolve(const Model& model, const KubeConfig::LoadOptions& opts) {
   std::string files = joined(model.files, ":");
-  std::string where = "kubeconfig " + files;
+  const std::string where = fmt::format("kubeconfig {}", files);
   std::string contextName = opts.context.empty() ? model.currentContext : opts.context;
   if (contextName.empty())
-    return Error::of(where + ": current-context is not set and no context was given " +
-                     knownNames(model.contexts, "contexts"));
+    return Error::invalid(fmt::format("{}: current-context is not set and no context was given {}", where,
+                                      knownNames(model.contexts, "contexts")));
   auto ctx = model.contexts.find(contextName);
   if (ctx == model.contexts.end())
-    return Error::of(where + ": context " + quote(contextName) + " not found " +
-                     knownNames(model.contexts, "contexts"));
+    return Error::notFound(
+        fmt::format("{}: context {} not found {}", where, quote(contextName), knownNames(model.contexts, "contexts")));
 
-  Fields c(ctx->second.body, "kubeconfig " + ctx->second.file + ": context " + quote(contextName));
+  Fields c(ctx->second.body, fmt::format("kubeconfig {}: context {}", ctx->second.file, quote(contextName)));
   auto clusterName = c.string("cluster");
   if (!clusterName.ok()) return clusterName.error();
   auto userName = c.string("user");
   if (!userName.ok()) return userName.error();
   auto ns = c.string("namespace");
   if (!ns.ok()) return ns.error();
-  if (!clusterName.value() || clusterName.value()->empty()) return Error::of(c.where() + ": names no cluster");
+  if (!clusterName.value() || clusterName.value()->empty())
+    return Error::invalid(fmt::format("{}: names no cluster", c.where()));
   auto cluster = model.clusters.find(**clusterName);
   if (cluster == model.clusters.end())
-    return Error::of(c.where() + ": cluster " + quote(**clusterName) + " is not defined " +
-                     knownNames(model.clusters, "clusters"));
+    return Error::notFound(fmt::format("{}: cluster {} is not defined {}", c.where(), quote(**clusterName),
+                                       knownNames(model.clusters, "clusters")));
 
   ClusterConfig cfg;
   cfg.contextName = contextName;
@@ -337,8 +350,8 @@ Result<ClusterConfig> resolve(const Model& model, const KubeConfig::LoadOptions&
   if (userName.value() && !userName.value()->empty()) {
     auto user = model.users.find(**userName);
     if (user == model.users.end())
-      return Error::of(c.where() + ": user " + quote(**userName) + " is not defined " +
-                       knownNames(model.users, "users"));
+      return Error::notFound(fmt::format("{}: user {} is not defined {}", c.where(), quote(**userName),
+                                         knownNames(model.users, "users")));
     Clock::time_point now = opts.clock ? opts.clock->now() : std::chrono::system_clock::now();
     if (auto s = applyUser(user->first, user->second, now, cfg); !s) return s.error();
   }
@@ -381,13 +394,13 @@ Result<ClusterConfig> KubeConfig::parse(const std::string& yaml, const std::stri
     return resolve(model, options);
   } catch (const YAML::Exception& e) {
     // Safety net: the accessors above do not throw, but yaml-cpp must never escape this adapter.
-    return Error::of("kubeconfig " + source + ": unexpected YAML error at line " + std::to_string(e.mark.line + 1) +
-                     ": " + yamlMessage(e.msg));
+    return Error::invalid(fmt::format("kubeconfig {}: unexpected YAML error at line {}: {}", source, e.mark.line + 1,
+                                      yamlMessage(e.msg)));
   }
 }
 
 Result<ClusterConfig> KubeConfig::loadFiles(const std::vector<std::string>& paths, const LoadOptions& options) {
-  if (paths.empty()) return Error::of("no kubeconfig file given");
+  if (paths.empty()) return Error::notFound("no kubeconfig file given");
   try {
     Model model;
     for (const auto& p : paths) {
@@ -398,10 +411,10 @@ Result<ClusterConfig> KubeConfig::loadFiles(const std::vector<std::string>& path
     }
     return resolve(model, options);
   } catch (const YAML::Exception& e) {
-    return Error::of("kubeconfig " + joined(paths, ":") + ": unexpected YAML error at line " +
-                     std::to_string(e.mark.line + 1) + ": " + yamlMessage(e.msg));
+    return Error::invalid(fmt::format("kubeconfig {}: unexpected YAML error at line {}: {}", joined(paths, ":"),
+                                      e.mark.line + 1, yamlMessage(e.msg)));
   } catch (const fs::filesystem_error& e) {
-    return Error::of(std::string("kubeconfig: ") + e.what());
+    return Error::system(e.code().value(), fmt::format("kubeconfig: {}", e.what()));
   }
 }
 
@@ -416,8 +429,8 @@ Result<ClusterConfig> KubeConfig::load(const LoadOptions& options) {
       if (fs::exists(p, ec)) existing.push_back(p);
     }
     if (existing.empty()) {
-      if (all.empty()) return Error::of("KUBECONFIG is set but names no file");
-      return Error::of("KUBECONFIG names no existing file: " + joined(all, ", "));
+      if (all.empty()) return Error::invalid("KUBECONFIG is set but names no file");
+      return Error::notFound(fmt::format("KUBECONFIG names no existing file: {}", joined(all, ", ")));
     }
     return loadFiles(existing, options);
   }
@@ -435,14 +448,16 @@ Result<ClusterConfig> KubeConfig::load(const LoadOptions& options) {
   std::error_code ec;
   if (!defaultPath.empty() && fs::exists(defaultPath, ec)) return loadFiles({defaultPath}, options);
 
-  std::string why = defaultPath.empty() ? "HOME is not set (no ~/.kube/config)" : defaultPath + " does not exist";
+  std::string why =
+      defaultPath.empty() ? "HOME is not set (no ~/.kube/config)" : fmt::format("{} does not exist", defaultPath);
   if (!options.context.empty())
-    return Error::of("context " + quote(options.context) + " was requested but no kubeconfig was found: " + why +
-                     " and KUBECONFIG is not set");
+    return Error::notFound(fmt::format("context {} was requested but no kubeconfig was found: {} and KUBECONFIG is not set",
+                                       quote(options.context), why));
   if (inCluster) return InClusterConfig::load(inClusterOptions(options));
-  return Error::of("no Kubernetes configuration found: no --kubeconfig, KUBECONFIG is not set, " + why +
-                   ", KUBERNETES_SERVICE_HOST is not set and there is no service account token " +
-                   (fs::path(options.serviceAccountDir) / "token").string() + " (not in a cluster)");
+  return Error::notFound(fmt::format(
+      "no Kubernetes configuration found: no --kubeconfig, KUBECONFIG is not set, {}, KUBERNETES_SERVICE_HOST is not set "
+      "and there is no service account token {} (not in a cluster)",
+      why, (fs::path(options.serviceAccountDir) / "token").string()));
 }
 
 }  // namespace fro::kube

@@ -3,17 +3,17 @@
 namespace fro::kube {
 
 CachedPtr ObjectCache::get(const std::string& key) const {
-  std::shared_lock l(mu_);
+  ReaderLock l(mu_);
   auto it = byKey_.find(key);
   return it == byKey_.end() ? nullptr : it->second;
 }
 
 CachedPtr ObjectCache::get(const std::string& ns, const std::string& name) const {
-  return get(ns.empty() ? name : ns + "/" + name);
+  return get(ns.empty() ? name : fmt::format("{}/{}", ns, name));
 }
 
 std::vector<CachedPtr> ObjectCache::list(const std::string& ns) const {
-  std::shared_lock l(mu_);
+  ReaderLock l(mu_);
   std::vector<CachedPtr> out;
   if (ns.empty()) {
     out.reserve(byKey_.size());
@@ -27,12 +27,12 @@ std::vector<CachedPtr> ObjectCache::list(const std::string& ns) const {
 }
 
 size_t ObjectCache::size() const {
-  std::shared_lock l(mu_);
+  ReaderLock l(mu_);
   return byKey_.size();
 }
 
 CachedPtr ObjectCache::upsert(CachedPtr obj) {
-  std::unique_lock l(mu_);
+  WriterLock l(mu_);
   auto key = obj->key();
   byNamespace_[obj->namespace_].insert(key);
   auto& slot = byKey_[key];
@@ -42,7 +42,7 @@ CachedPtr ObjectCache::upsert(CachedPtr obj) {
 }
 
 CachedPtr ObjectCache::erase(const std::string& key) {
-  std::unique_lock l(mu_);
+  WriterLock l(mu_);
   auto it = byKey_.find(key);
   if (it == byKey_.end()) return nullptr;
   auto prev = it->second;
@@ -64,7 +64,7 @@ std::vector<CachedPtr> ObjectCache::replace(std::vector<CachedPtr> objs) {
     nextNs[o->namespace_].insert(key);
     next[key] = std::move(o);
   }
-  std::unique_lock l(mu_);
+  WriterLock l(mu_);
   std::vector<CachedPtr> gone;
   for (auto& [k, v] : byKey_)
     if (!next.count(k)) gone.push_back(v);

@@ -3,14 +3,15 @@
 // what a projection chose to keep (see Informer), not whole objects, to bound memory.
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
-#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "operator/common/ThreadSafety.h"
 
 namespace fro::kube {
 
@@ -22,7 +23,7 @@ struct CachedObject {
   long long generation = 0;
   nlohmann::json fields;  // the projected object: only the fields controllers read
 
-  std::string key() const { return namespace_.empty() ? name : namespace_ + "/" + name; }
+  std::string key() const { return namespace_.empty() ? name : fmt::format("{}/{}", namespace_, name); }
 };
 using CachedPtr = std::shared_ptr<const CachedObject>;
 
@@ -40,9 +41,9 @@ class ObjectCache {
   std::vector<CachedPtr> replace(std::vector<CachedPtr> objs);
 
  private:
-  mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, CachedPtr> byKey_;
-  std::map<std::string, std::set<std::string>> byNamespace_;
+  mutable SharedMutex mu_;
+  std::unordered_map<std::string, CachedPtr> byKey_ FRO_GUARDED_BY(mu_);
+  std::map<std::string, std::set<std::string>> byNamespace_ FRO_GUARDED_BY(mu_);
 };
 
 }  // namespace fro::kube

@@ -1,8 +1,10 @@
 #include "operator/kube/Pem.h"
 
+#include <cerrno>
 #include <ctime>
 #include <memory>
 
+#include <fmt/format.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -62,9 +64,9 @@ bool hasPemHeader(std::string_view pem) { return pem.find("-----BEGIN ") != std:
 
 Result<int> Pem::checkCaBundle(std::string_view pem) {
   ErrorQueueGuard guard;
-  if (!hasPemHeader(pem)) return Error::of("not PEM (no -----BEGIN CERTIFICATE----- block)");
+  if (!hasPemHeader(pem)) return Error::invalid("not PEM (no -----BEGIN CERTIFICATE----- block)");
   BioPtr bio = memBio(pem);
-  if (!bio) return Error::of("cannot allocate a memory BIO");
+  if (!bio) return Error::system(ENOMEM, "cannot allocate a memory BIO");
   int count = 0;
   for (;;) {
     ERR_clear_error();
@@ -73,8 +75,8 @@ Result<int> Pem::checkCaBundle(std::string_view pem) {
       unsigned long e = ERR_peek_last_error();
       bool endOfInput = ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
       if (endOfInput && count > 0) break;
-      if (endOfInput) return Error::of("not PEM (no -----BEGIN CERTIFICATE----- block)");
-      return Error::of("certificate #" + std::to_string(count + 1) + " of the PEM bundle does not parse");
+      if (endOfInput) return Error::invalid("not PEM (no -----BEGIN CERTIFICATE----- block)");
+      return Error::invalid(fmt::format("certificate #{} of the PEM bundle does not parse", count + 1));
     }
     ++count;
   }
@@ -83,11 +85,11 @@ Result<int> Pem::checkCaBundle(std::string_view pem) {
 
 Result<Pem::CertificateInfo> Pem::checkCertificate(std::string_view pem, Clock::time_point now) {
   ErrorQueueGuard guard;
-  if (!hasPemHeader(pem)) return Error::of("not PEM (no -----BEGIN CERTIFICATE----- block)");
+  if (!hasPemHeader(pem)) return Error::invalid("not PEM (no -----BEGIN CERTIFICATE----- block)");
   BioPtr bio = memBio(pem);
-  if (!bio) return Error::of("cannot allocate a memory BIO");
+  if (!bio) return Error::system(ENOMEM, "cannot allocate a memory BIO");
   X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, noPassphrase, nullptr));
-  if (!cert) return Error::of("not a parseable PEM certificate");
+  if (!cert) return Error::invalid("not a parseable PEM certificate");
 
   CertificateInfo info{subjectOf(cert.get()), isoTime(X509_get0_notBefore(cert.get())),
                        isoTime(X509_get0_notAfter(cert.get()))};
@@ -96,11 +98,11 @@ Result<Pem::CertificateInfo> Pem::checkCertificate(std::string_view pem, Clock::
   int afterEnd = X509_cmp_time(X509_get0_notAfter(cert.get()), &t);
   int beforeStart = X509_cmp_time(X509_get0_notBefore(cert.get()), &t);
   if (afterEnd == 0 || beforeStart == 0)
-    return Error::of("certificate (subject " + info.subject + ") has an unreadable validity period");
+    return Error::invalid(fmt::format("certificate (subject {}) has an unreadable validity period", info.subject));
   if (afterEnd < 0)
-    return Error::of("certificate (subject " + info.subject + ") expired on " + info.notAfter);
+    return Error::invalid(fmt::format("certificate (subject {}) expired on {}", info.subject, info.notAfter));
   if (beforeStart > 0)
-    return Error::of("certificate (subject " + info.subject + ") is not valid before " + info.notBefore);
+    return Error::invalid(fmt::format("certificate (subject {}) is not valid before {}", info.subject, info.notBefore));
   return info;
 }
 
@@ -108,14 +110,14 @@ Status Pem::checkKeyPair(std::string_view certPem, std::string_view keyPem) {
   ErrorQueueGuard guard;
   BioPtr certBio = memBio(certPem);
   BioPtr keyBio = memBio(keyPem);
-  if (!certBio || !keyBio) return Error::of("cannot allocate a memory BIO");
+  if (!certBio || !keyBio) return Error::system(ENOMEM, "cannot allocate a memory BIO");
   X509Ptr cert(PEM_read_bio_X509(certBio.get(), nullptr, noPassphrase, nullptr));
-  if (!cert) return Error::of("not a parseable PEM certificate");
-  if (!hasPemHeader(keyPem)) return Error::of("key is not PEM (no -----BEGIN ... PRIVATE KEY----- block)");
+  if (!cert) return Error::invalid("not a parseable PEM certificate");
+  if (!hasPemHeader(keyPem)) return Error::invalid("key is not PEM (no -----BEGIN ... PRIVATE KEY----- block)");
   PkeyPtr key(PEM_read_bio_PrivateKey(keyBio.get(), nullptr, noPassphrase, nullptr));
-  if (!key) return Error::of("key is not a parseable, unencrypted PEM private key");
+  if (!key) return Error::invalid("key is not a parseable, unencrypted PEM private key");
   if (X509_check_private_key(cert.get(), key.get()) != 1)
-    return Error::of("key does not match the certificate (subject " + subjectOf(cert.get()) + ")");
+    return Error::invalid(fmt::format("key does not match the certificate (subject {})", subjectOf(cert.get())));
   return ok();
 }
 

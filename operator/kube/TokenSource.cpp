@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
+
 namespace fro::kube {
 namespace {
 
@@ -27,12 +29,15 @@ TokenSource::TokenSource(std::string path, std::shared_ptr<const Clock> clock, s
 
 Result<std::string> TokenSource::readTokenFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::of("token file " + path + ": cannot read (" + std::strerror(errno) + ")");
+  if (!in) {
+    const int err = errno;
+    return Error::system(err, fmt::format("token file {}: cannot read ({})", path, std::strerror(err)));
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) return Error::of("token file " + path + ": read error");
+  if (in.bad()) return Error::system(EIO, fmt::format("token file {}: read error", path));
   std::string tok = trim(ss.str());
-  if (tok.empty()) return Error::of("token file " + path + " is empty");
+  if (tok.empty()) return Error::invalid(fmt::format("token file {} is empty", path));
   return tok;
 }
 
@@ -41,7 +46,7 @@ Result<std::string> TokenSource::token() {
     if (fallback_.empty()) return Error::of("no bearer token configured");
     return fallback_;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto now = clock_->steadyNow();
   if (cached_ && now - readAt_ < refresh_) return *cached_;
   auto fresh = readTokenFile(path_);

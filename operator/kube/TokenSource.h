@@ -5,12 +5,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "operator/common/Clock.h"
 #include "operator/common/Result.h"
+#include "operator/common/ThreadSafety.h"
 #include "operator/kube/ClusterConfig.h"
 
 namespace fro::kube {
@@ -29,7 +29,7 @@ class TokenSource {
   // (measured on the clock's steady time). When a re-read fails after an earlier success, the
   // last good token is kept (and the file is retried on the next call): a rotation in progress
   // must not fail requests. Errors name the file, never the token; an empty file is an error.
-  Result<std::string> token();
+  Result<std::string> token() FRO_EXCLUDES(mu_);
 
   const std::string& path() const { return path_; }
 
@@ -51,9 +51,9 @@ class TokenSource {
   std::chrono::nanoseconds refresh_;
   std::string fallback_;
 
-  std::mutex mu_;
-  std::optional<std::string> cached_;
-  std::chrono::steady_clock::time_point readAt_{};
+  Mutex mu_;
+  std::optional<std::string> cached_ FRO_GUARDED_BY(mu_);
+  std::chrono::steady_clock::time_point readAt_ FRO_GUARDED_BY(mu_) = {};
 };
 
 }  // namespace fro::kube

@@ -1,6 +1,7 @@
 // Informer on a scripted API: what handlers see across watch resumes, 410 relists and deletes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -174,6 +175,31 @@ TEST_F(InformerTest, AThrowingObserverIsHarmless) {
   inf.stop();
   t.join();
   EXPECT_GE(seen, 2) << "started and synced";
+}
+
+TEST_F(InformerTest, AThrowingHandlerIsReportedAndAnsweredWithARelist) {
+  transport->push(200, listOf("5", {obj("a", "1")}));
+  transport->push(200, listOf("6", {obj("a", "2")}));
+  std::vector<Informer::Notice> notices;
+  Informer::Options o;
+  o.minBackoff = 1ms;
+  o.observer = [&](const Informer::Notice& n) { notices.push_back(n); };
+  Informer inf(client, Resource::configMaps(), o);
+  inf.addHandlers({[&](const CachedPtr&) { throw std::runtime_error("handler bug"); },
+                   [&](const CachedPtr& a, const CachedPtr& b) {
+                     seen.push_back("update " + a->resourceVersion + "->" + b->resourceVersion);
+                     inf.stop();
+                   },
+                   nullptr});
+  std::thread t([&] { inf.run(); });
+  t.join();
+  EXPECT_EQ(seen, (std::vector<std::string>{"update 1->2"})) << "the informer lived on and relisted";
+  auto failed = std::find_if(notices.begin(), notices.end(),
+                             [](const Informer::Notice& n) { return n.kind == Informer::Notice::Kind::Failed; });
+  ASSERT_NE(failed, notices.end());
+  EXPECT_EQ(failed->verb, "list");
+  EXPECT_NE(failed->error.message.find("event handling threw: handler bug"), std::string::npos) << failed->error.message;
+  EXPECT_TRUE(inf.hasSynced());
 }
 
 TEST_F(InformerTest, CustomProjectionKeepsOnlyChosenFields) {
