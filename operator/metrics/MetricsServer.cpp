@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include <fmt/format.h>
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 
@@ -10,7 +11,7 @@ namespace fro::metrics {
 Result<std::unique_ptr<MetricsServer>> MetricsServer::start(std::string_view bindAddress,
                                                             std::shared_ptr<prometheus::Registry> registry) {
   auto at = process::BindAddress::parse(bindAddress);
-  if (!at) return Error::of("metrics server: invalid bind address \"" + std::string(bindAddress) + "\": " + at.error().message);
+  if (!at) return Error::invalid(fmt::format("metrics server: invalid bind address \"{}\": {}", bindAddress, at.error().message));
   return start(*at, std::move(registry));
 }
 
@@ -20,9 +21,9 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const process::BindA
   server->registry_ = std::move(registry);
   if (at.disabled) return server;
   // civetweb syntax: "+port" is every interface (dual-stack when IPv6 works, IPv4 otherwise).
-  std::string ports = at.host.empty()                            ? "+" + std::to_string(at.port)
-                      : at.host.find(':') != std::string::npos   ? "[" + at.host + "]:" + std::to_string(at.port)
-                                                                 : at.host + ":" + std::to_string(at.port);
+  std::string ports = at.host.empty()                          ? fmt::format("+{}", at.port)
+                      : at.host.find(':') != std::string::npos ? fmt::format("[{}]:{}", at.host, at.port)
+                                                               : fmt::format("{}:{}", at.host, at.port);
   try {
     // A slow or stuck scraper must not hold a server thread for long.
     server->exposer_ = std::make_unique<prometheus::Exposer>(
@@ -31,7 +32,7 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const process::BindA
     auto bound = server->exposer_->GetListeningPorts();
     server->port_ = bound.empty() ? at.port : bound.front();
   } catch (const std::exception& e) {
-    return Error::of("metrics server: cannot listen on " + at.str() + " (address in use or not local?): " + e.what());
+    return Error::of(fmt::format("metrics server: cannot listen on {} (address in use or not local?): {}", at.str(), e.what()));
   }
   return server;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
@@ -138,7 +139,7 @@ void OperatorMetrics::observeReconcile(ReconcileResult result, std::chrono::nano
 }
 
 void OperatorMetrics::observeKubeRequest(const std::string& verb, int code, std::chrono::nanoseconds latency) {
-  kubeRequests_->Add({{"verb", verb}, {"code", code > 0 ? std::to_string(code) : "<error>"}}).Increment();
+  kubeRequests_->Add({{"verb", verb}, {"code", code > 0 ? fmt::format("{}", code) : "<error>"}}).Increment();
   kubeLatency_->Add({{"verb", verb}}, kKubeBuckets).Observe(seconds(latency));
 }
 
@@ -159,7 +160,7 @@ std::shared_ptr<controller::QueueMetricsListener> OperatorMetrics::queueListener
 void OperatorMetrics::setRollout(const RolloutMetricsSnapshot& snap) {
   const auto& ns = snap.nameSpace;
   const auto& name = snap.name;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& s = rollouts_[{ns, name}];
   Labels rollout{{"namespace", ns}, {"rollout", name}};
 
@@ -224,7 +225,7 @@ void OperatorMetrics::setRollout(const RolloutMetricsSnapshot& snap) {
 }
 
 void OperatorMetrics::forgetRollout(const std::string& ns, const std::string& name) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = rollouts_.find({ns, name});
   if (it == rollouts_.end()) return;
   removeAll(ns, name, it->second);

@@ -23,6 +23,7 @@
 #include <string>
 #include <utility>
 
+#include "operator/common/ThreadSafety.h"
 #include "operator/controller/QueueMetricsListener.h"
 #include "operator/metrics/RolloutMetricsSnapshot.h"
 
@@ -107,8 +108,8 @@ class OperatorMetrics {
   prometheus::Family<prometheus::Gauge>* gateValue_;
   prometheus::Family<prometheus::Gauge>* gateResult_;
 
-  std::mutex mu_;  // guards rollouts_ and makes setRollout/forgetRollout atomic with respect to each other
-  std::map<std::pair<std::string, std::string>, RolloutSeries> rollouts_;
+  Mutex mu_;  // makes setRollout/forgetRollout atomic with respect to each other
+  std::map<std::pair<std::string, std::string>, RolloutSeries> rollouts_ FRO_GUARDED_BY(mu_);
 };
 
 }  // namespace fro::metrics

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include <fmt/format.h>
+
 namespace fro::process {
 
 Result<BindAddress> BindAddress::parse(std::string_view text) {
@@ -36,8 +38,8 @@ Result<BindAddress> BindAddress::parse(std::string_view text) {
 
 std::string BindAddress::str() const {
   if (disabled) return "0";
-  auto h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return h + ":" + std::to_string(port);
+  if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
+  return fmt::format("{}:{}", host, port);
 }
 
 }  // namespace fro::process

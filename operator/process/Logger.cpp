@@ -3,6 +3,7 @@
 #include <cmath>
 #include <mutex>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
@@ -54,7 +55,7 @@ std::string safeValue(const Field& f) {
 
 std::string numberText(const Value& v) {
   const auto& var = v.get();
-  if (auto* i = std::get_if<std::int64_t>(&var)) return std::to_string(*i);
+  if (auto* i = std::get_if<std::int64_t>(&var)) return fmt::format("{}", *i);
   if (auto* b = std::get_if<bool>(&var)) return *b ? "true" : "false";
   double d = std::get<double>(var);
   if (!std::isfinite(d)) return "null";  // JSON has no NaN/Inf
@@ -113,7 +114,7 @@ std::string Logger::format(Level level, std::string_view msg, const Fields& fiel
   auto text = redact(msg);
   std::string line;
   if (config_.format == Format::Json) {
-    line = "{\"ts\":" + quoteJson(ts) + ",\"level\":\"" + name(level) + "\",\"msg\":" + quoteJson(text);
+    line = fmt::format(R"({{"ts":{},"level":"{}","msg":{})", quoteJson(ts), name(level), quoteJson(text));
     for (const auto& f : fields) {
       line += ',';
       line += quoteJson(isReserved(f.key) ? "field." + f.key : f.key);
@@ -124,7 +125,7 @@ std::string Logger::format(Level level, std::string_view msg, const Fields& fiel
     line += '}';
   } else {
     static constexpr const char* kUpper[] = {"DEBUG", "INFO ", "WARN ", "ERROR"};
-    line = ts + " " + kUpper[static_cast<int>(level)] + " " + textValue(text, false);
+    line = fmt::format("{} {} {}", ts, kUpper[static_cast<int>(level)], textValue(text, false));
     for (const auto& f : fields) {
       line += ' ';
       line += textValue(isReserved(f.key) ? "field." + f.key : f.key, true);

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <regex>
 
+#include <fmt/format.h>
+
 namespace fro::log {
 
 namespace {
@@ -59,7 +61,7 @@ std::string redact(std::string_view text) {
     for (const auto& rule : rules()) out = std::regex_replace(out, rule.re, rule.replacement);
   } catch (const std::regex_error&) {
     // A huge text can exhaust the regex engine: hiding all of it is safer than leaking a secret.
-    return "[REDACTED: " + std::to_string(text.size()) + " bytes that could not be checked for secrets]";
+    return fmt::format("[REDACTED: {} bytes that could not be checked for secrets]", text.size());
   }
   return out;
 }
