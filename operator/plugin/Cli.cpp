@@ -10,7 +10,9 @@
 #include <sstream>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
+#include "operator/common/Duration.h"
 #include "operator/http/CurlTransport.h"
 #include "operator/kube/ApiError.h"
 #include "operator/kube/KubeConfig.h"
@@ -23,7 +25,6 @@
 #include "operator/plugin/RolloutCommands.h"
 #include "operator/plugin/StatusView.h"
 #include "operator/plugin/YamlLoader.h"
-#include "reconcilers/featurerollout/Duration.h"
 #include "reconcilers/featurerollout/RolloutSpec.h"
 
 #ifndef FRO_VERSION
@@ -50,7 +51,7 @@ Result<std::string> readInput(const std::string& file, std::istream& in) {
     return ss.str();
   }
   std::ifstream f(file);
-  if (!f) return Error::of("cannot read " + file + ": " + std::strerror(errno));
+  if (!f) return Error::of(fmt::format("cannot read {}: {}", file, std::strerror(errno)));
   ss << f.rdbuf();
   return ss.str();
 }
@@ -98,7 +99,7 @@ int lint(const std::vector<std::string>& files, const std::string& crdPath, Cli:
     *env.out << Linter::format(c.file, c.doc, c.problem) << "\n";
     ++errors;
   }
-  auto plural = [](int n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
+  auto plural = [](int n, const char* what) { return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s"); };
   const std::string andWarnings = warnings > 0 ? " and " + plural(warnings, "warning") : "";
   if (errors > 0)
     *env.err << plural(errors, "problem") << andWarnings << " in " << plural(static_cast<int>(files.size()), "file") << "\n";
@@ -131,8 +132,8 @@ int plan(const std::string& file, const std::string& name, Cli::Env& env) {
     if (name.empty() || n == name) found.push_back(&d);
   }
   if (found.empty()) {
-    *env.err << "Error: " << file << ": no FeatureRollout" << (name.empty() ? "" : " named \"" + name + "\"")
-             << (names.empty() ? "" : " (found: " + names + ")") << "\n";
+    *env.err << fmt::format("Error: {}: no FeatureRollout{}{}\n", file, name.empty() ? "" : fmt::format(" named \"{}\"", name),
+                            names.empty() ? "" : fmt::format(" (found: {})", names));
     return 1;
   }
   if (found.size() > 1) {
@@ -351,14 +352,14 @@ int Cli::run(const std::vector<std::string>& args, Env& env) {
     return kUsage;
   };
   if (color != "auto" && color != "always" && color != "never")
-    return usage("invalid value \"" + color + "\" for --color: must be auto, always or never");
+    return usage(fmt::format("invalid value \"{}\" for --color: must be auto, always or never", color));
   const Style style = Style::decide(color, env.stdoutIsTerminal, env.noColor);
 
   if (lintCmd->parsed()) return lint(files, crd, env);
   if (planCmd->parsed()) return plan(file, name, env);
   if (bucketCmd->parsed()) {
     if (percent != -1 && (percent < 0 || percent > 100))
-      return usage("invalid value \"" + std::to_string(percent) + "\" for --percent: must be an integer from 0 to 100");
+      return usage(fmt::format("invalid value \"{}\" for --percent: must be an integer from 0 to 100", percent));
     for (size_t i = 0; i < users.size(); ++i)
       *env.out << (i ? "\n" : "") << BucketView::render(flagKey, users[i], percent >= 0 ? std::optional<int>(percent) : std::nullopt);
     return 0;
@@ -371,9 +372,9 @@ int Cli::run(const std::vector<std::string>& args, Env& env) {
   if (statusCmd->parsed()) return status(access, name, watch, style, env);
   for (auto& [verbName, s] : imperative) {
     if (!s->parsed()) continue;
-    auto d = rollout::Duration::parse(wait);
+    auto d = Duration::parse(wait);
     if (!d || d->count() <= 0)
-      return usage("invalid value \"" + wait + "\" for --wait: expected a duration such as 10s or 2m (use --no-wait not to wait)");
+      return usage(fmt::format("invalid value \"{}\" for --wait: expected a duration such as 10s or 2m (use --no-wait not to wait)", wait));
     Verb verb = verbName == "pause"    ? Verb::Pause
                 : verbName == "resume" ? Verb::Resume
                 : verbName == "abort"  ? Verb::Abort

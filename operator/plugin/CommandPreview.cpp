@@ -1,5 +1,7 @@
 #include "operator/plugin/CommandPreview.h"
 
+#include <fmt/format.h>
+
 #include "operator/plugin/JsonField.h"
 #include "reconcilers/featurerollout/EffectiveFlags.h"
 #include "reconcilers/featurerollout/RetryPlan.h"
@@ -16,7 +18,7 @@ namespace {
 
 std::string str(const json& o, const char* key) { return JsonField::text(o, key); }
 int integer(const json& o, const char* key, int def) { return JsonField::integer(o, key, def); }
-std::string pct(int p) { return std::to_string(p) + "%"; }
+std::string pct(int p) { return fmt::format("{}%", p); }
 
 // "search 0% -> 10%, write 0% -> 10%": the flags whose percent differs, in spec order.
 std::string changes(const std::vector<FlagValue>& before, const std::vector<FlagValue>& after) {
@@ -26,7 +28,7 @@ std::string changes(const std::vector<FlagValue>& before, const std::vector<Flag
 }
 
 std::string stepOf(const rollout::Phase& p, int step) {
-  return "step " + std::to_string(step + 1) + "/" + std::to_string(p.steps.size()) + " (" + pct(p.steps[step].percent) + ")";
+  return fmt::format("step {}/{} ({}%)", step + 1, p.steps.size(), p.steps[step].percent);
 }
 
 }  // namespace
@@ -52,10 +54,12 @@ std::string CommandPreview::describe(Verb verb, const json& obj) {
     if (plan.phase < 0) return "retry: every phase's flags are already at their final values; nothing to turn on";
     const rollout::Phase& p = spec.phases[plan.phase];
     const std::string word = verb == Verb::RetryForce ? "retry --force" : "retry";
-    return word + " restarts phase " + p.name + " at " + pct(p.steps.front().percent) + ": " + changes(plan.before, plan.after) +
-           (p.gates.empty()              ? "; phase " + p.name + " has no gates"
-            : verb == Verb::RetryForce ? "; --force: the gates of phase " + p.name + " are not checked first"
-                                       : "; gates of phase " + p.name + " are checked at today's values first");
+    const std::string gates =
+        p.gates.empty()              ? fmt::format("; phase {} has no gates", p.name)
+        : verb == Verb::RetryForce ? fmt::format("; --force: the gates of phase {} are not checked first", p.name)
+                                   : fmt::format("; gates of phase {} are checked at today's values first", p.name);
+    return fmt::format("{} restarts phase {} at {}: {}{}", word, p.name, pct(p.steps.front().percent),
+                       changes(plan.before, plan.after), gates);
   }
 
   // promote acts on a rollout that is progressing or holding (paused: ignored until resume).
@@ -69,8 +73,8 @@ std::string CommandPreview::describe(Verb verb, const json& obj) {
   const std::string word = verb == Verb::PromoteFull ? "promote --full" : "promote";
   if (verb == Verb::Promote && step + 1 < static_cast<int>(p.steps.size())) {
     const auto to = EffectiveFlags::at(spec, Position{Position::Mode::InProgress, pi, step + 1});
-    return "promote moves phase " + p.name + " from " + stepOf(p, step) + " to " + stepOf(p, step + 1) + ": " +
-           changes(from, to);
+    return fmt::format("promote moves phase {} from {} to {}: {}", p.name, stepOf(p, step), stepOf(p, step + 1),
+                       changes(from, to));
   }
   // The phase completes; the operator goes on with the first phase (in spec order) not yet Succeeded.
   int next = -1;
@@ -84,12 +88,12 @@ std::string CommandPreview::describe(Verb verb, const json& obj) {
   }
   if (next < 0) {
     const auto to = EffectiveFlags::at(spec, Position{Position::Mode::Completed, 0, 0});
-    return word + " completes phase " + p.name + ", the last one, and the rollout succeeds: " + changes(from, to);
+    return fmt::format("{} completes phase {}, the last one, and the rollout succeeds: {}", word, p.name, changes(from, to));
   }
   const rollout::Phase& n = spec.phases[next];
   const auto to = EffectiveFlags::at(spec, Position{Position::Mode::InProgress, next, 0});
-  return word + " completes phase " + p.name + " and starts phase " + n.name + " at " + pct(n.steps.front().percent) + ": " +
-         changes(from, to);
+  return fmt::format("{} completes phase {} and starts phase {} at {}: {}", word, p.name, n.name,
+                     pct(n.steps.front().percent), changes(from, to));
 }
 
 }  // namespace fro::plugin

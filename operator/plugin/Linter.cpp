@@ -3,6 +3,8 @@
 #include <regex>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "operator/plugin/YamlLoader.h"
 #include "reconcilers/featurerollout/RolloutSpec.h"
 
@@ -70,12 +72,8 @@ std::string specHint(const std::string& message, const json& spec) {
 Linter::Linter(SchemaValidator schema) : schema_(std::move(schema)) {}
 
 std::string Linter::format(const std::string& file, int doc, const LintProblem& p) {
-  std::string line = file + ":" + std::to_string(doc) + ": ";
-  if (p.severity == Severity::Warning) line += "warning: ";
-  if (!p.field.empty()) line += p.field + ": ";
-  line += p.message;
-  if (!p.hint.empty()) line += " (hint: " + p.hint + ")";
-  return line;
+  return fmt::format("{}:{}: {}{}{}{}", file, doc, p.severity == Severity::Warning ? "warning: " : "",
+                     p.field.empty() ? "" : p.field + ": ", p.message, p.hint.empty() ? "" : " (hint: " + p.hint + ")");
 }
 
 std::vector<LintProblem> Linter::lintObject(const json& obj) const {
@@ -90,19 +88,20 @@ std::vector<LintProblem> Linter::lintObject(const json& obj) const {
     out.push_back({"apiVersion", "Required value", std::string("write apiVersion: ") + kApiVersion});
   } else if (!apiVersion.is_string() || apiVersion.get<std::string>() != kApiVersion) {
     std::string got = apiVersion.is_string() ? apiVersion.get<std::string>() : apiVersion.dump();
-    out.push_back({"apiVersion", "Unsupported value: \"" + got + "\": supported values: " + kApiVersion,
+    out.push_back({"apiVersion", fmt::format("Unsupported value: \"{}\": supported values: {}", got, kApiVersion),
                    got.rfind(std::string(kGroup) + "/", 0) == 0 ? "the CRD serves only version v1alpha1"
-                                                               : std::string("the group is ") + kGroup});
+                                                               : fmt::format("the group is {}", kGroup)});
   }
   const json kind = obj.value("kind", json());
   if (kind.is_null()) out.push_back({"kind", "Required value", std::string("write kind: ") + kKind});
   else if (kind != kKind)
-    out.push_back({"kind", "Unsupported value: " + kind.dump() + ": supported values: " + kKind, "kinds are case-sensitive"});
+    out.push_back({"kind", fmt::format("Unsupported value: {}: supported values: {}", kind.dump(), kKind),
+                   "kinds are case-sensitive"});
 
   std::string name;
   const json metadata = obj.value("metadata", json());
   if (!metadata.is_object()) {
-    out.push_back({"metadata", metadata.is_null() ? "Required value" : "Invalid value: " + metadata.dump() + ": must be an object",
+    out.push_back({"metadata", metadata.is_null() ? "Required value" : fmt::format("Invalid value: {}: must be an object", metadata.dump()),
                    "metadata needs at least a name"});
   } else {
     const json n = metadata.value("name", json());
@@ -110,18 +109,20 @@ std::vector<LintProblem> Linter::lintObject(const json& obj) const {
       if (!metadata.contains("generateName"))
         out.push_back({"metadata.name", "Required value", "every FeatureRollout needs a name (a lowercase DNS label)"});
     } else if (!n.is_string()) {
-      out.push_back({"metadata.name", "Invalid value: " + n.dump() + ": must be a string", "quote the name"});
+      out.push_back({"metadata.name", fmt::format("Invalid value: {}: must be a string", n.dump()), "quote the name"});
     } else {
       name = n.get<std::string>();
       if (name.size() > 63 || !std::regex_match(name, kDnsLabel))
         out.push_back({"metadata.name",
-                       "Invalid value: \"" + name + "\": must be a lowercase DNS label (letters, digits and '-', at most 63 characters)",
+                       fmt::format("Invalid value: \"{}\": must be a lowercase DNS label (letters, digits and '-', at most 63 "
+                                   "characters)",
+                                   name),
                        "the name is also the value of the label rollouts.featureflags.dev/rollout on the flag ConfigMap, "
                        "and label values are at most 63 characters"});
     }
     if (const json ns = metadata.value("namespace", json()); !ns.is_null()) {
       if (!ns.is_string() || ns.get<std::string>().size() > 63 || !std::regex_match(ns.get<std::string>(), kDnsLabel))
-        out.push_back({"metadata.namespace", "Invalid value: " + ns.dump() + ": must be a lowercase DNS label",
+        out.push_back({"metadata.namespace", fmt::format("Invalid value: {}: must be a lowercase DNS label", ns.dump()),
                        "namespace names are lowercase letters, digits and '-'"});
     }
     for (const char* field : {"labels", "annotations"}) {
@@ -133,13 +134,13 @@ std::vector<LintProblem> Linter::lintObject(const json& obj) const {
       }
       for (auto it = m.begin(); it != m.end(); ++it)
         if (!it.value().is_string())
-          out.push_back({std::string("metadata.") + field + "." + it.key(),
-                         "Invalid value: " + it.value().dump() + ": must be a string",
-                         "quote the value, e.g. \"" + (it.value().is_null() ? std::string() : it.value().dump()) + "\""});
+          out.push_back({fmt::format("metadata.{}.{}", field, it.key()),
+                         fmt::format("Invalid value: {}: must be a string", it.value().dump()),
+                         fmt::format("quote the value, e.g. \"{}\"", it.value().is_null() ? "" : it.value().dump())});
     }
     for (auto it = metadata.begin(); it != metadata.end(); ++it)
       if (!kMetadataFields.count(it.key()))
-        out.push_back({"metadata." + it.key(), "Unknown field: \"" + it.key() + "\" is not an ObjectMeta field",
+        out.push_back({"metadata." + it.key(), fmt::format("Unknown field: \"{}\" is not an ObjectMeta field", it.key()),
                        "fields allowed here: name, namespace, labels, annotations, ..."});
   }
 
@@ -204,9 +205,8 @@ LintReport Linter::lintText(const std::string& text, const std::string& file, Wo
     if (!ours) {
       std::string what = kind.empty() ? "document" : kind;
       if (v.is_object() && v.contains("/metadata/name"_json_pointer) && v["metadata"]["name"].is_string())
-        what += " \"" + v["metadata"]["name"].get<std::string>() + "\"";
-      report.notes.push_back(file + ":" + std::to_string(d.index) + ": skipped " + what + " (" + apiVersion +
-                             "): not a FeatureRollout");
+        what += fmt::format(" \"{}\"", v["metadata"]["name"].get<std::string>());
+      report.notes.push_back(fmt::format("{}:{}: skipped {} ({}): not a FeatureRollout", file, d.index, what, apiVersion));
       continue;
     }
     ++report.featureRollouts;

@@ -3,31 +3,24 @@
 #include <algorithm>
 #include <sstream>
 
-#include "reconcilers/featurerollout/Duration.h"
+#include <fmt/format.h>
+
+#include "operator/common/Duration.h"
+#include "operator/common/NumberText.h"
 #include "reconcilers/featurerollout/EffectiveFlags.h"
 
 namespace fro::plugin {
 
-using rollout::Duration;
 using rollout::EffectiveFlags;
 using rollout::FlagValue;
 using rollout::Position;
 
 namespace {
 
-std::string num(double v) {
-  std::ostringstream o;
-  o << v;
-  return o.str();
-}
-
-std::string pad(const std::string& s, size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
-std::string padLeft(const std::string& s, size_t w) { return s.size() >= w ? s : std::string(w - s.size(), ' ') + s; }
-
 std::string threshold(const rollout::Threshold& t) {
   std::string out;
-  if (t.above) out += "> " + num(*t.above);
-  if (t.below) out += std::string(out.empty() ? "" : " or ") + "< " + num(*t.below);
+  if (t.above) out += "> " + numberText(*t.above);
+  if (t.below) out += fmt::format("{}< {}", out.empty() ? "" : " or ", numberText(*t.below));
   return out;
 }
 
@@ -37,7 +30,7 @@ std::string value(int percent) { return percent == 100 ? "true" : "false"; }
 std::string span(std::chrono::milliseconds d) {
   std::string s = Duration::format(d);
   if (d >= std::chrono::hours(48) && d % std::chrono::hours(24) == std::chrono::milliseconds(0))
-    s += " (" + std::to_string(d / std::chrono::hours(24)) + "d)";
+    s += fmt::format(" ({}d)", d / std::chrono::hours(24));
   return s;
 }
 
@@ -65,16 +58,16 @@ std::string PlanView::render(const rollout::RolloutSpec& spec, const std::string
   auto flagLines = [&](const std::vector<FlagValue>& now, const std::vector<FlagValue>* before) {
     for (size_t i = 0; i < now.size(); ++i) {
       bool changed = before && (*before)[i].percent != now[i].percent;
-      o << "    " << (changed ? "* " : "  ") << pad(now[i].name, nameW) << "  " << pad(now[i].envVar + "=" + value(now[i].percent), envW + 6)
-        << "  " << padLeft(std::to_string(now[i].percent) + "%", 4) << "\n";
+      o << fmt::format("    {}{:<{}}  {:<{}}  {:>4}\n", changed ? "* " : "  ", now[i].name, nameW,
+                       now[i].envVar + "=" + value(now[i].percent), envW + 6, fmt::format("{}%", now[i].percent));
     }
   };
 
-  o << "Plan of FeatureRollout " << (ns.empty() ? "" : ns + "/") << name << "\n";
-  o << "  " << spec.flags.size() << " flag" << (spec.flags.size() == 1 ? "" : "s") << ", " << spec.phases.size() << " phase"
-    << (spec.phases.size() == 1 ? "" : "s") << ", " << steps << " step" << (steps == 1 ? "" : "s") << "; ConfigMap "
-    << spec.configMapName << "; rollback: " << spec.rollback << (spec.paused ? "; spec.paused: true (nothing advances until it is false)" : "")
-    << "\n";
+  auto plural = [](size_t n, const char* what) { return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s"); };
+  o << fmt::format("Plan of FeatureRollout {}{}\n", ns.empty() ? "" : ns + "/", name);
+  o << fmt::format("  {}, {}, {}; ConfigMap {}; rollback: {}{}\n", plural(spec.flags.size(), "flag"),
+                   plural(spec.phases.size(), "phase"), plural(steps, "step"), spec.configMapName, spec.rollback,
+                   spec.paused ? "; spec.paused: true (nothing advances until it is false)" : "");
   o << "  Minimum duration: " << span(total)
     << " (the sum of the pauses; waiting for the targets to roll out and for the gates to pass can only add to it)\n";
   o << "  Lines marked * change at that step. <ENV> is \"true\" only at 100%; <ENV>_PERCENT carries the percent.\n\n";
@@ -87,14 +80,15 @@ std::string PlanView::render(const rollout::RolloutSpec& spec, const std::string
   std::chrono::milliseconds at{0};
   for (size_t pi = 0; pi < spec.phases.size(); ++pi) {
     const auto& ph = spec.phases[pi];
-    o << "\nPhase " << pi + 1 << "/" << spec.phases.size() << ": " << ph.name << "\n";
+    o << fmt::format("\nPhase {}/{}: {}\n", pi + 1, spec.phases.size(), ph.name);
     if (!ph.enable.empty()) o << "  enables:  " << join(ph.enable) << "\n";
     if (!ph.disable.empty()) o << "  disables: " << join(ph.disable) << " (off from the phase's first step)\n";
     if (ph.gates.empty()) {
       o << "  gates: none (each step completes when its pause has passed)\n";
     } else {
-      o << "  gates (every " << Duration::format(spec.analysisInterval) << "; a step completes when its pause has passed and all of them pass"
-        << (spec.consecutiveSuccesses > 1 ? " " + std::to_string(spec.consecutiveSuccesses) + " times in a row" : "") << "):\n";
+      o << fmt::format("  gates (every {}; a step completes when its pause has passed and all of them pass{}):\n",
+                       Duration::format(spec.analysisInterval),
+                       spec.consecutiveSuccesses > 1 ? fmt::format(" {} times in a row", spec.consecutiveSuccesses) : "");
       for (const auto& gn : ph.gates) {
         const auto* g = spec.gate(gn);
         if (!g) continue;
@@ -103,14 +97,14 @@ std::string PlanView::render(const rollout::RolloutSpec& spec, const std::string
         if (g->critical.set())
           t += std::string(t.empty() ? "" : ", ") + "critical " + threshold(g->critical) +
                (spec.rollback == "manual" ? " pauses" : " rolls back");
-        o << "    " << pad(g->name, gateW) << "  " << t << "; no data: "
-          << (g->onNoData == "fail" ? "fail (as critical)" : g->onNoData) << "\n";
+        o << fmt::format("    {:<{}}  {}; no data: {}\n", g->name, gateW, t,
+                         g->onNoData == "fail" ? "fail (as critical)" : g->onNoData);
       }
     }
     for (size_t si = 0; si < ph.steps.size(); ++si) {
       const auto& st = ph.steps[si];
-      o << "  step " << si + 1 << "/" << ph.steps.size() << ": " << padLeft(std::to_string(st.percent) + "%", 4) << ", pause "
-        << Duration::format(st.pause) << ", starts at +" << span(at) << " at the earliest\n";
+      o << fmt::format("  step {}/{}: {:>4}, pause {}, starts at +{} at the earliest\n", si + 1, ph.steps.size(),
+                       fmt::format("{}%", st.percent), Duration::format(st.pause), span(at));
       at += st.pause;
       auto now = EffectiveFlags::at(spec, Position{Position::Mode::InProgress, static_cast<int>(pi), static_cast<int>(si)});
       flagLines(now, &prev);
@@ -132,7 +126,7 @@ std::string PlanView::render(const rollout::RolloutSpec& spec, const std::string
       }
       const auto& f = spec.flags[fi];
       bool ofPhase = std::count(ph.enable.begin(), ph.enable.end(), f.name) > 0;
-      if (changes && !varies) reverted.push_back(f.name + " -> " + std::to_string(target) + "% (" + f.envVar + "=" + value(target) + ")");
+      if (changes && !varies) reverted.push_back(fmt::format("{} -> {}% ({}={})", f.name, target, f.envVar, value(target)));
       else if (changes) reverted.push_back(f.name + " -> the step's percent");
       else if (ofPhase) kept.push_back(f.name);
     }

@@ -4,11 +4,13 @@
 #include <ostream>
 #include <thread>
 
+#include <fmt/format.h>
+
+#include "operator/common/Duration.h"
 #include "operator/kube/ApiError.h"
 #include "operator/plugin/CommandPreview.h"
 #include "operator/plugin/StatusView.h"
 #include "reconcilers/featurerollout/Annotations.h"
-#include "reconcilers/featurerollout/Duration.h"
 
 namespace fro::plugin {
 
@@ -80,8 +82,10 @@ int RolloutCommands::run(Verb verb, const CommandOptions& opts) {
   auto current = client_->get(resource, opts.ns, opts.name);
   if (!current) {
     if (kube::ApiError::isNotFound(current.error()))
-      err_ << "Error: featurerollout \"" << opts.name << "\" not found in namespace \"" << opts.ns
-           << "\" (kubectl featurerollout list -n " << opts.ns << " shows the rollouts there)\n";
+      err_ << fmt::format(
+          "Error: featurerollout \"{}\" not found in namespace \"{}\" (kubectl featurerollout list -n {} shows the rollouts "
+          "there)\n",
+          opts.name, opts.ns, opts.ns);
     else
       err_ << "Error: cannot read featurerollout " << ref << ": " << current.error().message << "\n";
     return 1;
@@ -136,7 +140,7 @@ int RolloutCommands::run(Verb verb, const CommandOptions& opts) {
     awaited = "state Paused";
   } else {
     done = [&cmd](const json& o) { return lastCommand(o) == cmd; };
-    awaited = "status.lastCommand \"" + cmd + "\"";
+    awaited = fmt::format("status.lastCommand \"{}\"", cmd);
   }
 
   bool reached = false;
@@ -174,11 +178,13 @@ int RolloutCommands::run(Verb verb, const CommandOptions& opts) {
     err_ << "Error: featurerollout " << ref << " was deleted while waiting for the operator\n";
     return 1;
   }
-  err_ << "Error: timed out after " << rollout::Duration::format(opts.wait) << " waiting for " << awaited;
+  err_ << fmt::format("Error: timed out after {} waiting for {}", Duration::format(opts.wait), awaited);
   if (verb != Verb::Pause)
-    err_ << (lastCommand(last).empty() ? std::string(" (it is empty)") : " (it is \"" + lastCommand(last) + "\")");
-  err_ << ". The annotation is set and the operator acts on it when it next reconciles this rollout: is the operator "
-          "running and watching namespace " << opts.ns << "? Current " << StatusView::summary(last) << "\n";
+    err_ << (lastCommand(last).empty() ? std::string(" (it is empty)") : fmt::format(" (it is \"{}\")", lastCommand(last)));
+  err_ << fmt::format(
+      ". The annotation is set and the operator acts on it when it next reconciles this rollout: is the operator "
+      "running and watching namespace {}? Current {}\n",
+      opts.ns, StatusView::summary(last));
   return 1;
 }
 
@@ -189,7 +195,7 @@ json RolloutCommands::commandEvent(Verb verb, const CommandOptions& opts, const 
   // ("promote ignored while paused: ...", "resume acknowledged"): fall back to the verb and the
   // server time of our patch.
   const std::string word = verbWord(verb);
-  const std::string exact = "(request " + cmd + ")";
+  const std::string exact = fmt::format("(request {})", cmd);
   auto ours = [&](const std::string& m, const std::string& at) {
     if (m.find("(request ") != std::string::npos) return m.find(exact) != std::string::npos;
     if (since.empty() || at < since) return false;

@@ -6,6 +6,8 @@
 #include <regex>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "operator/plugin/EmbeddedCrd.h"
 #include "operator/plugin/YamlLoader.h"
 
@@ -175,17 +177,19 @@ void SchemaValidator::walk(const json& v, const json& s, const std::string& path
   const std::string type = s.value("type", "");
   if (v.is_null()) {
     if (s.value("nullable", false)) return;
-    out.push_back({path, "Invalid value: null: must be " + typeName(type.empty() ? "object" : type),
-                   s.contains("default") ? "leave the field out to get its default, " + s["default"].dump()
+    out.push_back({path, fmt::format("Invalid value: null: must be {}", typeName(type.empty() ? "object" : type)),
+                   s.contains("default") ? fmt::format("leave the field out to get its default, {}", s["default"].dump())
                                          : "give it a value or leave the field out"});
     return;
   }
   if (type == "integer" && v.is_number_float() && !hasType(v, type)) {
-    out.push_back({path, "Invalid value: " + v.dump() + ": must be a whole number", hint(s)});
+    out.push_back({path, fmt::format("Invalid value: {}: must be a whole number", v.dump()), hint(s)});
     return;
   }
   if (!type.empty() && !hasType(v, type)) {
-    out.push_back({path, "Invalid value: " + show(v) + ": must be " + typeName(type) + ", not " + (typeOf(v) == "integer" ? "an " : "a ") + typeOf(v),
+    out.push_back({path,
+                   fmt::format("Invalid value: {}: must be {}, not {} {}", show(v), typeName(type),
+                               typeOf(v) == "integer" ? "an" : "a", typeOf(v)),
                    type == "string" && (v.is_boolean() || v.is_number())
                        ? "quote the value (YAML reads yes, no, on, off, true and numbers as non-strings)"
                    : type == "boolean" && v.is_string() ? "write true or false without quotes"
@@ -198,7 +202,7 @@ void SchemaValidator::walk(const json& v, const json& s, const std::string& path
     if (!found) {
       std::string allowed;
       for (const auto& e : s["enum"]) allowed += (allowed.empty() ? "" : ", ") + (e.is_string() ? e.get<std::string>() : e.dump());
-      out.push_back({path, "Unsupported value: " + show(v) + ": supported values: " + allowed, hint(s)});
+      out.push_back({path, fmt::format("Unsupported value: {}: supported values: {}", show(v), allowed), hint(s)});
       return;
     }
   }
@@ -208,19 +212,20 @@ void SchemaValidator::walk(const json& v, const json& s, const std::string& path
     if (s.contains("minLength") && n < s["minLength"].get<size_t>()) {
       out.push_back({path,
                      str.empty() ? "Invalid value: \"\": must not be empty"
-                                 : "Invalid value: " + show(v) + ": must be at least " + s["minLength"].dump() + " characters",
+                                 : fmt::format("Invalid value: {}: must be at least {} characters", show(v),
+                                               s["minLength"].dump()),
                      hint(s)});
       return;
     }
     if (s.contains("maxLength") && n > s["maxLength"].get<size_t>()) {
-      out.push_back({path, "Too long: may not be longer than " + s["maxLength"].dump() + " characters, got " + std::to_string(n),
+      out.push_back({path, fmt::format("Too long: may not be longer than {} characters, got {}", s["maxLength"].dump(), n),
                      hint(s)});
       return;
     }
     if (s.contains("pattern")) {
       const std::string p = s["pattern"].get<std::string>();
       if (!std::regex_search(str, std::regex(p, std::regex::ECMAScript))) {
-        out.push_back({path, "Invalid value: " + show(v) + ": must be " + patternInWords(p), hint(s)});
+        out.push_back({path, fmt::format("Invalid value: {}: must be {}", show(v), patternInWords(p)), hint(s)});
         return;
       }
     }
@@ -228,31 +233,30 @@ void SchemaValidator::walk(const json& v, const json& s, const std::string& path
   if (v.is_number()) {
     double d = v.get<double>();
     if (s.contains("minimum") && d < s["minimum"].get<double>())
-      out.push_back({path, "Invalid value: " + v.dump() + ": must be at least " + s["minimum"].dump(), hint(s)});
+      out.push_back({path, fmt::format("Invalid value: {}: must be at least {}", v.dump(), s["minimum"].dump()), hint(s)});
     else if (s.contains("maximum") && d > s["maximum"].get<double>())
-      out.push_back({path, "Invalid value: " + v.dump() + ": must be at most " + s["maximum"].dump(), hint(s)});
+      out.push_back({path, fmt::format("Invalid value: {}: must be at most {}", v.dump(), s["maximum"].dump()), hint(s)});
   }
   if (v.is_array()) {
     if (s.contains("minItems") && v.size() < s["minItems"].get<size_t>()) {
       out.push_back({path,
-                     v.empty() ? "Required value: must have at least " + s["minItems"].dump() + " item" +
-                                     (s["minItems"].get<size_t>() == 1 ? "" : "s") + ", got an empty list"
-                               : "Too few: " + std::to_string(v.size()) + ": must have at least " + s["minItems"].dump() + " items",
+                     v.empty() ? fmt::format("Required value: must have at least {} item{}, got an empty list",
+                                             s["minItems"].dump(), s["minItems"].get<size_t>() == 1 ? "" : "s")
+                               : fmt::format("Too few: {}: must have at least {} items", v.size(), s["minItems"].dump()),
                      hint(s)});
     }
     if (s.contains("maxItems") && v.size() > s["maxItems"].get<size_t>()) {
-      out.push_back({path, "Too many: " + std::to_string(v.size()) + ": must have at most " + s["maxItems"].dump() + " items",
-                     hint(s)});
+      out.push_back({path, fmt::format("Too many: {}: must have at most {} items", v.size(), s["maxItems"].dump()), hint(s)});
       return;
     }
     const json items = s.value("items", json::object());
-    for (size_t i = 0; i < v.size(); ++i) walk(v[i], items, path + "[" + std::to_string(i) + "]", out);
+    for (size_t i = 0; i < v.size(); ++i) walk(v[i], items, fmt::format("{}[{}]", path, i), out);
     const std::string listType = s.value("x-kubernetes-list-type", "");
     if (listType == "set") {
       for (size_t i = 0; i < v.size(); ++i)
         for (size_t j = 0; j < i; ++j)
           if (v[i] == v[j]) {
-            out.push_back({path + "[" + std::to_string(i) + "]", "Duplicate value: " + show(v[i]) + " is already listed",
+            out.push_back({fmt::format("{}[{}]", path, i), fmt::format("Duplicate value: {} is already listed", show(v[i])),
                            "each entry may appear once in this list"});
             break;
           }
@@ -266,13 +270,13 @@ void SchemaValidator::walk(const json& v, const json& s, const std::string& path
         for (const auto& k : keys) {
           const std::string kn = k.get<std::string>();
           key[kn] = v[i].value(kn, json());
-          shown += (shown.empty() ? "" : ", ") + kn + "=" + key[kn].dump();
+          shown += fmt::format("{}{}={}", shown.empty() ? "" : ", ", kn, key[kn].dump());
         }
         auto [it, fresh] = seen.emplace(key.dump(), i);
         if (!fresh)
-          out.push_back({path + "[" + std::to_string(i) + "]",
-                         "Duplicate value: " + shown + " is already used by " + path + "[" + std::to_string(it->second) + "]",
-                         keys.size() == 1 ? "the " + keys[0].get<std::string>() + " must be unique in this list"
+          out.push_back({fmt::format("{}[{}]", path, i),
+                         fmt::format("Duplicate value: {} is already used by {}[{}]", shown, path, it->second),
+                         keys.size() == 1 ? fmt::format("the {} must be unique in this list", keys[0].get<std::string>())
                                           : "each combination of these fields must be unique in this list"});
       }
     }
@@ -302,8 +306,8 @@ void SchemaValidator::walk(const json& v, const json& s, const std::string& path
           size_t d = editDistance(it.key(), p.key());
           if (d < bestD && !v.contains(p.key())) bestD = d, best = p.key();
         }
-        out.push_back({childPath, "Unknown field: \"" + it.key() + "\" is not declared in the FeatureRollout schema",
-                       best.empty() ? "fields allowed here: " + known : "did you mean \"" + best + "\"?"});
+        out.push_back({childPath, fmt::format("Unknown field: \"{}\" is not declared in the FeatureRollout schema", it.key()),
+                       best.empty() ? "fields allowed here: " + known : fmt::format("did you mean \"{}\"?", best)});
       }
     }
   }

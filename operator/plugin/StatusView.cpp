@@ -4,8 +4,11 @@
 #include <sstream>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "operator/common/Duration.h"
+#include "operator/common/NumberText.h"
 #include "operator/common/Rfc3339.h"
-#include "reconcilers/featurerollout/Duration.h"
 
 namespace fro::plugin {
 
@@ -23,6 +26,11 @@ int integer(const json& o, const char* key, int def = 0) {
   if (!o.is_object()) return def;
   auto it = o.find(key);
   return it != o.end() && it->is_number() ? it->get<int>() : def;
+}
+// A gate's value: the operator writes it as text; a number (an older status) is printed the same way.
+std::string gateValue(const json& o, const char* key) {
+  if (o.is_object() && o.contains(key) && o[key].is_number()) return numberText(o[key].get<double>());
+  return str(o, key);
 }
 const json& arr(const json& o, const char* key) {
   static const json empty = json::array();
@@ -81,10 +89,10 @@ std::string StatusView::age(const std::string& t, TimePoint now) {
   if (!tp) return {};
   long long s = std::chrono::duration_cast<std::chrono::seconds>(now - *tp).count();
   if (s < 0) s = 0;
-  if (s < 120) return std::to_string(s) + "s";
-  if (s < 7200) return std::to_string(s / 60) + "m";
-  if (s < 2 * 86400) return std::to_string(s / 3600) + "h";
-  return std::to_string(s / 86400) + "d";
+  if (s < 120) return fmt::format("{}s", s);
+  if (s < 7200) return fmt::format("{}m", s / 60);
+  if (s < 2 * 86400) return fmt::format("{}h", s / 3600);
+  return fmt::format("{}d", s / 86400);
 }
 
 std::string StatusView::summary(const json& r) {
@@ -97,11 +105,11 @@ std::string StatusView::summary(const json& r) {
   if (!phase.empty()) {
     int pi = integer(st, "phaseIndex");
     out += ", phase " + phase;
-    if (phases.is_array() && !phases.empty()) out += " (" + std::to_string(pi + 1) + "/" + std::to_string(phases.size()) + ")";
+    if (phases.is_array() && !phases.empty()) out += fmt::format(" ({}/{})", pi + 1, phases.size());
     int steps = 0;
     if (phases.is_array() && pi >= 0 && pi < static_cast<int>(phases.size())) steps = static_cast<int>(arr(phases[pi], "steps").size());
-    out += ", step " + std::to_string(integer(st, "step") + 1) + (steps ? "/" + std::to_string(steps) : "") + " at " +
-           std::to_string(integer(st, "percent")) + "%";
+    out += fmt::format(", step {}{} at {}%", integer(st, "step") + 1, steps ? fmt::format("/{}", steps) : "",
+                       integer(st, "percent"));
   }
   return out;
 }
@@ -125,8 +133,8 @@ std::string StatusView::render(const json& r, TimePoint now, const Style& s) {
   if (!str(st, "message").empty()) o << "  Message:      " << oneLine(str(st, "message")) << "\n";
   int gen = integer(meta, "generation", -1), observed = integer(st, "observedGeneration", -1);
   if (gen >= 0 && observed >= 0 && gen != observed)
-    o << "  " << s.yellow("Spec changed:") << " generation " << gen << " not yet observed (status is for generation " << observed
-      << ")\n";
+    o << fmt::format("  {} generation {} not yet observed (status is for generation {})\n", s.yellow("Spec changed:"), gen,
+                     observed);
   const json& phases = arr(spec, "phases");
   int pi = integer(st, "phaseIndex");
   std::string started = str(st, "stepStartedAt");
@@ -137,12 +145,15 @@ std::string StatusView::render(const json& r, TimePoint now, const Style& s) {
       int si = integer(st, "step");
       if (si >= 0 && si < static_cast<int>(steps.size())) {
         std::string pause = str(steps[si], "pause");
-        auto d = rollout::Duration::parse(pause.empty() ? "0s" : pause);
+        auto d = Duration::parse(pause.empty() ? "0s" : pause);
         auto tp = Rfc3339::parse(started);
         if (d && tp && (state == "Progressing" || state == "Holding")) {
           auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*tp + *d - now);
-          if (left.count() > 0) o << "; pause " << pause << ", " << rollout::Duration::format(std::chrono::duration_cast<std::chrono::seconds>(left)) << " left";
-          else o << "; pause " << (pause.empty() ? "0s" : pause) << " over, waiting for the gates";
+          if (left.count() > 0)
+            o << fmt::format("; pause {}, {} left", pause,
+                             Duration::format(std::chrono::duration_cast<std::chrono::seconds>(left)));
+          else
+            o << fmt::format("; pause {} over, waiting for the gates", pause.empty() ? "0s" : pause);
         }
       }
     }
@@ -195,7 +206,7 @@ std::string StatusView::render(const json& r, TimePoint now, const Style& s) {
       // The ConfigMap value is "true" only at 100% (DESIGN.md section 3).
       std::string v = pct == 100 ? "true" : "false";
       std::string shown = pct == 100 ? s.green(v) : pct > 0 ? s.yellow(v) : v;
-      ft.add({plain(str(f, "name")), plain(str(f, "envVar")), styled(v, shown), plain(std::to_string(pct) + "%")});
+      ft.add({plain(str(f, "name")), plain(str(f, "envVar")), styled(v, shown), plain(fmt::format("{}%", pct))});
     }
     o << ft.render("  ");
   }
@@ -206,7 +217,7 @@ std::string StatusView::render(const json& r, TimePoint now, const Style& s) {
     Table gt({"GATE", "RESULT", "VALUE", "THRESHOLD", "EVALUATED"});
     for (const auto& g : gates) {
       std::string res = str(g, "result"), at = str(g, "evaluatedAt");
-      std::string value = str(g, "value");
+      std::string value = gateValue(g, "value");
       gt.add({plain(str(g, "name")), styled(res, s.state(res)), plain(value.empty() ? "-" : value), plain(str(g, "threshold")),
               plain(at.empty() ? "" : age(at, now) + " ago")});
     }
@@ -248,13 +259,13 @@ std::string StatusView::render(const json& r, TimePoint now, const Style& s) {
   const json& hist = arr(st, "history");
   if (!hist.empty()) {
     constexpr size_t kShown = 8;
-    o << "\n" << s.bold("History") << (hist.size() > kShown ? " (last " + std::to_string(kShown) + " of " + std::to_string(hist.size()) + ")" : "")
+    o << "\n" << s.bold("History") << (hist.size() > kShown ? fmt::format(" (last {} of {})", kShown, hist.size()) : "")
       << "\n";
     Table ht({"AGE", "PHASE", "STEP", "STATE", "REASON", "MESSAGE"});
     for (size_t i = hist.size() > kShown ? hist.size() - kShown : 0; i < hist.size(); ++i) {
       const json& h = hist[i];
       std::string hs = str(h, "state");
-      ht.add({plain(age(str(h, "at"), now)), plain(str(h, "phase")), plain(std::to_string(integer(h, "step") + 1)),
+      ht.add({plain(age(str(h, "at"), now)), plain(str(h, "phase")), plain(fmt::format("{}", integer(h, "step") + 1)),
               styled(hs, s.state(hs)), plain(str(h, "reason")), plain(shorten(oneLine(str(h, "message")), 100))});
     }
     o << ht.render("  ");
@@ -274,9 +285,9 @@ std::string StatusView::renderList(const json& items, TimePoint now, const Style
     int pi = integer(st, "phaseIndex");
     std::string step = "-";
     if (!str(st, "phase").empty()) {
-      step = std::to_string(integer(st, "step") + 1);
+      step = fmt::format("{}", integer(st, "step") + 1);
       if (phases.is_array() && pi >= 0 && pi < static_cast<int>(phases.size()))
-        step += "/" + std::to_string(arr(phases[pi], "steps").size());
+        step += fmt::format("/{}", arr(phases[pi], "steps").size());
     }
     std::string state = str(st, "state");
     std::vector<std::pair<std::string, std::string>> row;
@@ -284,7 +295,7 @@ std::string StatusView::renderList(const json& items, TimePoint now, const Style
     row.push_back(plain(str(meta, "name")));
     row.push_back(plain(str(st, "phase").empty() ? "-" : str(st, "phase")));
     row.push_back(plain(step));
-    row.push_back(plain(str(st, "state").empty() ? "-" : std::to_string(integer(st, "percent")) + "%"));
+    row.push_back(plain(str(st, "state").empty() ? "-" : fmt::format("{}%", integer(st, "percent"))));
     row.push_back(styled(state.empty() ? "-" : state, state.empty() ? "-" : s.state(state)));
     row.push_back(plain(str(st, "gatesSummary").empty() ? "-" : str(st, "gatesSummary")));
     std::string cmd = str(st, "lastCommand");

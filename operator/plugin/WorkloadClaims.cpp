@@ -1,8 +1,11 @@
 #include "operator/plugin/WorkloadClaims.h"
 
-#include "operator/plugin/JsonField.h"
 #include <map>
 #include <tuple>
+
+#include <fmt/format.h>
+
+#include "operator/plugin/JsonField.h"
 
 namespace fro::plugin {
 
@@ -12,7 +15,9 @@ namespace {
 
 std::string text(const json& o, const char* key) { return JsonField::text(o, key); }
 
-std::string where(const std::string& ns) { return ns.empty() ? "the same namespace (none set)" : "namespace \"" + ns + "\""; }
+std::string where(const std::string& ns) {
+  return ns.empty() ? "the same namespace (none set)" : fmt::format("namespace \"{}\"", ns);
+}
 
 }  // namespace
 
@@ -43,13 +48,15 @@ std::vector<WorkloadClaims::Conflict> WorkloadClaims::conflicts() const {
     // The same rollout twice (two versions of one object, or a target listed twice, which the
     // schema refuses on its own): not two rollouts.
     if (owner.name == c.name) continue;
-    std::string message = "Invalid value: " + c.kind + " \"" + c.workload + "\": FeatureRollout \"" + c.name +
-                          "\" targets it, and so does FeatureRollout \"" + owner.name + "\" (" + owner.file + ":" +
-                          std::to_string(owner.doc) + ") in " + where(c.ns) + ": one workload, one rollout";
-    std::string hint = "the operator lets the first rollout that claims " + c.kind + " " + c.workload +
-                       " own it and holds the other (TargetClaimed); put these flags into rollout \"" + owner.name +
-                       "\" as another phase, or target another workload";
-    out.push_back({c.file, c.doc, LintProblem{"spec.targets[" + std::to_string(c.index) + "]", message, hint}});
+    std::string message = fmt::format(
+        "Invalid value: {} \"{}\": FeatureRollout \"{}\" targets it, and so does FeatureRollout \"{}\" ({}:{}) in {}: "
+        "one workload, one rollout",
+        c.kind, c.workload, c.name, owner.name, owner.file, owner.doc, where(c.ns));
+    std::string hint = fmt::format(
+        "the operator lets the first rollout that claims {} {} own it and holds the other (TargetClaimed); put these "
+        "flags into rollout \"{}\" as another phase, or target another workload",
+        c.kind, c.workload, owner.name);
+    out.push_back({c.file, c.doc, LintProblem{fmt::format("spec.targets[{}]", c.index), message, hint}});
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <set>
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 namespace fro::plugin {
@@ -88,8 +89,8 @@ json convert(const YAML::Node& n, const std::string& path, YamlDocument& doc) {
         // Keys become strings (sigs.k8s.io/yaml); a key given twice is refused by kubectl.
         std::string key = it->first.IsScalar() ? it->first.Scalar() : YAML::Dump(it->first);
         if (o.contains(key)) {
-          doc.problems.push_back({child(path, key), "Duplicate key: \"" + key + "\" is set twice in this mapping (line " +
-                                                        std::to_string(it->first.Mark().line + 1) + ")"});
+          doc.problems.push_back({child(path, key), fmt::format("Duplicate key: \"{}\" is set twice in this mapping (line {})",
+                                                                key, it->first.Mark().line + 1)});
           continue;
         }
         o[key] = convert(it->second, child(path, key), doc);
@@ -99,7 +100,7 @@ json convert(const YAML::Node& n, const std::string& path, YamlDocument& doc) {
     case YAML::NodeType::Sequence: {
       json a = json::array();
       size_t i = 0;
-      for (const auto& e : n) a.push_back(convert(e, path + "[" + std::to_string(i++) + "]", doc));
+      for (const auto& e : n) a.push_back(convert(e, fmt::format("{}[{}]", path, i++), doc));
       return a;
     }
     case YAML::NodeType::Scalar: {
@@ -108,7 +109,8 @@ json convert(const YAML::Node& n, const std::string& path, YamlDocument& doc) {
       if (tag == "?" || tag.empty()) {
         json v = resolvePlain(n.Scalar());
         if (v.is_number_float() && !std::isfinite(v.get<double>())) {
-          doc.problems.push_back({path, "Invalid value: " + n.Scalar() + ": infinity and NaN cannot be sent as JSON"});
+          doc.problems.push_back(
+              {path, fmt::format("Invalid value: {}: infinity and NaN cannot be sent as JSON", n.Scalar())});
           return nullptr;
         }
         return v;
@@ -130,8 +132,7 @@ Result<std::vector<YamlDocument>> YamlLoader::load(const std::string& text) {
   try {
     nodes = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
-    return Error::of("YAML syntax error at line " + std::to_string(e.mark.line + 1) + ", column " +
-                     std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return Error::of(fmt::format("YAML syntax error at line {}, column {}: {}", e.mark.line + 1, e.mark.column + 1, e.msg));
   }
   std::vector<YamlDocument> out;
   int index = 0;

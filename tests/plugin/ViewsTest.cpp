@@ -97,6 +97,28 @@ TEST(StatusView, GateMessagesAreNotPrefixedTwiceWithTheGateName) {
   EXPECT_NE(out.find("\n  ai-cost-per-hour: within budget\n"), std::string::npos) << out;
 }
 
+// A gate value is printed as the operator prints it (fro::numberText, six significant digits),
+// whether the status carries it as text or, as an older status may, as a JSON number.
+TEST(StatusView, GateValuesInTheOneNumberFormat) {
+  json obj = statusFixture("status-progressing.json", true);
+  obj["status"]["gates"] = json::array({{{"name", "error-rate"}, {"result", "Warning"}, {"value", 0.06436249218275461}},
+                                        {{"name", "latency-p95"}, {"result", "Passed"}, {"value", "1.3"}}});
+  const std::string out = StatusView::render(obj, kNow, Style(false));
+  EXPECT_NE(out.find("error-rate   Warning  0.0643625"), std::string::npos) << out;
+  EXPECT_EQ(out.find("0.06436249"), std::string::npos) << out;
+  EXPECT_NE(out.find("latency-p95  Passed   1.3"), std::string::npos) << out;
+}
+
+// Thresholds in the plan use the same format: 0.05 stays 0.05, long fractions are cut to six digits.
+TEST(PlanView, ThresholdsInTheOneNumberFormat) {
+  json obj = yamlObject("crds/samples/quick.yaml");
+  obj["spec"]["analysis"]["gates"][0]["critical"] = {{"above", 0.0123456789}};
+  auto spec = rollout::RolloutSpec::parse(obj["spec"], obj["metadata"]["name"]);
+  ASSERT_TRUE(spec.ok()) << spec.error().message;
+  const std::string out = PlanView::render(*spec, "quick", "");
+  EXPECT_NE(out.find("critical > 0.0123457 rolls back"), std::string::npos) << out;
+}
+
 TEST(StatusView, NoStatusYetSaysSo) {
   json obj = {{"metadata", {{"name", "new"}, {"namespace", "shop"}}}, {"spec", json::object()}};
   EXPECT_EQ(StatusView::render(obj, kNow, Style(false)),
