@@ -38,14 +38,16 @@ const char* reasonPhrase(int status) {
   return "Error";
 }
 
-void respond(mg_connection* conn, int status, std::string_view body, bool head = false,
-             std::string_view extraHeaders = {}) {
+// Writes the whole answer; returns its status (civetweb's access-log code).
+int respond(mg_connection* conn, int status, std::string_view body, bool head = false,
+            std::string_view extraHeaders = {}) {
   std::string out = fmt::format(
       "HTTP/1.1 {} {}\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n"
       "Cache-Control: no-store\r\nConnection: close\r\nContent-Length: {}\r\n{}\r\n",
       status, reasonPhrase(status), body.size(), extraHeaders);
   if (!head) out += body;
   mg_write(conn, out.data(), out.size());
+  return status;
 }
 
 HealthServer* serverOf(const mg_connection* conn) {
@@ -127,9 +129,9 @@ Result<int> HealthServer::start(const process::BindAddress& at) {
   std::call_once(library, [] { mg_init_library(0); });
 
   const std::string ports = listeningPorts(at);
-  const std::string threads = std::to_string(std::max<std::size_t>(1, opts_.maxConnections) + 1);
-  const std::string timeout = std::to_string(opts_.readTimeout.count());
-  const std::string maxHead = std::to_string(kMaxHead);
+  const std::string threads = fmt::to_string(std::max<std::size_t>(1, opts_.maxConnections) + 1);
+  const std::string timeout = fmt::to_string(opts_.readTimeout.count());
+  const std::string maxHead = fmt::to_string(kMaxHead);
   const char* options[] = {"listening_ports", ports.c_str(),   "num_threads",      threads.c_str(),
                            "request_timeout_ms", timeout.c_str(), "max_request_size", maxHead.c_str(),
                            "enable_keep_alive", "no",          nullptr};
@@ -181,6 +183,11 @@ void HealthServer::stop() {
   ctx_ = nullptr;
 }
 
+HealthServer::Load HealthServer::load() const {
+  MutexLock l(mu_);
+  return {open_, running_, waiting_};
+}
+
 int HealthServer::onConnectionOpen(const mg_connection* conn, void** connData) {
   // When the connection began, for onHttpError's 408 (a steady-clock count fits a pointer).
   *connData = reinterpret_cast<void*>(static_cast<std::uintptr_t>(steadyNow().count()));
@@ -215,8 +222,7 @@ int HealthServer::onRequest(mg_connection* conn) {
   } catch (...) {
     log::warn("health server: request failed", {{"error", "unknown exception"}});
   }
-  respond(conn, 500, "internal error\n");
-  return 500;
+  return respond(conn, 500, "internal error\n");
 }
 
 int HealthServer::onHttpError(mg_connection* conn, int status, const char* message) {
@@ -267,44 +273,26 @@ void HealthServer::releaseWorker() {
 
 int HealthServer::serve(mg_connection* conn) {
   const mg_request_info* req = mg_get_request_info(conn);
+  bool crowded = false;
   {
     MutexLock l(mu_);
-    if (open_ > opts_.maxConnections) {
-      l.unlock();
-      respond(conn, 503, "busy\n");
-      return 503;
-    }
+    crowded = open_ > opts_.maxConnections;
   }
+  if (crowded) return respond(conn, 503, "busy\n");
   std::string target = req->request_uri != nullptr ? req->request_uri : "";
   if (req->query_string != nullptr) target += fmt::format("?{}", req->query_string);
   const std::string_view method = req->request_method != nullptr ? req->request_method : "";
-  if (target.size() > kMaxTarget) {
-    respond(conn, 414, "request target too long\n");
-    return 414;
-  }
-  if (target.empty() || target.front() != '/') {
-    respond(conn, 400, "request target must be a path\n");
-    return 400;
-  }
+  if (target.size() > kMaxTarget) return respond(conn, 414, "request target too long\n");
+  if (target.empty() || target.front() != '/') return respond(conn, 400, "request target must be a path\n");
   const bool head = method == "HEAD";
-  if (method != "GET" && !head) {
-    respond(conn, 405, "GET or HEAD only\n", false, "Allow: GET, HEAD\r\n");
-    return 405;
-  }
-  if (!acquireWorker()) {
-    respond(conn, 503, "busy\n");
-    return 503;
-  }
-  Reply reply;
-  try {
-    reply = checks_.handle(target);
-  } catch (...) {
-    releaseWorker();
-    throw;
-  }
-  releaseWorker();
-  respond(conn, reply.status, reply.body, head);
-  return reply.status;
+  if (method != "GET" && !head) return respond(conn, 405, "GET or HEAD only\n", false, "Allow: GET, HEAD\r\n");
+  if (!acquireWorker()) return respond(conn, 503, "busy\n");
+  struct Slot {
+    HealthServer* server;
+    ~Slot() { server->releaseWorker(); }
+  } slot{this};
+  const Reply reply = checks_.handle(target);
+  return respond(conn, reply.status, reply.body, head);
 }
 
 }  // namespace fro::health

@@ -30,7 +30,7 @@ class HealthServer {
   struct Options {
     std::size_t workers = 4;          // requests running checks at once
     std::size_t maxPending = 64;      // complete requests waiting for a worker
-    std::size_t maxConnections = 16;  // open connections (each holds one civetweb thread)
+    std::size_t maxConnections = 8;   // open connections (each holds one civetweb thread)
     std::chrono::milliseconds readTimeout{5000};
   };
 
@@ -55,6 +55,14 @@ class HealthServer {
 
   int port() const { return port_; }
 
+  // What the server holds right now (tests wait on it instead of sleeping).
+  struct Load {
+    std::size_t open = 0;     // connections civetweb's threads hold
+    std::size_t running = 0;  // requests running checks
+    std::size_t waiting = 0;  // requests waiting for a worker
+  };
+  Load load() const FRO_EXCLUDES(mu_);
+
  private:
   // civetweb's callbacks (C, on its threads): they catch everything.
   static int onConnectionOpen(const mg_connection* conn, void** connData);
@@ -72,7 +80,7 @@ class HealthServer {
   HealthChecks checks_;
   int port_ = 0;
 
-  Mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;  // a worker slot came free, or stop()
   mg_context* ctx_ FRO_GUARDED_BY(mu_) = nullptr;
   bool started_ FRO_GUARDED_BY(mu_) = false;

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -59,6 +60,16 @@ std::string raw(int port, const std::string& bytes) {
   }
   ::close(fd);
   return out;
+}
+
+// Waits (bounded) until the server holds what a test needs, e.g. silent connections on its threads.
+bool waitUntil(const HealthServer& server, const std::function<bool(const HealthServer::Load&)>& pred) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!pred(server.load())) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
 }
 
 class HealthServerTest : public ::testing::Test {
@@ -155,7 +166,8 @@ TEST_F(HealthServerTest, ConcurrentProbes) {
 TEST_F(HealthServerTest, StopIsPromptEvenWithSilentClientsConnected) {
   std::vector<int> idle;
   for (int i = 0; i < 6; ++i) idle.push_back(connectTo(port));
-  // Let the acceptor hand them to workers (bounded, not a sleep-for-correctness).
+  // Each silent client holds one of civetweb's threads, waiting for a request head.
+  ASSERT_TRUE(waitUntil(server, [](const HealthServer::Load& l) { return l.open >= 6; }));
   EXPECT_EQ(get(port, "/healthz").status, 200);
   auto t0 = std::chrono::steady_clock::now();
   server.stop();
@@ -193,8 +205,8 @@ TEST(HealthServerLimitsTest, OverloadIsRefusedAtOnceWith503) {
   }
   int waiting = connectTo(port);  // fills the one pending slot
   ASSERT_EQ(::send(waiting, "GET /healthz HTTP/1.1\r\n\r\n", 25, MSG_NOSIGNAL), 25);
-  // On loopback that head is in the server's socket buffer before the next connect returns, and the
-  // loop reads older connections first: it takes the pending slot, so a third request is refused.
+  // Once that request waits for the worker, the pending slot is taken: a third request is refused.
+  ASSERT_TRUE(waitUntil(server, [](const HealthServer::Load& l) { return l.waiting == 1; }));
   auto third = raw(port, "GET /livez HTTP/1.1\r\n\r\n");
   EXPECT_EQ(third.rfind("HTTP/1.1 503 Service Unavailable\r\n", 0), 0u) << third;
   EXPECT_EQ(third.substr(third.find("\r\n\r\n") + 4), "busy\n");
@@ -211,6 +223,7 @@ TEST(HealthServerLimitsTest, TooManyOpenConnectionsAreRefused) {
   HealthServer server({.workers = 1, .maxPending = 8, .maxConnections = 2, .readTimeout = 5s});
   auto port = *server.start("127.0.0.1:0");
   int a = connectTo(port), b = connectTo(port);
+  ASSERT_TRUE(waitUntil(server, [](const HealthServer::Load& l) { return l.open == 2; }));
   EXPECT_EQ(raw(port, "GET /healthz HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 503 ", 0), 0u);
   ::close(a);
   ::close(b);
