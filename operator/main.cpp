@@ -215,7 +215,7 @@ int run(const fro::process::Options& opts) {
     return 1;
   }
 
-  fro::metrics::OperatorMetrics metrics(std::string(fro::process::Options::version()));
+  fro::metrics::OperatorMetrics metrics{std::string(fro::process::Options::version())};
   // Every failed list/watch of every informer, as a log line (rate-limited) and in /readyz?verbose.
   fro::health::InformerMonitor informerMonitor;
   fro::kube::KubeClient client(std::make_shared<fro::http::CurlTransport>(cfg->tls), clientOptions(opts, *cfg, metrics));

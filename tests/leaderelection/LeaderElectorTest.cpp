@@ -109,6 +109,46 @@ TEST_F(LeaderElectorTest, UnreachableApiIsNotLeadership) {
   EXPECT_TRUE(a.tryAcquireOrRenew());
 }
 
+TEST_F(LeaderElectorTest, FailedReadsAndWritesAreReportedNamingTheLease) {
+  std::vector<std::string> errors;
+  LeaderElector::Callbacks cb;
+  cb.onError = [&](const Error& e) { errors.push_back(e.message); };
+  LeaderElector a(client, cfg("a"), cb, clockA);
+  server.down = true;
+  EXPECT_FALSE(a.tryAcquireOrRenew());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind("reading Lease ops/feature-rollout-operator: ", 0), 0u) << errors[0];
+  EXPECT_NE(errors[0].find("connection refused"), std::string::npos) << errors[0];
+  server.down = false;
+  ASSERT_TRUE(a.tryAcquireOrRenew());
+  EXPECT_EQ(errors.size(), 1u) << "a success reports nothing";
+
+  // Waiting for another holder's lease is no error.
+  LeaderElector b(client, cfg("b"), cb, clockB);
+  EXPECT_FALSE(b.tryAcquireOrRenew());
+  EXPECT_EQ(errors.size(), 1u);
+
+  // a stops renewing; b takes over, but its write loses a race (409): the error names what it tried.
+  clockB->advance(16s);
+  transport->push(200, server.lease("feature-rollout-operator").dump());
+  transport->push(409, R"({"kind":"Status","code":409,"reason":"Conflict","message":"the object has been modified"})");
+  EXPECT_FALSE(b.tryAcquireOrRenew());
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[1].rfind("acquiring Lease ops/feature-rollout-operator: ", 0), 0u) << errors[1];
+  EXPECT_NE(errors[1].find("the object has been modified"), std::string::npos) << errors[1];
+}
+
+TEST_F(LeaderElectorTest, AStoppedElectorWritesNothingSoReleaseCannotBeUndone) {
+  LeaderElector a(client, cfg("a"), {}, clockA);
+  ASSERT_TRUE(a.tryAcquireOrRenew());
+  a.stop();
+  ASSERT_TRUE(a.release().ok());
+  auto released = server.lease("feature-rollout-operator");
+  EXPECT_FALSE(released["spec"].contains("holderIdentity"));
+  EXPECT_FALSE(a.tryAcquireOrRenew()) << "a renewal after stop() would take the released lease back";
+  EXPECT_EQ(server.lease("feature-rollout-operator"), released);
+}
+
 TEST(LeaderElectionConfigTest, TimingsMustNest) {
   EXPECT_TRUE(LeaderElector::validate({"ns", "l", "me", 15s, 10s, 2s}).ok());
   auto bad = LeaderElector::validate({"ns", "l", "me", 10s, 10s, 2s});
