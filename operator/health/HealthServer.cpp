@@ -210,8 +210,15 @@ void HealthServer::onConnectionClosed(const mg_connection* conn) {
 }
 
 int HealthServer::onLog(const mg_connection*, const char* message) {
-  if (startLog != nullptr && startLog->empty()) *startLog = message;  // the first says why
-  return 1;  // nothing else of civetweb's goes to stderr
+  try {
+    if (startLog != nullptr) {
+      if (startLog->empty()) *startLog = message;  // the first says why start() failed
+    } else {
+      log::debug("health server: civetweb says", {{"message", message}});
+    }
+  } catch (...) {
+  }
+  return 1;  // never civetweb's own stderr
 }
 
 int HealthServer::onRequest(mg_connection* conn) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -243,6 +244,8 @@ TEST(HealthServerStartTest, DisabledPortInUseAndAllInterfaces) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().message,
             "health server: cannot listen on 127.0.0.1:" + std::to_string(*p) + ": bind: Address already in use");
+  EXPECT_EQ(c.error().kind, ErrorKind::System);
+  EXPECT_EQ(c.error().code, EADDRINUSE);
   EXPECT_EQ(all.start(":0").error().message, "health server: already started or stopped");
   EXPECT_EQ(clash.start("x").error().message,
             "health server: invalid bind address \"x\": expected host:port, :port or 0");
