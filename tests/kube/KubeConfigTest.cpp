@@ -442,12 +442,16 @@ TEST_F(KubeConfigTest, DirectoryIsNotAKubeconfig) {
   auto c = KubeConfig::load(options(dir.file("adir")));
   ASSERT_FALSE(c.ok());
   EXPECT_TRUE(contains(c.error().message, "is a directory")) << c.error().message;
+  EXPECT_EQ(c.error().kind, ErrorKind::System);
 }
 
 TEST_F(KubeConfigTest, YamlSyntaxErrorNamesFileAndLine) {
   std::string msg = loadError("apiVersion: v1\nclusters:\n- name: c1\n  cluster: [unclosed\nusers: []\n");
   EXPECT_TRUE(contains(msg, dir.file("kube/config"))) << msg;
   EXPECT_TRUE(contains(msg, "YAML syntax error at line")) << msg;
+  auto bad = KubeConfig::parse("clusters:\n- name: c1\n  cluster: [unclosed\n", "inline", "", {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::Invalid);
 
   // A syntax error right after a token: the message locates it without quoting the document.
   std::string near = loadError("current-context: a\nusers:\n- name: u\n  user:\n    token: " + std::string(kToken) +

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <filesystem>
 #include <thread>
 #include <vector>
@@ -79,6 +80,8 @@ TEST_F(TokenSourceTest, MissingFileIsAnErrorNamingThePath) {
   auto t = ts.token();
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.error().message.find(dir.file("nope")), std::string::npos) << t.error().message;
+  EXPECT_EQ(t.error().kind, ErrorKind::System);
+  EXPECT_EQ(t.error().code, ENOENT);
 }
 
 TEST_F(TokenSourceTest, EmptyFileIsAnErrorWithoutContent) {
@@ -86,6 +89,7 @@ TEST_F(TokenSourceTest, EmptyFileIsAnErrorWithoutContent) {
   auto t = TokenSource(path, clock).token();
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.error().message.find("empty"), std::string::npos) << t.error().message;
+  EXPECT_EQ(t.error().kind, ErrorKind::Invalid);
 }
 
 TEST_F(TokenSourceTest, FallsBackToTheStaticTokenUntilTheFileIsReadable) {
