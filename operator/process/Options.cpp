@@ -112,12 +112,12 @@ std::string wrap(std::string_view text, std::size_t indent, std::size_t width = 
   const std::string pad(indent, ' ');
   while (words >> word) {
     if (!line.empty() && pad.size() + line.size() + 1 + word.size() > width) {
-      out += pad + line + "\n";
+      out += fmt::format("{}{}\n", pad, line);
       line.clear();
     }
     line += (line.empty() ? "" : " ") + word;
   }
-  if (!line.empty()) out += pad + line + "\n";
+  if (!line.empty()) out += fmt::format("{}{}\n", pad, line);
   return out;
 }
 
@@ -209,18 +209,18 @@ std::string Options::helpText() {
   out += "\nOPTIONS\n";
   for (const auto& f : kFlags) {
     std::string head = f.name;
-    if (*f.value) head += std::string(f.value[0] == '[' ? "" : " ") + f.value;
-    out += "    " + head + "\n" + wrap(f.help, 8) + "\n";
+    if (*f.value) head += fmt::format("{}{}", f.value[0] == '[' ? "" : " ", f.value);
+    out += fmt::format("    {}\n{}\n", head, wrap(f.help, 8));
   }
   out += "EXAMPLES\n";
   for (const auto& ex : kExamples) {
     out += wrap(ex[0], 4);
     std::istringstream lines{std::string(ex[1])};
-    for (std::string l; std::getline(lines, l);) out += "        " + l + "\n";
+    for (std::string l; std::getline(lines, l);) out += fmt::format("        {}\n", l);
     out += "\n";
   }
-  out += "EXIT STATUS\n" +
-         wrap("0 after --help, --version or a graceful shutdown on SIGTERM/SIGINT; 2 for a bad command line; 1 when "
+  out += "EXIT STATUS\n";
+  out += wrap("0 after --help, --version or a graceful shutdown on SIGTERM/SIGINT; 2 for a bad command line; 1 when "
               "the operator cannot start or fails. A second SIGTERM/SIGINT during shutdown exits at once with "
               "128 + the signal number.",
               4);
