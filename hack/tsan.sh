@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The unit and integration suites under ThreadSanitizer (not part of hack/test.sh: a TSan build
-# and run take far longer). Builds build-tsan with -DFRO_SANITIZE=thread, uses the running local
-# control plane (or starts one and stops it afterwards), runs every test except the RUN_SERIAL
-# ones, and prints a summary: tests passed/failed and each distinct race report with its frames.
-#   hack/tsan.sh                  everything but the serial tests
+# The unit and integration suites under ThreadSanitizer (not part of hack/test.sh: the TSan build
+# takes about 25 minutes from scratch on 2 shared cores, the tests about 5). Builds build-tsan with
+# -DFRO_SANITIZE=thread, uses the running local control plane (or starts one and stops it
+# afterwards), runs the tests and prints a summary: tests passed/failed and each distinct race
+# report with its frames and test. The RUN_SERIAL tests restart control-plane components, so they
+# run only on a control plane this script started (FRO_TSAN_SERIAL=1 or 0 decides otherwise).
+#   hack/tsan.sh                  every test (on a running control plane: but the serial ones)
 #   hack/tsan.sh -R WorkQueue     extra arguments go to ctest
-# FRO_TSAN_BUILD_DIR (build-tsan), FRO_TSAN_JOBS (build jobs, nproc), FRO_TSAN_CTEST_JOBS (2),
-# FRO_TSAN_SERIAL=1 runs the serial tests too (they restart control-plane components: only on a
-# control plane nobody else uses). Exit status 0 only when every test passed and TSan reported
-# nothing. Reports: $FRO_TSAN_BUILD_DIR/tsan-reports/tsan.<executable>.<pid>.
+# FRO_TSAN_BUILD_DIR (build-tsan), FRO_TSAN_JOBS (build jobs, nproc), FRO_TSAN_CTEST_JOBS (2).
+# Exit status 0 only when every test passed and TSan reported nothing.
+# Reports: $FRO_TSAN_BUILD_DIR/tsan-reports/tsan.<executable>.<pid>.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -38,10 +39,10 @@ cleanup() { if ((started_here)) && [[ ${FRO_KEEP_CLUSTER:-0} != 1 ]]; then "$her
 trap cleanup EXIT
 eval "$("$here/cluster.sh" env)"
 
-# RUN_SERIAL tests restart or stop control-plane components; exclude them by name, read from
-# ctest itself so that a new serial test is excluded too.
+# RUN_SERIAL tests restart or stop control-plane components: on a control plane others may be
+# using, exclude them by name, read from ctest itself so that a new serial test is excluded too.
 exclude=()
-if [[ ${FRO_TSAN_SERIAL:-0} != 1 ]]; then
+if [[ ${FRO_TSAN_SERIAL:-$started_here} != 1 ]]; then
   serial=$(ctest --test-dir "$BUILD" --show-only=json-v1 | python3 -c '
 import json, re, sys
 tests = json.load(sys.stdin)["tests"]
@@ -101,6 +102,19 @@ def top(stack):
             return f
     return stack[0] if stack else ("?", "?", None)
 
+def test_name(fr):
+    """Suite.Name of the TEST/TEST_F/TEST_P whose body holds this TestBody frame."""
+    fn, path, line = fr
+    try:
+        lines = open(path, errors="replace").read().splitlines()[: int(line)]
+    except (OSError, TypeError, ValueError):
+        return where(fr)
+    for l in reversed(lines):
+        m = re.match(r"\s*TEST(?:_F|_P)?\(\s*(\w+)\s*,\s*(\w+)", l)
+        if m:
+            return f"{m.group(1)}.{m.group(2)} ({fr[1][len(root):]})"
+    return where(fr)
+
 distinct = OrderedDict()
 total = 0
 for name in sorted(os.listdir(reports)):
@@ -125,7 +139,7 @@ for name in sorted(os.listdir(reports)):
         stacks = [(h, frames(ls)) for h, ls in sections if ls]
         access = [(h, top(fs)) for h, fs in stacks[:2] if not h.startswith("Thread ")]
         key = (kind, tuple(sorted(where(f) for _, f in access)))
-        tests = set(where(f) for _, fs in stacks for f in fs if f[0].endswith("TestBody"))
+        tests = set(test_name(f) for _, fs in stacks for f in fs if f[0].endswith("TestBody"))
         d = distinct.setdefault(key, {"n": 0, "exes": set(), "tests": set(), "access": access,
                                       "example": name})
         d["n"] += 1
