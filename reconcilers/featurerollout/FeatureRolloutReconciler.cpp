@@ -96,10 +96,9 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
   // 2. Observe.
   PlanInput in;
   in.now = opts_.clock->now();
-  in.rollout = fr;
-  const std::string uid = md.value("uid", "");
-  std::string cmName = fr.value("/spec/configMapName"_json_pointer, std::string());
-  if (cmName.empty()) cmName = name + "-flags";
+  in.rollout = RolloutObject::fromJson(fr);
+  const std::string uid = in.rollout.uid;
+  const std::string cmName = in.rollout.configMapName;
   json cmObj;
   if (auto c = objects_.get("ConfigMap", ns, cmName)) {
     cmObj = c->fields;
@@ -166,7 +165,7 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
     fr["metadata"]["resourceVersion"] = (*r)["metadata"]["resourceVersion"];
   }
   for (const auto& e : plan.events)
-    log(e.type == "Warning" ? "warn" : "info", e.message,
+    log(e.type == EventType::Warning ? "warn" : "info", e.message,
         json{{"rollout", key}, {"phase", plan.status.phase}, {"step", plan.status.step}, {"reason", e.reason}});
   if (plan.gateRequest) gates_.want(key, *plan.gateRequest);
   else gates_.forget(key);
@@ -203,7 +202,7 @@ std::optional<ReconcileOutcome> FeatureRolloutReconciler::writeChildren(const st
   };
   if (!claimError.empty()) return writeFailed(claimError);
   if (plan.writeChildren) {
-    if (!in.configMap.exists || in.configMap.data != plan.configMapData) {
+    if (!plan.configMapCurrent) {
       if (auto s = applyConfigMap(fr, plan.configMapName, plan.configMapData); !s.ok())
         return writeFailed("applying ConfigMap " + plan.configMapName + ": " + s.error().message);
       log("info", "wrote flag values", json{{"rollout", key}, {"configMap", plan.configMapName}, {"checksum", plan.checksum},
@@ -211,22 +210,15 @@ std::optional<ReconcileOutcome> FeatureRolloutReconciler::writeChildren(const st
     }
     for (size_t i = 0; i < plan.targets.size(); ++i) {
       const auto& t = plan.targets[i];
-      const WorkloadView* view = nullptr;
-      for (const auto& w : in.workloads)
-        if (w.kind == t.kind && w.name == t.name) view = &w;
-      bool hasEnv = view && std::all_of(t.containers.begin(), t.containers.end(), [&](const std::string& c) {
-        return std::find(view->envFromContainers.begin(), view->envFromContainers.end(), c) != view->envFromContainers.end();
-      });
-      if (view && view->checksum == plan.checksum && hasEnv) continue;
+      if (t.current) continue;
       if (auto s = injectTarget(ns, t.kind, t.name, t.containers, plan.configMapName, plan.checksum); !s.ok())
         return writeFailed("applying " + t.kind + " " + t.name + ": " + s.error().message);
       log("info", "injected flag values into pod template",
           json{{"rollout", key}, {"target", t.kind + "/" + t.name}, {"checksum", plan.checksum}});
     }
-    for (const auto& rel : plan.releaseTargets) {
-      auto slash = rel.find('/');
-      if (auto s = releaseTarget(ns, rel.substr(0, slash), rel.substr(slash + 1), plan.configMapName, name); !s.ok())
-        return writeFailed("releasing " + rel + ": " + s.error().message);
+    for (const auto& rel : plan.releases) {
+      if (auto s = releaseTarget(ns, rel.kind, rel.name, plan.configMapName, name); !s.ok())
+        return writeFailed("releasing " + rel.kind + "/" + rel.name + ": " + s.error().message);
     }
   }
   if (plan.writeChildren && !in.writeError.empty()) {
@@ -256,7 +248,7 @@ bool FeatureRolloutReconciler::emitEvents(const std::string& key, const json& fr
       from = stored.transitions + 1;
       for (const auto& h : stored.history) {
         auto at = Rfc3339::parse(h.at);
-        if (h.seq > 0 && !h.eventType.empty() && at && opts_.clock->now() - *at < std::chrono::hours(1))
+        if (h.seq > 0 && h.eventType != EventType::None && at && opts_.clock->now() - *at < std::chrono::hours(1))
           from = std::min(from, h.seq);
       }
     }
@@ -265,8 +257,9 @@ bool FeatureRolloutReconciler::emitEvents(const std::string& key, const json& fr
   std::int64_t through = from - 1;
   bool ok = true;
   for (const auto& h : written.history) {
-    if (h.seq < from || h.eventType.empty()) continue;
-    if (auto s = recorder_.recordOnce(ref, transitionEventName(name, uid, h.seq), h.eventType, h.reason, h.message, h.at);
+    if (h.seq < from || h.eventType == EventType::None) continue;
+    if (auto s = recorder_.recordOnce(ref, transitionEventName(name, uid, h.seq), toString(h.eventType), h.reason,
+                                      h.message, h.at);
         !s.ok()) {
       log("warn", "recording event failed", json{{"rollout", key}, {"reason", h.reason}, {"error", s.error().message}});
       ok = false;

@@ -13,4 +13,10 @@ const char* toString(GateResult r) {
   return "Error";
 }
 
+std::optional<GateResult> parseGateResult(std::string_view text) {
+  for (GateResult r : {GateResult::Passed, GateResult::Warning, GateResult::Critical, GateResult::NoData, GateResult::Error})
+    if (text == toString(r)) return r;
+  return std::nullopt;
+}
+
 }  // namespace fro::rollout

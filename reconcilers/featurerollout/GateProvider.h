@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "reconcilers/featurerollout/RolloutSpec.h"
@@ -15,6 +16,8 @@ namespace fro::rollout {
 enum class GateResult { Passed, Warning, Critical, NoData, Error };
 
 const char* toString(GateResult r);
+// nullopt for any other text (status written before a gate was evaluated has none).
+std::optional<GateResult> parseGateResult(std::string_view text);
 
 // What the current step needs evaluated. Re-sent on every reconcile; identical requests are no-ops.
 struct GateRequest {

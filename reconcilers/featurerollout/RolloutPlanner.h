@@ -1,75 +1,23 @@
 #pragma once
 // The reconciler's decisions, as a pure function:
-//   (resource, observed ConfigMap and workloads, latest gate results, now)
-//     -> (desired ConfigMap data and workload injection, new status, events, requeue-after, gate request)
+//   (typed rollout, observed ConfigMap and workloads, latest gate results, now) -> Plan
 // No I/O, no clock reads, no randomness: every transition of a rollout is table-tested with an
-// injected time. The I/O layer (FeatureRolloutReconciler) writes status first, then children,
-// so a crash between the two never skips or repeats a step (status is the single source of truth).
-#include <chrono>
-#include <map>
-#include <optional>
-#include <string>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
-#include "reconcilers/featurerollout/GateProvider.h"
-#include "reconcilers/featurerollout/RolloutStatus.h"
-#include "reconcilers/featurerollout/WorkloadView.h"
+// injected time. The I/O layer (FeatureRolloutReconciler) executes the plan: status first, then
+// children, so a crash between the two never skips or repeats a step (status is the single source
+// of truth).
+//
+// plan() is a short composition of stages, each a function of the context that returns what it
+// decided (no stage reads another's scratch state):
+//   ClusterStage   invalid spec, foreign ConfigMap, missing or claimed targets: stop here
+//   EditStage      position after a spec edit; a hand-edited status re-resolved by phase name
+//   CommandStage   the command annotation: resume, promote, abort, retry
+//   RetryStage     where a retry restarts (RetryPlan) and whether its gates are checked first
+//   DeliveryStage  the values at the current position, and whether they have reached the pods
+//   StepStage      pause, promote, gates, advance, hold, roll back (GateStage judges the gates)
+//   ConditionStage the kstatus conditions from where the rollout stands
+#include "reconcilers/featurerollout/Plan.h"
 
 namespace fro::rollout {
-
-struct ConfigMapView {
-  bool exists = false;
-  bool ownedByUs = false;  // a controller ownerReference with this rollout's uid
-  std::string owner;       // who owns it otherwise ("FeatureRollout other", "nobody"), for the message
-  std::map<std::string, std::string> data;
-};
-
-struct PlanInput {
-  nlohmann::json rollout;                // the whole FeatureRollout (metadata, spec, status)
-  ConfigMapView configMap;
-  std::vector<WorkloadView> workloads;   // one per spec target (missing ones with exists=false)
-  std::vector<GateObservation> gates;    // GateProvider::observe() for this rollout
-  TimePoint now;
-  std::string writeError;                // the last failed write of the children, "" when none
-};
-
-struct PlannedEvent {
-  std::string type;  // Normal | Warning
-  std::string reason;
-  std::string message;
-  std::int64_t seq = 0;  // the history entry (status.history[].seq) this Event records
-};
-
-// A target to claim for this rollout (one workload, one rollout): the annotation
-// names::kOwnerAnnotation set to the rollout's name, written before anything else.
-struct TargetClaim {
-  std::string kind;
-  std::string name;
-  std::string previous;  // the stale claim it replaces ("" when unclaimed)
-};
-
-struct TargetInjection {
-  std::string kind;
-  std::string name;
-  std::vector<std::string> containers;  // resolved: the spec's list, or every container
-};
-
-struct Plan {
-  // false: the spec is invalid or a target is missing: change nothing in the cluster but status.
-  bool writeChildren = false;
-  std::string configMapName;
-  std::map<std::string, std::string> configMapData;
-  std::string checksum;
-  std::vector<TargetInjection> targets;
-  std::vector<std::string> releaseTargets;  // "Kind/name" carrying our injection, no longer targeted
-  std::vector<TargetClaim> claims;          // before the status write; a lost race means replan
-  RolloutStatus status;
-  std::vector<PlannedEvent> events;  // record only after the status write succeeded
-  std::optional<std::chrono::milliseconds> requeueAfter;
-  std::optional<GateRequest> gateRequest;  // nullopt: GateProvider::forget
-};
 
 class RolloutPlanner {
  public:

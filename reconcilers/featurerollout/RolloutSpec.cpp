@@ -159,6 +159,13 @@ int RolloutSpec::phaseIndex(const std::string& n) const {
   return -1;
 }
 
+std::string RolloutSpec::configMapNameOf(const json& spec, const std::string& name) {
+  if (spec.is_object())
+    if (auto i = spec.find("configMapName"); i != spec.end() && i->is_string() && !i->get<std::string>().empty())
+      return i->get<std::string>();
+  return name + "-flags";
+}
+
 Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name, std::vector<FieldError>* errorsOut) {
   Reader r;
   RolloutSpec s;
@@ -179,7 +186,7 @@ Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name
     s.configMapName = r.str(spec, "configMapName", "spec", false);
     if (s.configMapName.empty()) {
       // Derived from metadata.name (a DNS subdomain, so dots are fine); only the length can break.
-      s.configMapName = name + "-flags";
+      s.configMapName = configMapNameOf(json::object(), name);
       if (s.configMapName.size() > 253)
         r.fail("spec.configMapName", "Required value: the default \"<name>-flags\" is longer than 253 characters");
     } else if (!std::regex_match(s.configMapName, kDnsLabel) || s.configMapName.size() > 63) {
@@ -234,9 +241,9 @@ Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name
         g.query = r.str(gates[i], "query", p, true);
         g.warning = r.threshold(gates[i], "warning", p);
         g.critical = r.threshold(gates[i], "critical", p);
-        g.onNoData = r.str(gates[i], "onNoData", p, false, "hold");
-        if (g.onNoData != "hold" && g.onNoData != "pass" && g.onNoData != "fail")
-          r.fail(p + ".onNoData", "Unsupported value: \"" + g.onNoData + "\": supported values: hold, pass, fail");
+        const std::string onNoData = r.str(gates[i], "onNoData", p, false, "hold");
+        if (auto o = parseOnNoData(onNoData)) g.onNoData = *o;
+        else r.fail(p + ".onNoData", "Unsupported value: \"" + onNoData + "\": supported values: hold, pass, fail");
         if (!g.warning.set() && !g.critical.set())
           r.fail(p, "gate \"" + g.name + "\" needs a warning or a critical threshold");
         // The warning must trip before the critical one: otherwise the warning never holds the
@@ -255,9 +262,9 @@ Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name
       }
     }
 
-    s.rollback = r.str(spec, "rollback", "spec", false, "automatic");
-    if (s.rollback != "automatic" && s.rollback != "manual")
-      r.fail("spec.rollback", "Unsupported value: \"" + s.rollback + "\": supported values: automatic, manual");
+    const std::string rollback = r.str(spec, "rollback", "spec", false, "automatic");
+    if (auto p = parseRollbackPolicy(rollback)) s.rollback = *p;
+    else r.fail("spec.rollback", "Unsupported value: \"" + rollback + "\": supported values: automatic, manual");
     s.paused = r.boolean(spec, "paused", "spec", false);
     s.progressDeadline = r.duration(spec, "progressDeadline", "spec", s.progressDeadline);
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "operator/common/Result.h"
+#include "reconcilers/featurerollout/RolloutVocabulary.h"
 
 namespace fro::rollout {
 
@@ -38,7 +39,7 @@ struct Gate {
   std::string query;
   Threshold warning;
   Threshold critical;
-  std::string onNoData = "hold";  // hold | pass | fail
+  OnNoData onNoData = OnNoData::Hold;
 };
 
 struct SecretKeyRef {
@@ -87,13 +88,16 @@ struct RolloutSpec {
   int maxConsecutiveErrors = 5;
   std::vector<Gate> gates;
   std::vector<Phase> phases;
-  std::string rollback = "automatic";  // automatic | manual
+  RollbackPolicy rollback = RollbackPolicy::Automatic;
   bool paused = false;
   std::chrono::milliseconds progressDeadline{600000};
 
   const Flag* flag(const std::string& name) const;
   const Gate* gate(const std::string& name) const;
   int phaseIndex(const std::string& name) const;  // -1 when absent
+
+  // spec.configMapName, or "<name>-flags" when it is unset: the one place that default is made.
+  static std::string configMapNameOf(const nlohmann::json& spec, const std::string& name);
 
   // Parses spec (the resource's .spec) for the resource named `name`. Every problem found is
   // returned, not only the first, each naming its field and value.

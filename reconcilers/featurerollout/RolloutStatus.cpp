@@ -45,15 +45,14 @@ const Condition* RolloutStatus::condition(const std::string& type) const {
   return nullptr;
 }
 
-void RolloutStatus::setCondition(const std::string& type, const std::string& st, const std::string& reason,
-                                 const std::string& message, const std::string& now, std::int64_t generation) {
+void RolloutStatus::setCondition(const ConditionUpdate& u, const std::string& now, std::int64_t generation) {
   for (auto& c : conditions)
-    if (c.type == type) {
-      if (c.status != st) c.lastTransitionTime = now;
-      c.status = st, c.reason = reason, c.message = message, c.observedGeneration = generation;
+    if (c.type == u.type) {
+      if (c.status != u.status) c.lastTransitionTime = now;
+      c.status = u.status, c.reason = u.reason, c.message = u.message, c.observedGeneration = generation;
       return;
     }
-  conditions.push_back({type, st, reason, message, now, generation});
+  conditions.push_back({u.type, u.status, u.reason, u.message, now, generation});
 }
 
 PhaseStatus* RolloutStatus::phaseStatus(const std::string& name) {
@@ -70,7 +69,8 @@ RolloutStatus RolloutStatus::fromJson(const json& j) {
   r.phaseIndex = static_cast<int>(n(j, "phaseIndex"));
   r.step = static_cast<int>(n(j, "step"));
   r.percent = static_cast<int>(n(j, "percent"));
-  r.state = s(j, "state");
+  // A state this version does not know (a hand-edited status) is re-resolved from the spec.
+  r.state = parseRolloutState(s(j, "state")).value_or(RolloutState::Unset);
   r.stepEnteredAt = t(j, "stepEnteredAt");
   r.stepStartedAt = t(j, "stepStartedAt");
   r.pausedAt = t(j, "pausedAt");
@@ -78,7 +78,8 @@ RolloutStatus RolloutStatus::fromJson(const json& j) {
   r.currentStep = s(j, "currentStep");
   r.transitions = n(j, "transitions");
   if (auto i = j.find("gateCheck"); i != j.end() && i->is_object())
-    r.gateCheck = GateCheck{s(*i, "phase"), s(*i, "purpose"), t(*i, "since"), s(*i, "request")};
+    r.gateCheck = GateCheck{s(*i, "phase"), parseCheckPurpose(s(*i, "purpose")).value_or(CheckPurpose::Start), t(*i, "since"),
+                            s(*i, "request")};
   r.operatorPaused = b(j, "operatorPaused");
   r.phaseHash = s(j, "phaseHash");
   r.lastCommand = s(j, "lastCommand");
@@ -93,15 +94,18 @@ RolloutStatus RolloutStatus::fromJson(const json& j) {
   for (const auto& f : arr(j, "flags"))
     r.flags.push_back({s(f, "name"), s(f, "envVar"), b(f, "enabled"), static_cast<int>(n(f, "percent"))});
   for (const auto& g : arr(j, "gates"))
-    r.gates.push_back({s(g, "name"), s(g, "query"), s(g, "value"), s(g, "threshold"), s(g, "result"), s(g, "message"),
+    r.gates.push_back({s(g, "name"), s(g, "query"), s(g, "value"), s(g, "threshold"), parseGateResult(s(g, "result")),
+                       s(g, "message"),
                        s(g, "evaluatedAt"), static_cast<int>(n(g, "consecutivePasses"))});
   for (const auto& h : arr(j, "history"))
-    r.history.push_back({s(h, "phase"), static_cast<int>(n(h, "step")), s(h, "state"), s(h, "reason"), s(h, "message"),
-                         s(h, "at"), n(h, "seq"), s(h, "eventType")});
+    r.history.push_back({s(h, "phase"), static_cast<int>(n(h, "step")),
+                         parseRolloutState(s(h, "state")).value_or(RolloutState::Unset), s(h, "reason"), s(h, "message"),
+                         s(h, "at"), n(h, "seq"), parseEventType(s(h, "eventType")).value_or(EventType::None)});
   for (const auto& p : arr(j, "phases"))
-    r.phases.push_back({s(p, "name"), s(p, "state"), s(p, "startedAt"), s(p, "completedAt")});
+    r.phases.push_back({s(p, "name"), parsePhaseState(s(p, "state")).value_or(PhaseState::Pending), s(p, "startedAt"),
+                        s(p, "completedAt")});
   for (const auto& c : arr(j, "conditions"))
-    r.conditions.push_back({s(c, "type"), s(c, "status"), s(c, "reason"), s(c, "message"), s(c, "lastTransitionTime"),
+    r.conditions.push_back({s(c, "type"), parseConditionStatus(s(c, "status")).value_or(ConditionStatus::Unknown), s(c, "reason"), s(c, "message"), s(c, "lastTransitionTime"),
                             n(c, "observedGeneration")});
   return r;
 }
@@ -113,7 +117,7 @@ json RolloutStatus::toJson() const {
   j["phaseIndex"] = phaseIndex;
   j["step"] = step;
   j["percent"] = percent;
-  put(j, "state", state);
+  put(j, "state", toString(state));
   if (stepEnteredAt) j["stepEnteredAt"] = Rfc3339::formatMicro(*stepEnteredAt);
   if (stepStartedAt) j["stepStartedAt"] = Rfc3339::formatMicro(*stepStartedAt);
   if (pausedAt) j["pausedAt"] = Rfc3339::formatMicro(*pausedAt);
@@ -123,7 +127,7 @@ json RolloutStatus::toJson() const {
   if (gateCheck) {
     json gc = json::object();
     put(gc, "phase", gateCheck->phase);
-    put(gc, "purpose", gateCheck->purpose);
+    put(gc, "purpose", toString(gateCheck->purpose));
     if (gateCheck->since) gc["since"] = Rfc3339::formatMicro(*gateCheck->since);
     put(gc, "request", gateCheck->request);
     j["gateCheck"] = gc;
@@ -153,7 +157,7 @@ json RolloutStatus::toJson() const {
     put(o, "query", g.query);
     put(o, "value", g.value);
     put(o, "threshold", g.threshold);
-    put(o, "result", g.result);
+    if (g.result) o["result"] = toString(*g.result);
     put(o, "message", clip(g.message, 1000));
     put(o, "evaluatedAt", g.evaluatedAt);
     o["consecutivePasses"] = g.consecutivePasses;
@@ -165,19 +169,19 @@ json RolloutStatus::toJson() const {
   for (size_t i = first; i < history.size(); ++i) {
     const auto& h = history[i];
     json o = {{"phase", h.phase}, {"step", h.step}};
-    put(o, "state", h.state);
+    put(o, "state", toString(h.state));
     put(o, "reason", h.reason);
     put(o, "message", clip(h.message, 1000));
     put(o, "at", h.at);
     if (h.seq) o["seq"] = h.seq;
-    put(o, "eventType", h.eventType);
+    put(o, "eventType", toString(h.eventType));
     hs.push_back(o);
   }
   j["history"] = hs;
   json ps = json::array();
   for (const auto& p : phases) {
     json o = {{"name", p.name}};
-    put(o, "state", p.state);
+    put(o, "state", toString(p.state));
     put(o, "startedAt", p.startedAt);
     put(o, "completedAt", p.completedAt);
     ps.push_back(o);
@@ -185,7 +189,7 @@ json RolloutStatus::toJson() const {
   j["phases"] = ps;
   json cs = json::array();
   for (const auto& c : conditions)
-    cs.push_back({{"type", c.type}, {"status", c.status}, {"reason", c.reason}, {"message", c.message},
+    cs.push_back({{"type", c.type}, {"status", toString(c.status)}, {"reason", c.reason}, {"message", c.message},
                   {"lastTransitionTime", c.lastTransitionTime}, {"observedGeneration", c.observedGeneration}});
   j["conditions"] = cs;
   return j;

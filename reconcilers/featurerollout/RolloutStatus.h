@@ -9,17 +9,28 @@
 
 #include <nlohmann/json.hpp>
 
+#include "reconcilers/featurerollout/GateProvider.h"
+#include "reconcilers/featurerollout/RolloutVocabulary.h"
+
 namespace fro::rollout {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
 struct Condition {
   std::string type;
-  std::string status;  // True | False | Unknown
+  ConditionStatus status = ConditionStatus::Unknown;
   std::string reason;  // CamelCase
   std::string message;
   std::string lastTransitionTime;
   std::int64_t observedGeneration = 0;
+};
+
+// What a condition should say now; setCondition keeps lastTransitionTime when status is unchanged.
+struct ConditionUpdate {
+  std::string type;
+  ConditionStatus status = ConditionStatus::Unknown;
+  std::string reason;
+  std::string message;
 };
 
 struct FlagStatus {
@@ -34,7 +45,7 @@ struct GateStatus {
   std::string query;
   std::string value;  // as measured, "" when none
   std::string threshold;
-  std::string result;  // Passed | Warning | Critical | NoData | Error
+  std::optional<GateResult> result;  // nullopt: not evaluated yet
   std::string message;
   std::string evaluatedAt;
   int consecutivePasses = 0;
@@ -43,28 +54,28 @@ struct GateStatus {
 struct HistoryEntry {
   std::string phase;
   int step = 0;
-  std::string state;
+  RolloutState state = RolloutState::Unset;
   std::string reason;
   std::string message;
   std::string at;
   // Numbers every transition of the rollout (status.transitions counts them), so the Event that
   // records it has a name derived from it: created once, also when a restarted operator re-emits it.
   std::int64_t seq = 0;
-  std::string eventType;  // Normal | Warning: this entry has an Event; "" none
+  EventType eventType = EventType::None;  // Normal | Warning: this entry has an Event
 };
 
 // Gates judged before any user is exposed: before a phase's first step, and before a retry
 // exposes users again (then the gates must pass at the rolled-back values).
 struct GateCheck {
   std::string phase;
-  std::string purpose;                // Start | Retry
+  CheckPurpose purpose = CheckPurpose::Start;
   std::optional<TimePoint> since;     // set once the current values are delivered; results after it count
   std::string request;                // the retry command or spec change that asked for it
 };
 
 struct PhaseStatus {
   std::string name;
-  std::string state;  // Pending | Progressing | Succeeded | RolledBack
+  PhaseState state = PhaseState::Pending;
   std::string startedAt;
   std::string completedAt;
 };
@@ -84,7 +95,7 @@ struct RolloutStatus {
   int phaseIndex = 0;
   int step = 0;
   int percent = 0;
-  std::string state;  // "" before the first reconcile
+  RolloutState state = RolloutState::Unset;  // Unset before the first reconcile
   std::optional<TimePoint> stepEnteredAt;  // the step's values were first written
   std::optional<TimePoint> stepStartedAt;  // the step became active (values delivered, converged)
   std::optional<TimePoint> pausedAt;       // paused since; timers resume shifted by the pause
@@ -109,8 +120,7 @@ struct RolloutStatus {
 
   const Condition* condition(const std::string& type) const;
   // Sets a condition, keeping lastTransitionTime when status does not change.
-  void setCondition(const std::string& type, const std::string& status, const std::string& reason, const std::string& message,
-                    const std::string& now, std::int64_t generation);
+  void setCondition(const ConditionUpdate& c, const std::string& now, std::int64_t generation);
   PhaseStatus* phaseStatus(const std::string& name);
 
   static RolloutStatus fromJson(const nlohmann::json& status);

@@ -218,7 +218,7 @@ TEST(RolloutPlanner, CriticalRollsBackWithOnFailureAndStaysRolledBack) {
   EXPECT_EQ(w.status()["rollback"]["phase"], "two");
   EXPECT_EQ(w.status()["phases"][1]["state"], "RolledBack");
   EXPECT_FALSE(w.last.gateRequest.has_value());
-  EXPECT_EQ(w.events.back().type, "Warning");
+  EXPECT_EQ(w.events.back().type, EventType::Warning);
   // Passing gates later do not leave RolledBack.
   w.advance(1h);
   w.gate("errors", GateResult::Passed, 0.0);
@@ -428,13 +428,13 @@ TEST(RolloutPlanner, MissingTargetStallsWithoutWriting) {
 TEST(RolloutPlanner, AFailedWriteIsStalledUntilWritesWorkAgain) {
   World w(json::parse(kQuick));
   w.reconcile();
-  PlanInput in{w.rollout, w.cm, w.workloads, w.gates, w.now};
+  PlanInput in{RolloutObject::fromJson(w.rollout), w.cm, w.workloads, w.gates, w.now};
   in.writeError = "applying Deployment web: 403 Forbidden: cannot patch resource \"deployments\"";
   Plan p = RolloutPlanner::plan(in);
   auto st = p.status.toJson();
   const Condition* stalled = p.status.condition("Stalled");
   ASSERT_NE(stalled, nullptr);
-  EXPECT_EQ(stalled->status, "True");
+  EXPECT_EQ(stalled->status, ConditionStatus::True);
   EXPECT_EQ(stalled->reason, "WriteFailed");
   EXPECT_NE(stalled->message.find("403 Forbidden"), std::string::npos);
   EXPECT_NE(st["message"].get<std::string>().find("cannot write the flag values"), std::string::npos);
@@ -593,7 +593,8 @@ TEST(RolloutPlanner, RemovedTargetsAreReleased) {
   EXPECT_EQ(w.status()["appliedTargets"], json({"Deployment/web", "StatefulSet/db"}));
   w.editSpec([](json& s) { s["targets"].erase(1); });
   w.reconcile();
-  EXPECT_EQ(w.last.releaseTargets, (std::vector<std::string>{"StatefulSet/db"}));
+  ASSERT_EQ(w.last.releases.size(), 1u);
+  EXPECT_EQ(w.last.releases[0].kind + "/" + w.last.releases[0].name, "StatefulSet/db");
   EXPECT_EQ(w.status()["appliedTargets"], json({"Deployment/web"}));
 }
 
@@ -655,7 +656,7 @@ TEST(RolloutPlanner, GatesThatCannotRunHoldBeforeTheFirstExposure) {
   EXPECT_NE(w.status()["message"].get<std::string>().find("holds before any user is exposed"), std::string::npos);
   EXPECT_NE(w.status()["message"].get<std::string>().find("no Prometheus address"), std::string::npos);
   ASSERT_TRUE(w.hasEvent("GateConfigError"));
-  EXPECT_EQ(w.events.back().type, "Warning");
+  EXPECT_EQ(w.events.back().type, EventType::Warning);
   size_t events = w.events.size();
   w.advance(10s);
   w.gate("errors", GateResult::Error, 0.0, 0, 2, true);
@@ -788,7 +789,7 @@ TEST(RolloutPlanner, EveryEventIsANumberedTransition) {
       if (h.value("seq", 0) == e.seq) {
         inHistory = true;
         EXPECT_EQ(h["reason"], e.reason);
-        EXPECT_EQ(h["eventType"], e.type);
+        EXPECT_EQ(h["eventType"], toString(e.type));
       }
     EXPECT_TRUE(inHistory) << e.reason;
   }

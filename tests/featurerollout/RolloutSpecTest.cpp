@@ -35,7 +35,7 @@ TEST(RolloutSpec, ParsesEveryFieldWithDefaults) {
   EXPECT_TRUE(s->flag("legacy")->defaultValue);
   EXPECT_EQ(s->prometheus.timeout, 3s);
   EXPECT_EQ(s->analysisInterval, 30s);
-  EXPECT_EQ(s->gate("error-rate")->onNoData, "hold");
+  EXPECT_EQ(s->gate("error-rate")->onNoData, OnNoData::Hold);
   EXPECT_DOUBLE_EQ(*s->gate("error-rate")->critical.above, 0.05);
   EXPECT_EQ(s->phases[1].steps[1].pause, 0ms);
   auto dotted = RolloutSpec::parse([] { auto j = validSpec(); return j; }(), "shop.checkout");
@@ -43,7 +43,7 @@ TEST(RolloutSpec, ParsesEveryFieldWithDefaults) {
   EXPECT_EQ(dotted->configMapName, "shop.checkout-flags");
   EXPECT_EQ(s->phases[1].steps[2].pause, 90min);
   EXPECT_EQ(s->phases[0].steps[0].pause, 24h);
-  EXPECT_EQ(s->rollback, "automatic");
+  EXPECT_EQ(s->rollback, RollbackPolicy::Automatic);
   EXPECT_FALSE(s->paused);
   EXPECT_EQ(s->progressDeadline, 10min);
   EXPECT_EQ(s->phaseIndex("core"), 1);

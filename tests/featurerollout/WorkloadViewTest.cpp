@@ -80,20 +80,20 @@ TEST(WorkloadView, ProjectionKeepsWhatObserveReads) {
 
 TEST(RolloutStatus, RoundTripsThroughJson) {
   RolloutStatus s;
-  s.observedGeneration = 4, s.phase = "core", s.phaseIndex = 1, s.step = 2, s.percent = 50, s.state = "Holding";
+  s.observedGeneration = 4, s.phase = "core", s.phaseIndex = 1, s.step = 2, s.percent = 50, s.state = RolloutState::Holding;
   s.stepStartedAt = *Rfc3339::parse("2026-11-29T05:00:00.250Z");
   s.operatorPaused = true;
   s.rollback = RollbackInfo{"core", "GateCritical", "m", "2026-11-29T05:00:00Z"};
   s.flags = {{"a", "A", true, 100}};
-  s.gates = {{"g", "q", "0.1", "critical above 0.05", "Critical", "msg", "2026-11-29T05:00:00Z", 0}};
-  s.setCondition("Ready", "False", "GateWarning", "m", "2026-11-29T05:00:00Z", 4);
+  s.gates = {{"g", "q", "0.1", "critical above 0.05", GateResult::Critical, "msg", "2026-11-29T05:00:00Z", 0}};
+  s.setCondition({"Ready", ConditionStatus::False, "GateWarning", "m"}, "2026-11-29T05:00:00Z", 4);
   json j = s.toJson();
   EXPECT_EQ(RolloutStatus::fromJson(j).toJson(), j);
   EXPECT_EQ(j["stepStartedAt"], "2026-11-29T05:00:00.250000Z");
   // lastTransitionTime moves only when the status flips.
-  s.setCondition("Ready", "False", "Other", "m2", "2026-11-29T06:00:00Z", 5);
+  s.setCondition({"Ready", ConditionStatus::False, "Other", "m2"}, "2026-11-29T06:00:00Z", 5);
   EXPECT_EQ(s.condition("Ready")->lastTransitionTime, "2026-11-29T05:00:00Z");
-  s.setCondition("Ready", "True", "Done", "m3", "2026-11-29T07:00:00Z", 5);
+  s.setCondition({"Ready", ConditionStatus::True, "Done", "m3"}, "2026-11-29T07:00:00Z", 5);
   EXPECT_EQ(s.condition("Ready")->lastTransitionTime, "2026-11-29T07:00:00Z");
 }
 

@@ -71,14 +71,14 @@ struct RolloutWorld {
 
   // One reconcile: plan, then write status, ConfigMap and workloads as the I/O layer does.
   Plan& reconcile() {
-    PlanInput in{rollout, cm, workloads, gates, now};
+    PlanInput in{rollout::RolloutObject::fromJson(rollout), cm, workloads, gates, now};
     last = RolloutPlanner::plan(in);
     // Like GateEvaluator: a request for a new step starts a new series of results.
     if (last.gateRequest && last.gateRequest->since != since) {
       since = last.gateRequest->since;
       gates.clear();
     }
-    if (autoStartCheck && last.gateRequest && last.status.gateCheck && last.status.gateCheck->purpose == "Start" &&
+    if (autoStartCheck && last.gateRequest && last.status.gateCheck && last.status.gateCheck->purpose == rollout::CheckPurpose::Start &&
         gates.empty()) {
       now += std::chrono::milliseconds(1);  // evaluated just after the request, as the evaluator does
       for (const auto& g : last.gateRequest->gates) {
