@@ -94,14 +94,16 @@ struct RolloutWorld {
       ++statusWrites;
     }
     for (auto& e : last.events) events.push_back(e);
+    // What the cluster looks like after the reconciler executed the plan: it writes exactly what
+    // the plan does not mark current (the planner decides that once; this world does not).
     if (last.writeChildren) {
-      if (!cm.exists || cm.data != last.configMapData) {
+      if (!last.configMapCurrent) {
         cm.exists = true, cm.ownedByUs = true, cm.data = last.configMapData;
         ++configMapWrites;
       }
       for (auto& t : last.targets)
         for (auto& w : workloads)
-          if (w.kind == t.kind && w.name == t.name && (w.checksum != last.checksum || w.envFromContainers != t.containers)) {
+          if (w.kind == t.kind && w.name == t.name && !t.current) {
             w.checksum = last.checksum;
             w.envFromContainers = t.containers;
             w.rolledOut = autoRollout;
