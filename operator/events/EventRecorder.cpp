@@ -10,7 +10,7 @@ namespace fro::events {
 
 using kube::json;
 
-EventRecorder::EventRecorder(kube::KubeClient& client, Options opts, std::shared_ptr<const Clock> clock)
+EventRecorder::EventRecorder(kube::ObjectWriter& client, Options opts, std::shared_ptr<const Clock> clock)
     : client_(client), opts_(std::move(opts)), clock_(std::move(clock)) {}
 
 json EventRecorder::eventObject(const ObjectReference& obj, const std::string& name, const std::string& type,

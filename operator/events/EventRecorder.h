@@ -11,7 +11,7 @@
 #include "operator/common/Clock.h"
 #include "operator/common/Result.h"
 #include "operator/common/ThreadSafety.h"
-#include "operator/kube/KubeClient.h"
+#include "operator/kube/ObjectWriter.h"
 
 namespace fro::events {
 
@@ -33,7 +33,7 @@ class EventRecorder {
     std::chrono::minutes aggregationWindow{10};
   };
 
-  EventRecorder(kube::KubeClient& client, Options opts, std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>());
+  EventRecorder(kube::ObjectWriter& client, Options opts, std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>());
 
   // type: "Normal" or "Warning"; reason: CamelCase; message: says which values.
   Status record(const ObjectReference& obj, const std::string& type, const std::string& reason, const std::string& message)
@@ -58,7 +58,7 @@ class EventRecorder {
   kube::json eventObject(const ObjectReference& obj, const std::string& name, const std::string& type,
                          const std::string& reason, const std::string& message, const std::string& ts) const;
 
-  kube::KubeClient& client_;
+  kube::ObjectWriter& client_;
   Options opts_;
   std::shared_ptr<const Clock> clock_;
   Mutex mu_;

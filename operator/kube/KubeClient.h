@@ -14,6 +14,7 @@
 #include "operator/common/Result.h"
 #include "operator/common/TokenBucket.h"
 #include "operator/http/HttpTransport.h"
+#include "operator/kube/ObjectWriter.h"
 #include "operator/kube/Resource.h"
 #include "operator/kube/RetryPolicy.h"
 #include "operator/kube/WatchEvent.h"
@@ -40,14 +41,6 @@ struct WatchOptions {
   const std::atomic<bool>* cancel = nullptr;
 };
 
-enum class PatchType { Merge, JsonPatch, StrategicMerge, Apply };
-
-struct PatchOptions {
-  std::string fieldManager;
-  bool force = false;         // apply only: take ownership of conflicting fields
-  std::string subresource;    // e.g. "status"
-};
-
 struct DeleteOptions {
   std::string propagationPolicy;   // Foreground | Background | Orphan ("" = server default)
   std::string preconditionUid;
@@ -64,7 +57,7 @@ struct WatchEnd {
 // Observes every API request (metrics: verb, code, latency).
 using RequestObserver = std::function<void(const std::string& verb, int code, std::chrono::nanoseconds latency)>;
 
-class KubeClient {
+class KubeClient final : public ObjectWriter {
  public:
   struct Options {
     std::string server;                              // https://host:port, no trailing slash
@@ -81,18 +74,18 @@ class KubeClient {
   KubeClient(std::shared_ptr<http::HttpTransport> transport, Options options,
              std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>(), Sleeper sleeper = {});
 
-  Result<json> get(const Resource& r, const std::string& ns, const std::string& name);
+  Result<json> get(const Resource& r, const std::string& ns, const std::string& name) override;
   Result<json> list(const Resource& r, const std::string& ns, const ListOptions& opts = {});
   // Follows `continue` tokens; the result holds every item and the first page's resourceVersion.
   Result<json> listAll(const Resource& r, const std::string& ns, ListOptions opts = {});
-  Result<json> create(const Resource& r, const std::string& ns, const json& obj);
+  Result<json> create(const Resource& r, const std::string& ns, const json& obj) override;
   Result<json> update(const Resource& r, const json& obj);        // PUT; namespace/name from metadata
-  Result<json> updateStatus(const Resource& r, const json& obj);  // PUT .../status
+  Result<json> updateStatus(const Resource& r, const json& obj) override;  // PUT .../status
   Result<json> patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
-                     const json& body, const PatchOptions& opts = {});
+                     const json& body, const PatchOptions& opts = {}) override;
   // Server-side apply of a partial object under a field manager.
   Result<json> apply(const Resource& r, const json& obj, const std::string& fieldManager, bool force = true,
-                     const std::string& subresource = {});
+                     const std::string& subresource = {}) override;
   Status remove(const Resource& r, const std::string& ns, const std::string& name, const DeleteOptions& opts = {});
 
   // Streams watch events to onEvent (return false to stop). Returns when the server closes the

@@ -6,7 +6,7 @@
 #include <regex>
 #include <set>
 
-#include "reconcilers/featurerollout/Duration.h"
+#include "operator/common/Duration.h"
 
 namespace fro::rollout {
 

@@ -4,7 +4,7 @@
 
 #include "operator/common/Rfc3339.h"
 #include "reconcilers/featurerollout/Annotations.h"
-#include "reconcilers/featurerollout/Duration.h"
+#include "operator/common/Duration.h"
 #include "reconcilers/featurerollout/EffectiveFlags.h"
 #include "reconcilers/featurerollout/GateCheckStage.h"
 #include "reconcilers/featurerollout/GateStage.h"

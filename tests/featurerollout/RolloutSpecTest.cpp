@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "reconcilers/featurerollout/Duration.h"
+#include "operator/common/Duration.h"
 #include "reconcilers/featurerollout/RolloutSpec.h"
 
 namespace fro::rollout {

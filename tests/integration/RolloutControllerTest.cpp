@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "reconcilers/featurerollout/ChildWriter.h"
 #include "tests/integration/RolloutFixture.h"
 
 namespace fro {
@@ -121,12 +122,9 @@ TEST_F(RolloutController, ReleasingATargetTwiceKeepsTheUsersEnvFrom) {
   waitFor("checkout", [](const json& o) { return o.value("/status/state"_json_pointer, std::string()) == "Succeeded"; }, 90s,
           "state Succeeded");
   stopController();
-  class Nothing : public rollout::ObjectSource {
-    kube::CachedPtr get(const std::string&, const std::string&, const std::string&) const override { return nullptr; }
-  } nothing;
-  rollout::FeatureRolloutReconciler r(*client, nothing, noGates, *recorder, {});
+  rollout::ChildWriter children(*client);
   for (int i = 0; i < 2; ++i) {
-    auto s = r.releaseTarget(ns, "Deployment", "web", "checkout-flags");
+    auto s = children.releaseTarget(ns, "Deployment", "web", "checkout-flags");
     ASSERT_TRUE(s.ok()) << s.error().message;
     auto d = client->get(Resource::deployments(), ns, "web");
     ASSERT_TRUE(d.ok());
