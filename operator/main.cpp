@@ -53,10 +53,10 @@ fro::metrics::RolloutMetricsSnapshot snapshotOf(const std::string& ns, const std
   s.name = name;
   s.phaseIndex = st.phaseIndex;
   s.step = st.step;
-  s.state = st.state;
+  s.state = fro::rollout::toString(st.state);
   for (const auto& f : st.flags) s.flags.push_back({f.name, static_cast<double>(f.percent)});
   for (const auto& g : st.gates) {
-    fro::metrics::GateMetric m{g.name, std::nullopt, g.result.empty() ? "Pending" : g.result};
+    fro::metrics::GateMetric m{g.name, std::nullopt, g.result ? fro::rollout::toString(*g.result) : "Pending"};
     if (!g.value.empty()) {
       char* end = nullptr;
       double v = std::strtod(g.value.c_str(), &end);

@@ -66,7 +66,7 @@ std::string PlanView::render(const rollout::RolloutSpec& spec, const std::string
   auto plural = [](size_t n, const char* what) { return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s"); };
   o << fmt::format("Plan of FeatureRollout {}{}\n", ns.empty() ? "" : ns + "/", name);
   o << fmt::format("  {}, {}, {}; ConfigMap {}; rollback: {}{}\n", plural(spec.flags.size(), "flag"),
-                   plural(spec.phases.size(), "phase"), plural(steps, "step"), spec.configMapName, spec.rollback,
+                   plural(spec.phases.size(), "phase"), plural(steps, "step"), spec.configMapName, rollout::toString(spec.rollback),
                    spec.paused ? "; spec.paused: true (nothing advances until it is false)" : "");
   o << "  Minimum duration: " << span(total)
     << " (the sum of the pauses; waiting for the targets to roll out and for the gates to pass can only add to it)\n";
@@ -96,9 +96,9 @@ std::string PlanView::render(const rollout::RolloutSpec& spec, const std::string
         if (g->warning.set()) t += "warning " + threshold(g->warning) + " holds";
         if (g->critical.set())
           t += std::string(t.empty() ? "" : ", ") + "critical " + threshold(g->critical) +
-               (spec.rollback == "manual" ? " pauses" : " rolls back");
+               (spec.rollback == rollout::RollbackPolicy::Manual ? " pauses" : " rolls back");
         o << fmt::format("    {:<{}}  {}; no data: {}\n", g->name, gateW, t,
-                         g->onNoData == "fail" ? "fail (as critical)" : g->onNoData);
+                         g->onNoData == rollout::OnNoData::Fail ? "fail (as critical)" : rollout::toString(g->onNoData));
       }
     }
     for (size_t si = 0; si < ph.steps.size(); ++si) {
@@ -131,7 +131,7 @@ std::string PlanView::render(const rollout::RolloutSpec& spec, const std::string
       else if (ofPhase) kept.push_back(f.name);
     }
     o << "  rollback of this phase (on a critical gate"
-      << (spec.rollback == "manual" ? "; with rollback: manual the rollout pauses first and a person decides" : "")
+      << (spec.rollback == rollout::RollbackPolicy::Manual ? "; with rollback: manual the rollout pauses first and a person decides" : "")
       << (ph.onFailure ? "; onFailure" : "; no onFailure: the phase is reverted") << "):\n";
     if (reverted.empty()) o << "    nothing changes\n";
     for (const auto& r : reverted) o << "    " << r << "\n";

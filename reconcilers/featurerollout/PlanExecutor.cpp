@@ -37,13 +37,13 @@ void PlanExecutor::log(const std::string& level, const std::string& msg, const j
 }
 
 std::string PlanExecutor::writeError(const std::string& key) const {
-  std::lock_guard<std::mutex> l(writeErrorsMu_);
+  MutexLock l(writeErrorsMu_);
   auto it = writeErrors_.find(key);
   return it == writeErrors_.end() ? std::string() : it->second;
 }
 
 void PlanExecutor::forget(const std::string& key) {
-  std::lock_guard<std::mutex> l(writeErrorsMu_);
+  MutexLock l(writeErrorsMu_);
   writeErrors_.erase(key);
 }
 
@@ -119,7 +119,7 @@ std::optional<ReconcileOutcome> PlanExecutor::writeChildren(const std::string& k
   auto writeFailed = [&](const std::string& message) -> std::optional<ReconcileOutcome> {
     if (auto s = recorder_.record(ref, "Warning", "WriteFailed", message); !s.ok())
       log("warn", "recording event failed", json{{"rollout", key}, {"error", s.error().message}});
-    std::lock_guard<std::mutex> l(writeErrorsMu_);
+    MutexLock l(writeErrorsMu_);
     writeErrors_[key] = message;  // the next plan reports it as Stalled (WriteFailed)
     return ReconcileOutcome::error(message);
   };
@@ -155,7 +155,7 @@ bool PlanExecutor::emitEvents(const std::string& key, const json& fr, const json
   const std::string uid = md.value("uid", ""), name = md.value("name", "");
   std::int64_t from;
   {
-    std::lock_guard<std::mutex> l(emittedMu_);
+    MutexLock l(emittedMu_);
     auto it = emitted_.find(key);
     if (it != emitted_.end() && it->second.uid == uid) {
       from = it->second.through + 1;
@@ -187,7 +187,7 @@ bool PlanExecutor::emitEvents(const std::string& key, const json& fr, const json
     through = h.seq;
   }
   if (ok) through = std::max(through, written.transitions);
-  std::lock_guard<std::mutex> l(emittedMu_);
+  MutexLock l(emittedMu_);
   emitted_[key] = Emitted{uid, through};
   return ok;
 }

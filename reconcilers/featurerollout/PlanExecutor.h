@@ -10,12 +10,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "operator/common/Clock.h"
+#include "operator/common/ThreadSafety.h"
 #include "operator/controller/ReconcileOutcome.h"
 #include "operator/events/EventRecorder.h"
 #include "operator/kube/ObjectWriter.h"
@@ -43,9 +43,9 @@ class PlanExecutor {
   controller::ReconcileOutcome execute(const std::string& key, nlohmann::json rollout, const nlohmann::json& storedStatus,
                                        const PlanInput& in, Plan plan);
   // The last failed child write of key, "" when none (PlanInput::writeError).
-  std::string writeError(const std::string& key) const;
+  std::string writeError(const std::string& key) const FRO_EXCLUDES(writeErrorsMu_);
   // The rollout is gone: forget what was remembered of it.
-  void forget(const std::string& key);
+  void forget(const std::string& key) FRO_EXCLUDES(writeErrorsMu_);
   void log(const std::string& level, const std::string& msg, const nlohmann::json& fields) const;
   const Options& options() const { return opts_; }
 
@@ -64,16 +64,16 @@ class PlanExecutor {
   GateProvider& gates_;
   events::EventRecorder& recorder_;
   Options opts_;
-  mutable std::mutex writeErrorsMu_;
-  std::map<std::string, std::string> writeErrors_;
+  mutable Mutex writeErrorsMu_;
+  std::map<std::string, std::string> writeErrors_ FRO_GUARDED_BY(writeErrorsMu_);
   // Per rollout (uid): the history seq whose Event this process recorded last. A key it has not
   // seen yet re-emits the stored status's last transitions: a crash may have come before them.
   struct Emitted {
     std::string uid;
     std::int64_t through = 0;
   };
-  std::mutex emittedMu_;
-  std::map<std::string, Emitted> emitted_;
+  Mutex emittedMu_;
+  std::map<std::string, Emitted> emitted_ FRO_GUARDED_BY(emittedMu_);
 };
 
 }  // namespace fro::rollout

@@ -45,7 +45,7 @@ std::string describe(const rollout::Gate& g) {
 }  // namespace
 
 bool GateJudge::countsAsPass(const rollout::Gate& gate, GateResult result) {
-  return result == GateResult::Passed || (result == GateResult::NoData && gate.onNoData == "pass");
+  return result == GateResult::Passed || (result == GateResult::NoData && gate.onNoData == rollout::OnNoData::Pass);
 }
 
 Judgement GateJudge::judge(const rollout::Gate& gate, const Result<QueryValue>& outcome) {
@@ -67,7 +67,8 @@ Judgement GateJudge::decide(const rollout::Gate& gate, const Result<QueryValue>&
     // NaN is what "0 errors / 0 requests" gives when nothing was served: no evidence either way.
     j.result = GateResult::NoData;
     j.message =
-        fmt::format("{}{}; onNoData={}", gate.name, value ? " = NaN (no data)" : " returned no data", gate.onNoData);
+        fmt::format("{}{}; onNoData={}", gate.name, value ? " = NaN (no data)" : " returned no data",
+                            rollout::toString(gate.onNoData));
     return j;
   }
   const double v = *value;
@@ -80,7 +81,7 @@ Judgement GateJudge::decide(const rollout::Gate& gate, const Result<QueryValue>&
     if (!b) {
       j.result = GateResult::NoData;
       j.message = fmt::format("{} = {} is not a finite number; treated as no data; onNoData={}", gate.name,
-                              numberText(v), gate.onNoData);
+                              numberText(v), rollout::toString(gate.onNoData));
       return j;
     }
   }

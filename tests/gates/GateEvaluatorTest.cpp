@@ -24,7 +24,7 @@ using rollout::GateRequest;
 using rollout::GateResult;
 using testing::PromStub;
 
-Gate gate(const std::string& name, const std::string& query, const std::string& onNoData = "hold") {
+Gate gate(const std::string& name, const std::string& query, rollout::OnNoData onNoData = rollout::OnNoData::Hold) {
   Gate g;
   g.name = name;
   g.query = query;
@@ -267,8 +267,8 @@ TEST_F(EvaluatorTest, NoDataCountsAsPassOnlyWithOnNoDataPass) {
   start();
   prom->answer("quiet", PromStub::emptyVector());
   prom->answer("nan", PromStub::vector("NaN"));
-  want("pass", request({gate("a", "quiet", "pass"), gate("b", "nan", "pass")}));
-  want("hold", request({gate("a", "quiet", "hold"), gate("b", "nan", "hold")}));
+  want("pass", request({gate("a", "quiet", rollout::OnNoData::Pass), gate("b", "nan", rollout::OnNoData::Pass)}));
+  want("hold", request({gate("a", "quiet", rollout::OnNoData::Hold), gate("b", "nan", rollout::OnNoData::Hold)}));
   advance(30s);
   for (const auto& o : ev->observe("pass")) {
     EXPECT_EQ(o.result, GateResult::NoData) << o.name;

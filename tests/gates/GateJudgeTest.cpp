@@ -139,8 +139,8 @@ TEST(GateJudge, ANonFiniteValueOnlyWarningThresholdsCanCatchIsAWarning) {
 
 TEST(GateJudge, OnNoDataDecidesAboutANonFiniteValue) {
   Gate pass = aboveOnly(), fail = aboveOnly();
-  pass.onNoData = "pass";
-  fail.onNoData = "fail";
+  pass.onNoData = rollout::OnNoData::Pass;
+  fail.onNoData = rollout::OnNoData::Fail;
   auto p = GateJudge::judge(pass, value(-std::numeric_limits<double>::infinity()));
   EXPECT_EQ(p.result, GateResult::NoData);
   EXPECT_EQ(p.message, "error-rate = -Inf is not a finite number; treated as no data; onNoData=pass");
@@ -156,8 +156,8 @@ TEST(GateJudge, MessagesAreValidUtf8WhateverTheErrorQuoted) {
 
 TEST(GateJudge, OnlyPassedAndNoDataWithPassPolicyCountAsPass) {
   Gate hold = errorRate(), pass = errorRate(), fail = errorRate();
-  pass.onNoData = "pass";
-  fail.onNoData = "fail";
+  pass.onNoData = rollout::OnNoData::Pass;
+  fail.onNoData = rollout::OnNoData::Fail;
   EXPECT_TRUE(GateJudge::countsAsPass(hold, GateResult::Passed));
   EXPECT_FALSE(GateJudge::countsAsPass(hold, GateResult::NoData));
   EXPECT_TRUE(GateJudge::countsAsPass(pass, GateResult::NoData));
