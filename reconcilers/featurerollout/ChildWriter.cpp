@@ -60,7 +60,10 @@ Status ChildWriter::claimTarget(const std::string& ns, const std::string& kind, 
   const json annotations = live->value("/metadata/annotations"_json_pointer, json::object());
   const std::string owner = annotations.value(names::kOwnerAnnotation, "");
   if (owner == rollout) return ok();
-  if (owner != previous) return Error::of(kind + " " + name + " was just claimed by FeatureRollout " + owner, 409, "Conflict");
+  // Another rollout won the race since the cache was read: the same answer as a lost test op.
+  if (owner != previous)
+    return kube::ApiError::fromStatus(409, fmt::format("{} {} was just claimed by FeatureRollout {}", kind, name, owner),
+                                      "Conflict");
   json ops = json::array({{{"op", "test"}, {"path", "/metadata/resourceVersion"},
                            {"value", live->value("/metadata/resourceVersion"_json_pointer, std::string())}}});
   if (!live->contains("metadata") || !(*live)["metadata"].contains("annotations"))

@@ -79,7 +79,7 @@ std::string PlanExecutor::claim(const std::string& key, const json& fr, const Pl
   const std::string ns = md.value("namespace", ""), name = md.value("name", "");
   for (const auto& c : plan.claims) {
     if (auto s = children_.claimTarget(ns, c.kind, c.name, name, c.previous); !s.ok()) {
-      if (s.error().code == 409 || kube::ApiError::isInvalid(s.error())) {
+      if (kube::ApiError::isConflict(s.error()) || kube::ApiError::isInvalid(s.error())) {
         outcome = ReconcileOutcome::requeueAfter(std::chrono::milliseconds(100));
         return "";
       }
