@@ -242,7 +242,6 @@ void GateEvaluator::notify(const std::string& key) {
     } catch (...) {
     }
   };
-  if (opts_.onResult) call(opts_.onResult);
   for (const auto& listener : listeners) call(listener);
 }
 

@@ -10,7 +10,7 @@
 //   workers at once, so a hung Prometheus holds at most one worker per rollout for at most its
 //   per-request timeout, and other rollouts keep their turn. A queued wake-up that is not due
 //   (an outdated delay) re-parks the key without evaluating.
-// - After each evaluation the listeners (Options::onResult, then every subscribe()r) are called
+// - After each evaluation every listener (subscribe(), in the order subscribed) is called
 //   with the key, on a worker thread, possibly several at once, until the destructor returns;
 //   the controller enqueues the rollout, whose reconcile reads observe(key). Answers to a request
 //   that changed or was forgotten meanwhile are dropped, with no call.
@@ -60,7 +60,6 @@ class GateEvaluator final : public rollout::GateProvider {
     std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
     TransportFactory transports = curlTransports();
     SecretReader secrets;        // required when a request names a Secret
-    Listener onResult;           // the first listener; prefer subscribe()
     std::string defaultAddress;  // --default-prometheus-address, for requests without spec.address
     std::size_t threads = 4;
     // Bounds on one Prometheus answer (PrometheusClient::Config): larger answers, or vectors with

@@ -120,12 +120,12 @@ TEST_F(RealPrometheus, EvaluatorReportsEachGate) {
   int calls = 0;
   GateEvaluator::Options o;
   o.defaultAddress = address;
-  o.onResult = [&](const std::string&) {
+  GateEvaluator ev(std::move(o));
+  ev.subscribe([&](const std::string&) {
     std::lock_guard l(mu);
     ++calls;
     cv.notify_all();
-  };
-  GateEvaluator ev(std::move(o));
+  });
 
   rollout::GateRequest req;
   req.nameSpace = "default";
@@ -158,12 +158,12 @@ TEST_F(RealPrometheus, SchedulerThreadReevaluatesEveryInterval) {
   int calls = 0;
   GateEvaluator::Options o;
   o.defaultAddress = address;
-  o.onResult = [&](const std::string&) {
+  GateEvaluator ev(std::move(o));
+  ev.subscribe([&](const std::string&) {
     std::lock_guard l(mu);
     ++calls;
     cv.notify_all();
-  };
-  GateEvaluator ev(std::move(o));
+  });
   rollout::GateRequest req;
   req.nameSpace = "default";
   req.gates = {gate("passed", "vector(0.01)")};

@@ -29,10 +29,6 @@ class GatedFixture : public RolloutFixture {
   void makeEvaluator(const std::string& defaultAddress) {
     gates::GateEvaluator::Options o;
     o.defaultAddress = defaultAddress;
-    o.onResult = [this](const std::string& key) {
-      std::lock_guard<std::mutex> l(ctrlMu);
-      if (controller) controller->enqueue(key);
-    };
     o.secrets = [this](const std::string& ns, const std::string& name, const std::string& key) -> Result<std::string> {
       auto s = client->get(Resource::secrets(), ns, name);
       if (!s.ok()) return s.error();
@@ -43,6 +39,10 @@ class GatedFixture : public RolloutFixture {
       return std::string(d->begin(), d->end());
     };
     evaluator = std::make_unique<gates::GateEvaluator>(o);
+    evaluator->subscribe([this](const std::string& key) {
+      std::lock_guard<std::mutex> l(ctrlMu);
+      if (controller) controller->enqueue(key);
+    });
   }
   void TearDown() override {
     {

@@ -58,11 +58,11 @@ class HostilePrometheus : public testing::RolloutFixture {
     ASSERT_NE(prom->port(), 0) << "cannot listen on 127.0.0.1";
     gates::GateEvaluator::Options o;
     o.defaultAddress = prom->url();
-    o.onResult = [this](const std::string& key) {
+    evaluator = std::make_unique<gates::GateEvaluator>(o);
+    evaluator->subscribe([this](const std::string& key) {
       std::lock_guard<std::mutex> l(ctrlMu);
       if (controller) controller->enqueue(key);
-    };
-    evaluator = std::make_unique<gates::GateEvaluator>(o);
+    });
   }
   void TearDown() override {
     {
