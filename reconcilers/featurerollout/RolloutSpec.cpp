@@ -6,6 +6,8 @@
 #include <regex>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "operator/common/Duration.h"
 
 namespace fro::rollout {
@@ -79,7 +81,8 @@ class Reader {
     if (s.empty()) return def;
     auto d = Duration::parse(s);
     if (!d.ok()) {
-      fail(path + "." + key, d.error().message);
+      // The grammar says what is wrong; the field error names the value and shows the form.
+      fail(path + "." + key, fmt::format("Invalid value: \"{}\": {} (examples: 30s, 5m, 1h30m, 250ms)", s, d.error().message));
       return def;
     }
     return *d;

@@ -143,7 +143,14 @@ TEST(Duration, ParseAndFormat) {
   EXPECT_FALSE(Duration::parse("10").ok());
   EXPECT_FALSE(Duration::parse("-5s").ok());
   EXPECT_FALSE(Duration::parse("5w").ok());
-  EXPECT_NE(Duration::parse("5 s").error().message.find("\"5 s\""), std::string::npos);
+  // The grammar's error says what is wrong; the spec's field error adds the value.
+  EXPECT_NE(Duration::parse("5 s").error().message.find("unexpected \" \""), std::string::npos);
+  json spec = validSpec();
+  spec["phases"][0]["steps"][0]["pause"] = "5 s";
+  std::vector<FieldError> errors;
+  EXPECT_FALSE(RolloutSpec::parse(spec, "checkout", &errors).ok());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("Invalid value: \"5 s\""), std::string::npos) << errors[0].message;
   EXPECT_EQ(Duration::format(0ms), "0s");
   EXPECT_EQ(Duration::format(250ms), "250ms");
   EXPECT_EQ(Duration::format(90s), "1m30s");
