@@ -10,7 +10,7 @@ pkgs=(
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev
   libcurl4-openssl-dev prometheus-cpp-dev libgtest-dev libgmock-dev googletest
   libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev
-  prometheus kubectl etcd-server valgrind lua5.4
+  prometheus kubectl etcd-server valgrind lua5.4 python3
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Clang's thread-safety analysis over the project's sources: every translation unit of a
 # configured build (its compile_commands.json) is parsed by clang++ with -Wthread-safety, which
-# checks the FRO_GUARDED_BY / FRO_REQUIRES / ... annotations of operator/common/ThreadSafety.h
+# checks the FRO_GUARDED_BY / FRO_REQUIRES / ... annotations of runtime/common/ThreadSafety.h
 # (GCC ignores them). Prints the files checked and every distinct warning; exits 1 on a warning.
 #   hack/thread-safety.sh                  every translation unit of the project
-#   hack/thread-safety.sh operator/kube    only sources whose path starts with one of these
+#   hack/thread-safety.sh runtime/kube    only sources whose path starts with one of these
 # FRO_BUILD_DIR picks the build whose compile commands are used (default: build-thread-safety,
 # configured here), FRO_TSA_JOBS the parallel clang processes (default nproc). Installs Debian's
 # clang if it is missing.

@@ -1,6 +1,6 @@
 // fro::Duration: the one Go-duration grammar (the CRD's pattern) for flags and specs. The cases
 // where the two parsers it replaces disagreed are at the end.
-#include "operator/common/Duration.h"
+#include "runtime/common/Duration.h"
 
 #include <gtest/gtest.h>
 
@@ -73,8 +73,8 @@ TEST(DurationTest, AcceptsExactlyTheCrdPattern) {
   }
 }
 
-// Where the parsers this one replaces disagreed (operator/process: integers only, overflow bound;
-// reconcilers/featurerollout: stod terms, a year bound, rounding).
+// Where the parsers this one replaces disagreed (runtime/process: integers only, overflow bound;
+// rollout/planner: stod terms, a year bound, rounding).
 TEST(DurationTest, CasesTheOldParsersDisagreedOn) {
   // Fractions: the flag parser refused them; the CRD allows them, so both read them now.
   EXPECT_EQ(*Duration::parse("1.5s"), 1500ms);

@@ -4,7 +4,7 @@
 #include <set>
 #include <thread>
 
-#include "operator/controller/EventRouter.h"
+#include "runtime/controller/EventRouter.h"
 #include "tests/controller/Sync.h"
 #include "tests/support/FakeTransport.h"
 #include "tests/support/ManualClock.h"

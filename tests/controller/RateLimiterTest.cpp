@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "operator/controller/BucketRateLimiter.h"
-#include "operator/controller/ItemExponentialFailureRateLimiter.h"
-#include "operator/controller/MaxOfRateLimiter.h"
-#include "operator/controller/RateLimiter.h"
+#include "runtime/controller/BucketRateLimiter.h"
+#include "runtime/controller/ItemExponentialFailureRateLimiter.h"
+#include "runtime/controller/MaxOfRateLimiter.h"
+#include "runtime/controller/RateLimiter.h"
 #include "tests/support/ManualClock.h"
 
 namespace fro::controller {

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "operator/controller/WorkQueue.h"
+#include "runtime/controller/WorkQueue.h"
 #include "tests/support/ManualClock.h"
 #include "tests/controller/Sync.h"
 

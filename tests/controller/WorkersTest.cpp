@@ -13,8 +13,8 @@
 
 #include <fmt/format.h>
 
-#include "operator/controller/Workers.h"
-#include "operator/controller/WorkQueue.h"
+#include "runtime/controller/Workers.h"
+#include "runtime/controller/WorkQueue.h"
 #include "tests/support/ManualClock.h"
 #include "tests/controller/Sync.h"
 

@@ -1,4 +1,4 @@
-#include "hack/demo-service/ControlApi.h"
+#include "demo/service/ControlApi.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-#include "hack/demo-service/DemoMetrics.h"
+#include "demo/service/DemoMetrics.h"
 
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>

@@ -1,4 +1,4 @@
-#include "hack/demo-service/DemoOptions.h"
+#include "demo/service/DemoOptions.h"
 
 #include <gtest/gtest.h>
 

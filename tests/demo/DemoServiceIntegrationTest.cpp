@@ -16,8 +16,8 @@
 #include <sstream>
 #include <thread>
 
-#include "reconcilers/featurerollout/Bucketing.h"
-#include "reconcilers/featurerollout/FlagDocument.h"
+#include "rollout/planner/Bucketing.h"
+#include "rollout/planner/FlagDocument.h"
 #include "tests/integration/IntegrationEnv.h"
 #include "tests/support/ChildProcess.h"
 

@@ -1,8 +1,8 @@
-#include "hack/demo-service/FlagConfig.h"
+#include "demo/service/FlagConfig.h"
 
 #include <gtest/gtest.h>
 
-#include "reconcilers/featurerollout/FlagDocument.h"
+#include "rollout/planner/FlagDocument.h"
 
 namespace fro::demo {
 namespace {

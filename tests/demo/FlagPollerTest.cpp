@@ -1,4 +1,4 @@
-#include "hack/demo-service/FlagPoller.h"
+#include "demo/service/FlagPoller.h"
 
 #include <gtest/gtest.h>
 

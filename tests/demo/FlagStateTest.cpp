@@ -1,4 +1,4 @@
-#include "hack/demo-service/FlagState.h"
+#include "demo/service/FlagState.h"
 
 #include <gtest/gtest.h>
 

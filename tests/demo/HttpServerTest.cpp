@@ -1,4 +1,4 @@
-#include "hack/demo-service/HttpServer.h"
+#include "demo/service/HttpServer.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-#include "hack/demo-service/LoadPacer.h"
+#include "demo/service/LoadPacer.h"
 
 #include <gtest/gtest.h>
 

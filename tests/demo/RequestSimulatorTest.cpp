@@ -1,9 +1,9 @@
-#include "hack/demo-service/RequestSimulator.h"
+#include "demo/service/RequestSimulator.h"
 
 #include <gtest/gtest.h>
 
-#include "hack/demo-service/SeededRandom.h"
-#include "reconcilers/featurerollout/Bucketing.h"
+#include "demo/service/SeededRandom.h"
+#include "rollout/planner/Bucketing.h"
 #include "tests/demo/ScriptedRandom.h"
 
 namespace fro::demo {

@@ -2,7 +2,7 @@
 // A RandomSource that returns the draws a test chose, in order, then `rest` forever.
 #include <deque>
 
-#include "hack/demo-service/RandomSource.h"
+#include "demo/service/RandomSource.h"
 
 namespace fro::demo::testing {
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "operator/events/EventRecorder.h"
-#include "operator/kube/KubeClient.h"
+#include "runtime/events/EventRecorder.h"
+#include "runtime/kube/KubeClient.h"
 #include "tests/support/FakeTransport.h"
 #include "tests/support/ManualClock.h"
 

@@ -2,12 +2,12 @@
 
 #include <string>
 
-#include "reconcilers/featurerollout/Bucketing.h"
+#include "rollout/planner/Bucketing.h"
 
 namespace fro::rollout {
 namespace {
 
-// Published flagd "fractional" vectors (DESIGN.md section 4): flag key "fractional-flag".
+// Published flagd "fractional" vectors (docs/DESIGN.md section 4): flag key "fractional-flag".
 TEST(Bucketing, PublishedVectors) {
   struct Row {
     const char* user;

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "reconcilers/featurerollout/EffectiveFlags.h"
+#include "rollout/planner/EffectiveFlags.h"
 
 namespace fro::rollout {
 namespace {

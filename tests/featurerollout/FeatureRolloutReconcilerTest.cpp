@@ -6,10 +6,10 @@
 
 #include <algorithm>
 
-#include "operator/events/EventRecorder.h"
-#include "reconcilers/featurerollout/Annotations.h"
-#include "reconcilers/featurerollout/FeatureRolloutReconciler.h"
-#include "reconcilers/featurerollout/Finalizer.h"
+#include "runtime/events/EventRecorder.h"
+#include "rollout/planner/Annotations.h"
+#include "rollout/controller/FeatureRolloutReconciler.h"
+#include "rollout/controller/Finalizer.h"
 #include "tests/support/FakeCluster.h"
 #include "tests/support/ManualClock.h"
 

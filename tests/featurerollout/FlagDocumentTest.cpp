@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "reconcilers/featurerollout/Bucketing.h"
-#include "reconcilers/featurerollout/FlagDocument.h"
+#include "rollout/planner/Bucketing.h"
+#include "rollout/planner/FlagDocument.h"
 
 namespace fro::rollout {
 namespace {

@@ -1,8 +1,8 @@
 // Where a retry restarts: never a flag more than one of its own steps up without that step's gates.
 #include <gtest/gtest.h>
 
-#include "reconcilers/featurerollout/EffectiveFlags.h"
-#include "reconcilers/featurerollout/RetryPlan.h"
+#include "rollout/planner/EffectiveFlags.h"
+#include "rollout/planner/RetryPlan.h"
 
 namespace fro::rollout {
 namespace {

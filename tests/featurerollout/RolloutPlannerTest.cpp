@@ -8,9 +8,9 @@
 #include <sstream>
 
 
-#include "operator/common/Rfc3339.h"
-#include "reconcilers/featurerollout/Annotations.h"
-#include "reconcilers/featurerollout/RolloutPlanner.h"
+#include "runtime/common/Rfc3339.h"
+#include "rollout/planner/Annotations.h"
+#include "rollout/planner/RolloutPlanner.h"
 #include "tests/support/RolloutWorld.h"
 #include "tests/support/YamlJson.h"
 
@@ -607,7 +607,7 @@ TEST(RolloutPlanner, HandEditedStatusIsReResolvedNotTrusted) {
   EXPECT_EQ(w.where(), "one/0@10 Progressing");
 }
 
-// The shared example (DESIGN.md section 1) walked end to end: its pauses are days; the injected
+// The shared example (docs/DESIGN.md section 1) walked end to end: its pauses are days; the injected
 // clock makes them seconds of test time.
 TEST(RolloutPlanner, TheWholeUnifiedWorkflowPlanRunsToSucceeded) {
   json doc = testing::yamlFileToJson(std::string(FRO_SOURCE_DIR) + "/crds/samples/unified-workflow.yaml");

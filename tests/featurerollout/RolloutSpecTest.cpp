@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "operator/common/Duration.h"
-#include "reconcilers/featurerollout/RolloutSpec.h"
+#include "runtime/common/Duration.h"
+#include "rollout/planner/RolloutSpec.h"
 
 namespace fro::rollout {
 namespace {

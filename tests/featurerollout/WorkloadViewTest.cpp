@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "operator/common/Rfc3339.h"
-#include "reconcilers/featurerollout/Annotations.h"
-#include "reconcilers/featurerollout/RolloutStatus.h"
-#include "reconcilers/featurerollout/WorkloadView.h"
+#include "runtime/common/Rfc3339.h"
+#include "rollout/planner/Annotations.h"
+#include "rollout/planner/RolloutStatus.h"
+#include "rollout/planner/WorkloadView.h"
 
 namespace fro::rollout {
 namespace {

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "reconcilers/gates/GateEvaluator.h"
+#include "rollout/gates/GateEvaluator.h"
 #include "tests/gates/PromStub.h"
 #include "tests/support/ManualClock.h"
 

@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "reconcilers/gates/GateJudge.h"
+#include "rollout/gates/GateJudge.h"
 
 namespace fro::gates {
 namespace {

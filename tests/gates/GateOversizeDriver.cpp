@@ -18,7 +18,7 @@
 #include <iostream>
 #include <string>
 
-#include "reconcilers/gates/GateEvaluator.h"
+#include "rollout/gates/GateEvaluator.h"
 #include "tests/support/LoopbackHttpServer.h"
 
 using namespace std::chrono_literals;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "operator/http/HttpTransport.h"
+#include "runtime/http/HttpTransport.h"
 
 namespace fro::testing {
 

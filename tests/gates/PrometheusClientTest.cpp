@@ -5,8 +5,8 @@
 #include <cmath>
 #include <memory>
 
-#include "operator/common/Utf8.h"
-#include "reconcilers/gates/PrometheusClient.h"
+#include "runtime/common/Utf8.h"
+#include "rollout/gates/PrometheusClient.h"
 #include "tests/support/FakeTransport.h"
 
 namespace fro::gates {

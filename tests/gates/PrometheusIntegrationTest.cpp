@@ -12,10 +12,10 @@
 #include <memory>
 #include <mutex>
 
-#include "operator/http/CurlTransport.h"
-#include "reconcilers/gates/GateEvaluator.h"
-#include "reconcilers/gates/GateJudge.h"
-#include "reconcilers/gates/PrometheusClient.h"
+#include "runtime/http/CurlTransport.h"
+#include "rollout/gates/GateEvaluator.h"
+#include "rollout/gates/GateJudge.h"
+#include "rollout/gates/PrometheusClient.h"
 
 namespace fro::gates {
 namespace {

@@ -1,5 +1,5 @@
-// fro::Utf8 (operator/common): what goes into status, logs and Events is valid UTF-8.
-#include "operator/common/Utf8.h"
+// fro::Utf8 (runtime/common): what goes into status, logs and Events is valid UTF-8.
+#include "runtime/common/Utf8.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The probe answers themselves, kube-apiserver style, without a socket.
-#include "operator/health/HealthChecks.h"
+#include "runtime/health/HealthChecks.h"
 
 #include <gtest/gtest.h>
 

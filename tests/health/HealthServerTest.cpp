@@ -1,6 +1,6 @@
 // Probes over real HTTP on a loopback port, as the kubelet sends them, plus the requests a
 // probe server meets in the wild (garbage, huge heads, silent clients). Waits are bounded.
-#include "operator/health/HealthServer.h"
+#include "runtime/health/HealthServer.h"
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,7 @@
 #include <mutex>
 #include <thread>
 
-#include "operator/http/CurlTransport.h"
+#include "runtime/http/CurlTransport.h"
 
 namespace fro::health {
 namespace {

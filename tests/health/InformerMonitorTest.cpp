@@ -1,10 +1,10 @@
 // What a person sees of failing informers: log lines (the first failure at once, then at most one
 // per interval with the count held back) and /readyz?verbose text. A ManualClock moves time.
-#include "operator/health/InformerMonitor.h"
+#include "runtime/health/InformerMonitor.h"
 
 #include <gtest/gtest.h>
 
-#include "operator/health/HealthChecks.h"
+#include "runtime/health/HealthChecks.h"
 #include "tests/support/ManualClock.h"
 
 namespace fro::health {

@@ -1,6 +1,6 @@
 // CurlTransport against a loopback server (tests/http/test_server.py): plain HTTP, HTTPS with a
 // throwaway CA, mutual TLS, a certificate for another name, chunked streams with chosen chunking.
-#include "operator/http/CurlTransport.h"
+#include "runtime/http/CurlTransport.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "operator/http/LineSplitter.h"
+#include "runtime/http/LineSplitter.h"
 
 #include <gtest/gtest.h>
 

@@ -3,9 +3,9 @@
 // the whole status write), and EventRecorder sanitizes reason and message. Scripted transport.
 #include <gtest/gtest.h>
 
-#include "operator/common/Utf8.h"
-#include "operator/events/EventRecorder.h"
-#include "operator/kube/KubeClient.h"
+#include "runtime/common/Utf8.h"
+#include "runtime/events/EventRecorder.h"
+#include "runtime/kube/KubeClient.h"
 #include "tests/support/FakeTransport.h"
 #include "tests/support/ManualClock.h"
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <thread>
 
-#include "operator/http/CurlTransport.h"
+#include "runtime/http/CurlTransport.h"
 #include "tests/http/TestServer.h"
 
 using namespace fro::http;

@@ -13,7 +13,7 @@
 #include <map>
 #include <mutex>
 
-#include "operator/kube/KubeClient.h"
+#include "runtime/kube/KubeClient.h"
 #include "tests/support/OperatorHarness.h"
 
 // In the harness's namespace: its json, Resource, Clock, msSince, Operator and chrono literals.

@@ -14,9 +14,9 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
-#include "operator/http/CurlTransport.h"
-#include "operator/kube/ApiError.h"
-#include "operator/kube/KubeClient.h"
+#include "runtime/http/CurlTransport.h"
+#include "runtime/kube/ApiError.h"
+#include "runtime/kube/KubeClient.h"
 #include "tests/integration/IntegrationEnv.h"
 
 namespace fro {

@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "operator/http/CurlTransport.h"
-#include "operator/kube/Base64.h"
-#include "reconcilers/gates/GateEvaluator.h"
+#include "runtime/http/CurlTransport.h"
+#include "runtime/kube/Base64.h"
+#include "rollout/gates/GateEvaluator.h"
 #include "tests/integration/RolloutFixture.h"
 #include "tests/support/ChildProcess.h"
 

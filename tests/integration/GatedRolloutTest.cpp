@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "operator/common/Rfc3339.h"
+#include "runtime/common/Rfc3339.h"
 #include "tests/integration/GatedFixture.h"
 
 namespace fro {

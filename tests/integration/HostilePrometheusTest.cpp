@@ -8,7 +8,7 @@
 
 #include <fstream>
 
-#include "reconcilers/gates/GateEvaluator.h"
+#include "rollout/gates/GateEvaluator.h"
 #include "tests/integration/RolloutFixture.h"
 #include "tests/support/LoopbackHttpServer.h"
 

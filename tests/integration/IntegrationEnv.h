@@ -9,10 +9,10 @@
 #include <random>
 #include <string>
 
-#include "operator/http/CurlTransport.h"
-#include "operator/kube/KubeClient.h"
-#include "operator/kube/KubeConfig.h"
-#include "operator/kube/TokenSource.h"
+#include "runtime/http/CurlTransport.h"
+#include "runtime/kube/KubeClient.h"
+#include "runtime/kube/KubeConfig.h"
+#include "runtime/kube/TokenSource.h"
 
 namespace fro::testing {
 

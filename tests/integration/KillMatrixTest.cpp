@@ -35,7 +35,7 @@
 #include <random>
 #include <set>
 
-#include "operator/kube/KubeClient.h"
+#include "runtime/kube/KubeClient.h"
 #include "tests/support/OperatorHarness.h"
 
 // In the harness's namespace: its json, Resource, Clock, msSince, Operator and chrono literals.
@@ -107,8 +107,15 @@ class StatusWatch {
     cv_.notify_all();
     thread_.join();
   }
-  std::int64_t transitions() const { return transitions_; }
-  bool succeeded() const { return succeeded_; }
+  // Under the lock: the watch thread writes both (a race TSan found).
+  std::int64_t transitions() const {
+    std::lock_guard l(mu_);
+    return transitions_;
+  }
+  bool succeeded() const {
+    std::lock_guard l(mu_);
+    return succeeded_;
+  }
   // Until transitions > `than`, the rollout succeeded, or `until`.
   bool waitPast(std::int64_t than, Clock::time_point until) {
     std::unique_lock l(mu_);
@@ -149,7 +156,7 @@ class StatusWatch {
   std::shared_ptr<kube::KubeClient> client_;
   std::string ns_, name_;
   std::atomic<bool> stop_{false};
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::int64_t transitions_ = 0;
   bool succeeded_ = false;

@@ -5,12 +5,12 @@
 #include <map>
 #include <thread>
 
-#include "operator/controller/EventRouter.h"
-#include "operator/controller/Workers.h"
-#include "operator/events/EventRecorder.h"
-#include "operator/kube/ApiError.h"
-#include "operator/kube/Informer.h"
-#include "operator/leaderelection/LeaderElector.h"
+#include "runtime/controller/EventRouter.h"
+#include "runtime/controller/Workers.h"
+#include "runtime/events/EventRecorder.h"
+#include "runtime/kube/ApiError.h"
+#include "runtime/kube/Informer.h"
+#include "runtime/leaderelection/LeaderElector.h"
 #include "tests/integration/IntegrationEnv.h"
 #include "tests/support/SwitchableTransport.h"
 

@@ -19,7 +19,7 @@
 #include <map>
 #include <optional>
 
-#include "operator/http/CurlTransport.h"
+#include "runtime/http/CurlTransport.h"
 #include "tests/integration/RolloutFixture.h"
 #include "tests/support/ChartRbac.h"
 #include "tests/support/NamespaceFence.h"

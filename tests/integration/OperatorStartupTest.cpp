@@ -13,7 +13,7 @@
 #include <fstream>
 #include <optional>
 
-#include "operator/http/CurlTransport.h"
+#include "runtime/http/CurlTransport.h"
 #include "tests/integration/RolloutFixture.h"
 #include "tests/kube/TestPki.h"
 #include "tests/support/ChartRbac.h"

@@ -5,7 +5,7 @@
 
 #include <thread>
 
-#include "reconcilers/featurerollout/ChildWriter.h"
+#include "rollout/controller/ChildWriter.h"
 #include "tests/integration/RolloutFixture.h"
 
 namespace fro {

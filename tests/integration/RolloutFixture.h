@@ -9,11 +9,11 @@
 #include <mutex>
 #include <thread>
 
-#include "operator/events/EventRecorder.h"
-#include "operator/kube/ApiError.h"
-#include "operator/kube/Resource.h"
-#include "reconcilers/featurerollout/Annotations.h"
-#include "reconcilers/featurerollout/FeatureRolloutController.h"
+#include "runtime/events/EventRecorder.h"
+#include "runtime/kube/ApiError.h"
+#include "runtime/kube/Resource.h"
+#include "rollout/planner/Annotations.h"
+#include "rollout/controller/FeatureRolloutController.h"
 #include "tests/integration/IntegrationEnv.h"
 #include "tests/support/FeatureRolloutCrd.h"
 #include "tests/support/YamlJson.h"

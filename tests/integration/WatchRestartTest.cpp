@@ -8,7 +8,7 @@
 #include <map>
 #include <thread>
 
-#include "operator/kube/Informer.h"
+#include "runtime/kube/Informer.h"
 #include "tests/integration/IntegrationEnv.h"
 
 namespace fro {

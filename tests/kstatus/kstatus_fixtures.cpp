@@ -18,9 +18,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "operator/common/Rfc3339.h"
-#include "reconcilers/featurerollout/Annotations.h"
-#include "reconcilers/featurerollout/RolloutPlanner.h"
+#include "runtime/common/Rfc3339.h"
+#include "rollout/planner/Annotations.h"
+#include "rollout/planner/RolloutPlanner.h"
 #include "tests/support/RolloutWorld.h"
 
 namespace {

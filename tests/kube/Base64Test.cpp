@@ -1,7 +1,7 @@
 // Base64 as kubeconfig *-data fields use it: standard alphabet, folded lines, strict otherwise.
 #include <gtest/gtest.h>
 
-#include "operator/kube/Base64.h"
+#include "runtime/kube/Base64.h"
 
 namespace fro::kube {
 namespace {

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "operator/kube/InClusterConfig.h"
+#include "runtime/kube/InClusterConfig.h"
 
 namespace fro::testing {
 

@@ -1,7 +1,7 @@
 // In-cluster configuration from a fake service account directory and a fake environment.
 #include <gtest/gtest.h>
 
-#include "operator/kube/InClusterConfig.h"
+#include "runtime/kube/InClusterConfig.h"
 #include "tests/kube/FakeEnv.h"
 #include "tests/kube/TempDir.h"
 #include "tests/kube/TestPki.h"

@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "operator/kube/ApiError.h"
-#include "operator/kube/Informer.h"
+#include "runtime/kube/ApiError.h"
+#include "runtime/kube/Informer.h"
 #include "tests/support/FakeTransport.h"
 
 namespace fro::kube {

@@ -2,8 +2,8 @@
 // paging and watch decoding, as a user of the client would observe them.
 #include <gtest/gtest.h>
 
-#include "operator/kube/ApiError.h"
-#include "operator/kube/KubeClient.h"
+#include "runtime/kube/ApiError.h"
+#include "runtime/kube/KubeClient.h"
 #include "tests/support/FakeTransport.h"
 #include "tests/support/ManualClock.h"
 

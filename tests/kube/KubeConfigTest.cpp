@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <sstream>
 
-#include "operator/kube/Base64.h"
-#include "operator/kube/KubeConfig.h"
+#include "runtime/kube/Base64.h"
+#include "runtime/kube/KubeConfig.h"
 #include "tests/kube/FakeEnv.h"
 #include "tests/kube/TempDir.h"
 #include "tests/kube/TestPki.h"

@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "operator/kube/Pem.h"
+#include "runtime/kube/Pem.h"
 #include "tests/kube/TestPki.h"
 
 namespace fro::kube {

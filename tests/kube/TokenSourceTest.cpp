@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "operator/kube/TokenSource.h"
+#include "runtime/kube/TokenSource.h"
 #include "tests/kube/TempDir.h"
 #include "tests/support/ManualClock.h"
 

@@ -2,7 +2,7 @@
 // manual clock (no sleeps).
 #include <gtest/gtest.h>
 
-#include "operator/leaderelection/LeaderElector.h"
+#include "runtime/leaderelection/LeaderElector.h"
 #include "tests/support/FakeLeaseServer.h"
 #include "tests/support/ManualClock.h"
 

@@ -1,4 +1,4 @@
-#include "operator/metrics/MetricsServer.h"
+#include "runtime/metrics/MetricsServer.h"
 
 #include <gtest/gtest.h>
 

@@ -1,15 +1,15 @@
 // The operator's metrics as Prometheus scrapes them: a real /metrics endpoint on a loopback port,
 // parsed back from the text format.
-#include "operator/metrics/OperatorMetrics.h"
+#include "rollout/metrics/OperatorMetrics.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
-#include "operator/controller/WorkQueue.h"
-#include "operator/kube/KubeClient.h"
-#include "operator/metrics/MetricsServer.h"
+#include "runtime/controller/WorkQueue.h"
+#include "runtime/kube/KubeClient.h"
+#include "runtime/metrics/MetricsServer.h"
 #include "tests/metrics/Scrape.h"
 #include "tests/support/FakeTransport.h"
 #include "tests/support/ManualClock.h"

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "operator/http/CurlTransport.h"
+#include "runtime/http/CurlTransport.h"
 
 namespace fro::metrics::testing {
 

@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "operator/plugin/Cli.h"
-#include "operator/plugin/HelpText.h"
-#include "operator/plugin/YamlLoader.h"
+#include "plugin/Cli.h"
+#include "plugin/HelpText.h"
+#include "plugin/YamlLoader.h"
 #include "tests/plugin/Golden.h"
 #include "tests/support/FakeTransport.h"
 

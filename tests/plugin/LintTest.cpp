@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <regex>
 
-#include "operator/plugin/Linter.h"
-#include "operator/plugin/YamlLoader.h"
-#include "reconcilers/featurerollout/RolloutSpec.h"
+#include "plugin/Linter.h"
+#include "plugin/YamlLoader.h"
+#include "rollout/planner/RolloutSpec.h"
 #include "tests/plugin/Golden.h"
 
 namespace fro::plugin {

@@ -8,8 +8,8 @@
 #include <sstream>
 #include <thread>
 
-#include "operator/plugin/Cli.h"
-#include "operator/plugin/YamlLoader.h"
+#include "plugin/Cli.h"
+#include "plugin/YamlLoader.h"
 #include "tests/integration/IntegrationEnv.h"
 #include "tests/plugin/Golden.h"
 

@@ -4,13 +4,13 @@
 
 #include <regex>
 
-#include "operator/common/Rfc3339.h"
-#include "operator/plugin/BucketView.h"
-#include "operator/plugin/PlanView.h"
-#include "operator/plugin/StatusView.h"
-#include "operator/plugin/YamlLoader.h"
-#include "reconcilers/featurerollout/Bucketing.h"
-#include "reconcilers/featurerollout/RolloutSpec.h"
+#include "runtime/common/Rfc3339.h"
+#include "plugin/BucketView.h"
+#include "plugin/PlanView.h"
+#include "plugin/StatusView.h"
+#include "plugin/YamlLoader.h"
+#include "rollout/planner/Bucketing.h"
+#include "rollout/planner/RolloutSpec.h"
 #include "tests/plugin/Golden.h"
 
 namespace fro::plugin {
@@ -49,7 +49,7 @@ TEST(PlanView, SharedExample) {
 TEST(PlanView, QuickSample) { expectGolden(plan("crds/samples/quick.yaml"), "plan-quick.txt"); }
 
 TEST(BucketView, DesignVectors) {
-  // DESIGN.md section 4: flag key fractional-flag.
+  // docs/DESIGN.md section 4: flag key fractional-flag.
   std::string out;
   for (const char* user : {"jack", "queen", "ten", "nine", "3"}) out += BucketView::render("fractional-flag", user, 50) + "\n";
   expectGolden(out, "bucket-design-vectors.txt");

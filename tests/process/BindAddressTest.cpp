@@ -1,4 +1,4 @@
-#include "operator/process/BindAddress.h"
+#include "runtime/process/BindAddress.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // What a log collector (JSON) or a person (text) reads: one parseable line per record, the fields
 // given at the call site, correct escaping, the level filter.
-#include "operator/process/Logger.h"
+#include "runtime/process/Logger.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "operator/process/JsonLogFields.h"
+#include "runtime/process/JsonLogFields.h"
 #include "tests/support/ManualClock.h"
 
 namespace fro::log {

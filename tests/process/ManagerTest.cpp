@@ -2,7 +2,7 @@
 // when, what stops in which order, the bound on the shutdown, and the lease on the way out.
 // SIGTERM is raise()d into the test process (the SignalWaiter catches it); every wait is a
 // bounded wait for a condition.
-#include "operator/process/Manager.h"
+#include "runtime/process/Manager.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "operator/process/FunctionRunnable.h"
+#include "runtime/process/FunctionRunnable.h"
 #include "tests/support/FakeLeaseServer.h"
 #include "tests/support/ManualClock.h"
 

@@ -1,10 +1,10 @@
 // The command line as an operator (the person) sees it: defaults, every flag, the exact message
 // for bad values, and a --help that documents every flag.
-#include "operator/process/Options.h"
+#include "runtime/process/Options.h"
 
 #include <gtest/gtest.h>
 
-#include "operator/leaderelection/LeaderElector.h"
+#include "runtime/leaderelection/LeaderElector.h"
 
 namespace fro::process {
 namespace {

@@ -1,9 +1,9 @@
 // No credential reaches a log line, whichever way it is handed to the logger.
-#include "operator/process/Redact.h"
+#include "runtime/process/Redact.h"
 
 #include <gtest/gtest.h>
 
-#include "operator/process/Logger.h"
+#include "runtime/process/Logger.h"
 
 namespace fro::log {
 namespace {

@@ -1,5 +1,5 @@
 // SIGTERM/SIGINT end the wait the way the kubelet and a terminal deliver them; raise() stands in.
-#include "operator/process/SignalWaiter.h"
+#include "runtime/process/SignalWaiter.h"
 
 #include <gtest/gtest.h>
 

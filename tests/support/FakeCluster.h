@@ -19,11 +19,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "operator/kube/ApiError.h"
-#include "operator/kube/ObjectCache.h"
-#include "operator/kube/ObjectWriter.h"
-#include "reconcilers/featurerollout/FeatureRolloutReconciler.h"
-#include "reconcilers/featurerollout/WorkloadView.h"
+#include "runtime/kube/ApiError.h"
+#include "runtime/kube/ObjectCache.h"
+#include "runtime/kube/ObjectWriter.h"
+#include "rollout/controller/FeatureRolloutReconciler.h"
+#include "rollout/planner/WorkloadView.h"
 
 namespace fro::testing {
 

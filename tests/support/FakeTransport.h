@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "operator/http/HttpTransport.h"
-#include "operator/http/LineSplitter.h"
+#include "runtime/http/HttpTransport.h"
+#include "runtime/http/LineSplitter.h"
 
 namespace fro::testing {
 

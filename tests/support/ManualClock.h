@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "operator/common/Clock.h"
+#include "runtime/common/Clock.h"
 
 namespace fro::testing {
 

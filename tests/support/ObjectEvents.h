@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "operator/kube/KubeClient.h"
-#include "operator/kube/Resource.h"
+#include "runtime/kube/KubeClient.h"
+#include "runtime/kube/Resource.h"
 
 namespace fro::testing {
 

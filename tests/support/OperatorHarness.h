@@ -21,8 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "operator/kube/ApiError.h"
-#include "operator/kube/Resource.h"
+#include "runtime/kube/ApiError.h"
+#include "runtime/kube/Resource.h"
 #include "tests/integration/IntegrationEnv.h"
 #include "tests/support/ChartRbac.h"
 #include "tests/support/FeatureRolloutCrd.h"

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "operator/http/HttpTransport.h"
+#include "runtime/http/HttpTransport.h"
 #include "tests/support/ChildProcess.h"
 
 namespace fro::testing {

@@ -4,7 +4,7 @@
 #include <atomic>
 #include <memory>
 
-#include "operator/http/HttpTransport.h"
+#include "runtime/http/HttpTransport.h"
 
 namespace fro::testing {
 

@@ -1,0 +1,420 @@
+#include "plugin/Cli.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "runtime/common/Duration.h"
+#include "runtime/http/CurlTransport.h"
+#include "runtime/kube/ApiError.h"
+#include "runtime/kube/KubeConfig.h"
+#include "runtime/kube/TokenSource.h"
+#include "plugin/BucketView.h"
+#include "plugin/CommandId.h"
+#include "plugin/HelpText.h"
+#include "plugin/Linter.h"
+#include "plugin/PlanView.h"
+#include "plugin/RolloutCommands.h"
+#include "plugin/StatusView.h"
+#include "plugin/YamlLoader.h"
+#include "rollout/planner/RolloutSpec.h"
+
+#ifndef FRO_VERSION
+#define FRO_VERSION "0.0.0-dev"
+#endif
+
+namespace fro::plugin {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kUsage = 2;
+
+struct Usage {
+  std::string message;
+  std::string command;
+};
+
+Result<std::string> readInput(const std::string& file, std::istream& in) {
+  std::stringstream ss;
+  if (file == "-") {
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  std::ifstream f(file);
+  if (!f) return Error::of(fmt::format("cannot read {}: {}", file, std::strerror(errno)));
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+Result<SchemaValidator> schemaFor(const std::string& crdPath, std::istream& in) {
+  if (crdPath.empty()) return SchemaValidator::builtin();
+  auto text = readInput(crdPath, in);
+  if (!text) return text.error();
+  auto docs = YamlLoader::load(*text);
+  if (!docs) return Error::of(crdPath + ": " + docs.error().message);
+  for (const auto& d : *docs)
+    if (d.value.is_object() && d.value.value("kind", "") == "CustomResourceDefinition") {
+      auto v = SchemaValidator::fromCrd(d.value, "v1alpha1");
+      if (!v) return Error::of(crdPath + ": " + v.error().message);
+      return v;
+    }
+  return Error::of(crdPath + ": no CustomResourceDefinition in the file");
+}
+
+int lint(const std::vector<std::string>& files, const std::string& crdPath, Cli::Env& env) {
+  auto schema = schemaFor(crdPath, *env.in);
+  if (!schema) {
+    *env.err << "Error: " << schema.error().message << "\n";
+    return kUsage;
+  }
+  Linter linter(*schema);
+  WorkloadClaims claims;  // one workload, one rollout: across every file given
+  int errors = 0, warnings = 0, rollouts = 0;
+  bool ioError = false;
+  for (const auto& f : files) {
+    auto text = readInput(f, *env.in);
+    if (!text) {
+      *env.err << "Error: " << text.error().message << "\n";
+      ioError = true;
+      continue;
+    }
+    LintReport r = linter.lintText(*text, f, &claims);
+    for (const auto& line : r.problems) *env.out << line << "\n";
+    for (const auto& line : r.notes) *env.err << "note: " << line << "\n";
+    errors += r.errors;
+    warnings += r.warnings;
+    rollouts += r.featureRollouts;
+  }
+  for (const auto& c : claims.conflicts()) {
+    *env.out << Linter::format(c.file, c.doc, c.problem) << "\n";
+    ++errors;
+  }
+  auto plural = [](int n, const char* what) { return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s"); };
+  const std::string andWarnings = warnings > 0 ? " and " + plural(warnings, "warning") : "";
+  if (errors > 0)
+    *env.err << plural(errors, "problem") << andWarnings << " in " << plural(static_cast<int>(files.size()), "file") << "\n";
+  else if (!ioError)
+    *env.err << "ok: " << plural(rollouts, "FeatureRollout") << " checked, no problems"
+             << (warnings > 0 ? ", " + plural(warnings, "warning") : "") << (rollouts == 0 ? " (no FeatureRollout found)" : "")
+             << "\n";
+  return ioError ? kUsage : errors > 0 ? 1 : 0;
+}
+
+int plan(const std::string& file, const std::string& name, Cli::Env& env) {
+  auto text = readInput(file, *env.in);
+  if (!text) {
+    *env.err << "Error: " << text.error().message << "\n";
+    return kUsage;
+  }
+  auto docs = YamlLoader::load(*text);
+  if (!docs) {
+    *env.err << "Error: " << file << ": " << docs.error().message << "\n";
+    return 1;
+  }
+  std::vector<const YamlDocument*> found;
+  std::string names;
+  for (const auto& d : *docs) {
+    if (!d.value.is_object() || d.value.value("kind", "") != "FeatureRollout") continue;
+    std::string n = d.value.contains("/metadata/name"_json_pointer) && d.value["metadata"]["name"].is_string()
+                        ? d.value["metadata"]["name"].get<std::string>()
+                        : "";
+    names += (names.empty() ? "" : ", ") + n;
+    if (name.empty() || n == name) found.push_back(&d);
+  }
+  if (found.empty()) {
+    *env.err << fmt::format("Error: {}: no FeatureRollout{}{}\n", file, name.empty() ? "" : fmt::format(" named \"{}\"", name),
+                            names.empty() ? "" : fmt::format(" (found: {})", names));
+    return 1;
+  }
+  if (found.size() > 1) {
+    *env.err << "Error: " << file << " holds " << found.size() << " FeatureRollouts (" << names << "); choose one with --name\n";
+    return kUsage;
+  }
+  auto schema = SchemaValidator::builtin();
+  if (!schema) {
+    *env.err << "Error: " << schema.error().message << "\n";
+    return 1;
+  }
+  const YamlDocument& d = *found.front();
+  std::vector<LintProblem> problems;
+  for (auto& p : Linter(*schema).lintObject(d.value)) {
+    if (p.severity == Severity::Warning) *env.err << Linter::format(file, d.index, p) << "\n";
+    else problems.push_back(std::move(p));
+  }
+  if (!problems.empty()) {
+    for (const auto& p : problems) *env.out << Linter::format(file, d.index, p) << "\n";
+    *env.err << "Error: the spec is invalid (" << problems.size() << " problem" << (problems.size() == 1 ? "" : "s")
+             << "); the operator would not start it\n";
+    return 1;
+  }
+  const json& meta = d.value["metadata"];
+  auto spec = rollout::RolloutSpec::parse(d.value["spec"], meta.value("name", ""));
+  if (!spec) {
+    *env.err << "Error: " << spec.error().message << "\n";
+    return 1;
+  }
+  *env.out << PlanView::render(*spec, meta.value("name", ""), meta.value("namespace", ""));
+  return 0;
+}
+
+Result<Connection> connectOrReport(const ClusterAccess& access, Cli::Env& env) {
+  auto c = env.connect(access);
+  if (!c) *env.err << "Error: " << c.error().message << "\n";
+  return c;
+}
+
+int list(const ClusterAccess& access, bool all, const Style& style, Cli::Env& env) {
+  auto c = connectOrReport(access, env);
+  if (!c) return 1;
+  std::string ns = all ? "" : c->ns;
+  auto items = c->client->listAll(kube::Resource::featureRollouts(), ns);
+  if (!items) {
+    *env.err << "Error: cannot list featurerollouts" << (all ? "" : " in namespace " + ns) << ": " << items.error().message << "\n";
+    return 1;
+  }
+  const json& arr = items->value("items", json::array());
+  if (arr.empty()) {
+    *env.err << "No FeatureRollouts found" << (all ? "" : " in namespace " + ns) << ".\n";
+    return 0;
+  }
+  *env.out << StatusView::renderList(arr, env.now(), style, all);
+  return 0;
+}
+
+int status(const ClusterAccess& access, const std::string& name, bool watch, const Style& style, Cli::Env& env) {
+  auto c = connectOrReport(access, env);
+  if (!c) return 1;
+  const auto resource = kube::Resource::featureRollouts();
+  auto obj = c->client->get(resource, c->ns, name);
+  if (!obj) {
+    if (kube::ApiError::isNotFound(obj.error()))
+      *env.err << "Error: featurerollout \"" << name << "\" not found in namespace \"" << c->ns << "\"\n";
+    else
+      *env.err << "Error: cannot read featurerollout " << c->ns << "/" << name << ": " << obj.error().message << "\n";
+    return 1;
+  }
+  auto draw = [&](const json& o) {
+    // On a terminal, redraw in place; in a pipe, one view after another.
+    if (watch && env.stdoutIsTerminal) *env.out << "\033[H\033[2J";
+    else if (watch) *env.out << "--- " << CommandId::timestamp(env.now()) << "\n";
+    *env.out << StatusView::render(o, env.now(), style) << std::flush;
+  };
+  draw(*obj);
+  if (!watch) return 0;
+  json current = *obj;
+  for (;;) {  // until Ctrl-C (SIGINT ends the process)
+    kube::WatchOptions wo;
+    auto rv = "/metadata/resourceVersion"_json_pointer;
+    wo.resourceVersion = current.contains(rv) ? current[rv].get<std::string>() : "";
+    wo.fieldSelector = "metadata.name=" + name;
+    bool deleted = false;
+    auto end = c->client->watch(resource, c->ns, wo, [&](const kube::WatchEvent& ev) {
+      if (ev.type == kube::WatchEvent::Type::Deleted) {
+        deleted = true;
+        return false;
+      }
+      if (ev.type == kube::WatchEvent::Type::Added || ev.type == kube::WatchEvent::Type::Modified) {
+        current = ev.object;
+        draw(current);
+      }
+      return true;
+    });
+    if (deleted) {
+      *env.out << "featurerollout " << c->ns << "/" << name << " was deleted\n";
+      return 0;
+    }
+    if (!end || end->reason == kube::WatchEnd::Reason::Expired) {
+      if (!end) *env.err << "watch interrupted (" << end.error().message << "); reconnecting\n";
+      auto fresh = c->client->get(resource, c->ns, name);
+      if (fresh) {
+        current = *fresh;
+        draw(current);
+      } else if (kube::ApiError::isNotFound(fresh.error())) {
+        *env.out << "featurerollout " << c->ns << "/" << name << " was deleted\n";
+        return 0;
+      } else {
+        ::sleep(1);
+      }
+    }
+  }
+}
+
+bool isCommand(const std::string& s) { return HelpText::find(s) != nullptr || s == "help"; }
+
+}  // namespace
+
+int Cli::run(const std::vector<std::string>& args, Env& env) {
+  // --help anywhere: the page of the command it follows (parsed before CLI11, which would first
+  // complain about a missing NAME).
+  std::string command;
+  for (size_t i = 1; i < args.size(); ++i)
+    if (!args[i].empty() && args[i][0] != '-') {
+      command = args[i];
+      break;
+    }
+  for (size_t i = 1; i < args.size(); ++i)
+    if (args[i] == "-h" || args[i] == "--help") {
+      *env.out << HelpText::render(HelpText::find(command) ? command : "");
+      return 0;
+    }
+  if (args.size() < 2) {
+    *env.err << HelpText::render("");
+    return kUsage;
+  }
+  if (args[1] == "help") {
+    std::string topic = args.size() > 2 ? args[2] : "";
+    if (!topic.empty() && !HelpText::find(topic)) {
+      *env.err << "Error: unknown command \"" << topic << "\"; kubectl featurerollout --help lists them\n";
+      return kUsage;
+    }
+    *env.out << HelpText::render(topic);
+    return 0;
+  }
+  if (!isCommand(args[1])) {
+    *env.err << "Error: unknown command \"" << args[1] << "\"; commands: ";
+    std::string sep;
+    for (const auto& c : HelpText::commands()) *env.err << sep << c.name, sep = ", ";
+    *env.err << "\n";
+    return kUsage;
+  }
+
+  CLI::App app{"kubectl-featurerollout"};
+  app.set_help_flag();
+  app.require_subcommand(1);
+  std::vector<std::string> files;
+  std::string crd, file, name, flagKey, color = "auto", wait = "30s";
+  std::vector<std::string> users;
+  int percent = -1;
+  bool full = false, force = false, noWait = false, all = false, watch = false;
+  ClusterAccess access;
+  auto cluster = [&](CLI::App* sub) {
+    sub->add_option("-n,--namespace", access.ns);
+    sub->add_option("--kubeconfig", access.kubeconfig);
+    sub->add_option("--context", access.context);
+  };
+  auto sub = [&](const char* n) {
+    CLI::App* s = app.add_subcommand(n);
+    s->set_help_flag();
+    return s;
+  };
+  CLI::App* lintCmd = sub("lint");
+  lintCmd->add_option("FILE", files)->required();
+  lintCmd->add_option("--crd", crd);
+  CLI::App* planCmd = sub("plan");
+  planCmd->add_option("FILE", file)->required();
+  planCmd->add_option("--name", name);
+  CLI::App* bucketCmd = sub("bucket");
+  bucketCmd->add_option("--flag", flagKey)->required();
+  bucketCmd->add_option("--user", users)->required();
+  bucketCmd->add_option("--percent", percent);
+  std::map<std::string, CLI::App*> imperative;
+  for (const char* v : {"pause", "resume", "promote", "abort", "retry"}) {
+    CLI::App* s = sub(v);
+    s->add_option("NAME", name)->required();
+    cluster(s);
+    s->add_option("--wait", wait);
+    s->add_flag("--no-wait", noWait);
+    if (std::string(v) == "promote") s->add_flag("--full", full);
+    if (std::string(v) == "retry") s->add_flag("--force", force);
+    imperative[v] = s;
+  }
+  CLI::App* listCmd = sub("list");
+  listCmd->add_flag("-A,--all-namespaces", all);
+  listCmd->add_option("--color", color);
+  cluster(listCmd);
+  CLI::App* statusCmd = sub("status");
+  statusCmd->add_option("NAME", name)->required();
+  statusCmd->add_flag("-w,--watch", watch);
+  statusCmd->add_option("--color", color);
+  cluster(statusCmd);
+  CLI::App* versionCmd = sub("version");
+
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& e) {
+    *env.err << "Error: " << e.what() << "\nSee: kubectl featurerollout " << args[1] << " --help\n";
+    return kUsage;
+  }
+  auto usage = [&](const std::string& msg) {
+    *env.err << "Error: " << msg << "\nSee: kubectl featurerollout " << args[1] << " --help\n";
+    return kUsage;
+  };
+  if (color != "auto" && color != "always" && color != "never")
+    return usage(fmt::format("invalid value \"{}\" for --color: must be auto, always or never", color));
+  const Style style = Style::decide(color, env.stdoutIsTerminal, env.noColor);
+
+  if (lintCmd->parsed()) return lint(files, crd, env);
+  if (planCmd->parsed()) return plan(file, name, env);
+  if (bucketCmd->parsed()) {
+    if (percent != -1 && (percent < 0 || percent > 100))
+      return usage(fmt::format("invalid value \"{}\" for --percent: must be an integer from 0 to 100", percent));
+    for (size_t i = 0; i < users.size(); ++i)
+      *env.out << (i ? "\n" : "") << BucketView::render(flagKey, users[i], percent >= 0 ? std::optional<int>(percent) : std::nullopt);
+    return 0;
+  }
+  if (versionCmd->parsed()) {
+    *env.out << "kubectl-featurerollout " << FRO_VERSION << "\n";
+    return 0;
+  }
+  if (listCmd->parsed()) return list(access, all, style, env);
+  if (statusCmd->parsed()) return status(access, name, watch, style, env);
+  for (auto& [verbName, s] : imperative) {
+    if (!s->parsed()) continue;
+    auto d = Duration::parse(wait);
+    if (!d || d->count() <= 0)
+      return usage(fmt::format("invalid value \"{}\" for --wait: expected a duration such as 10s or 2m (use --no-wait not to wait)", wait));
+    Verb verb = verbName == "pause"    ? Verb::Pause
+                : verbName == "resume" ? Verb::Resume
+                : verbName == "abort"  ? Verb::Abort
+                : verbName == "retry"  ? (force ? Verb::RetryForce : Verb::Retry)
+                : full                 ? Verb::PromoteFull
+                                       : Verb::Promote;
+    auto c = connectOrReport(access, env);
+    if (!c) return 1;
+    RolloutCommands cmds(c->client, env.commandId, *env.out, *env.err);
+    return cmds.run(verb, CommandOptions{c->ns, name, *d, noWait});
+  }
+  return usage("no command");
+}
+
+Result<Connection> Cli::connect(const ClusterAccess& access) {
+  kube::KubeConfig::LoadOptions lo;
+  lo.kubeconfigPath = access.kubeconfig;
+  lo.context = access.context;
+  auto cfg = kube::KubeConfig::load(lo);
+  if (!cfg) return Error::of("cannot load the cluster configuration: " + cfg.error().message);
+  kube::KubeClient::Options o;
+  o.server = cfg->server;
+  o.bearerToken = kube::TokenSource::bearerProvider(*cfg, std::make_shared<SystemClock>());
+  o.userAgent = std::string("kubectl-featurerollout/") + FRO_VERSION;
+  o.retry.maxRetries = 2;
+  auto client = std::make_shared<kube::KubeClient>(std::make_shared<http::CurlTransport>(cfg->tls), o);
+  return Connection{client, access.ns.empty() ? cfg->namespace_ : access.ns};
+}
+
+Cli::Env Cli::processEnv() {
+  Env env;
+  env.in = &std::cin;
+  env.out = &std::cout;
+  env.err = &std::cerr;
+  env.stdoutIsTerminal = ::isatty(STDOUT_FILENO) == 1;
+  env.noColor = std::getenv("NO_COLOR");
+  env.now = [] { return std::chrono::system_clock::now(); };
+  env.connect = &Cli::connect;
+  env.commandId = [] { return CommandId::make(std::chrono::system_clock::now()); };
+  return env;
+}
+
+}  // namespace fro::plugin

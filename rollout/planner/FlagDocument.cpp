@@ -1,0 +1,61 @@
+#include "rollout/planner/FlagDocument.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace fro::rollout {
+
+using nlohmann::json;
+
+json FlagDocument::flagd(const std::vector<FlagValue>& flags) {
+  json doc = {{"$schema", "https://flagd.dev/schema/v0/flags.json"}, {"flags", json::object()}};
+  for (const auto& f : flags) {
+    int p = std::clamp(f.percent, 0, 100);
+    json def = {{"state", "ENABLED"},
+                {"variants", {{"on", true}, {"off", false}}},
+                {"defaultVariant", p >= 100 ? "on" : "off"}};
+    // flagd's fractional rule hashes flagKey + targetingKey with MurmurHash3, as Bucketing does.
+    if (p > 0 && p < 100) def["targeting"] = {{"fractional", json::array({json::array({"on", p}), json::array({"off", 100 - p})})}};
+    doc["flags"][f.name] = std::move(def);
+  }
+  return doc;
+}
+
+std::map<std::string, std::string> FlagDocument::configMapData(const std::vector<FlagValue>& flags) {
+  std::map<std::string, std::string> data;
+  for (const auto& f : flags) {
+    int p = std::clamp(f.percent, 0, 100);
+    data[f.envVar] = p >= 100 ? "true" : "false";
+    data[f.envVar + "_PERCENT"] = std::to_string(p);
+  }
+  data[kFlagdKey] = flagd(flags).dump(2);
+  return data;
+}
+
+std::string FlagDocument::checksum(const std::map<std::string, std::string>& data) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  for (const auto& [k, v] : data) {
+    // Length-prefixed, so ("ab","c") and ("a","bc") never hash alike.
+    for (const std::string* s : {&k, &v}) {
+      std::string len = std::to_string(s->size()) + ":";
+      EVP_DigestUpdate(ctx, len.data(), len.size());
+      EVP_DigestUpdate(ctx, s->data(), s->size());
+    }
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ctx, md, &n);
+  EVP_MD_CTX_free(ctx);
+  std::string hex;
+  char buf[3];
+  for (unsigned int i = 0; i < n; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", md[i]);
+    hex += buf;
+  }
+  return hex;
+}
+
+}  // namespace fro::rollout
