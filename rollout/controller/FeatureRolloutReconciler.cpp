@@ -66,7 +66,7 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
   if (!in.ok()) return ReconcileOutcome::error(in.error().message);
   Plan plan = RolloutPlanner::plan(*in);
   if (opts_.onPlan) opts_.onPlan(key, plan);
-  return executor_.execute(key, std::move(fr), cached->fields.value("status", json::object()), *in, std::move(plan));
+  return executor_.execute(key, std::move(fr), *in, std::move(plan));
 }
 
 Result<PlanInput> FeatureRolloutReconciler::observe(const std::string& key, const json& fr) {

@@ -47,7 +47,7 @@ void PlanExecutor::forget(const std::string& key) {
   writeErrors_.erase(key);
 }
 
-ReconcileOutcome PlanExecutor::execute(const std::string& key, json fr, const json& storedStatus, const PlanInput& in,
+ReconcileOutcome PlanExecutor::execute(const std::string& key, json fr, const PlanInput& in,
                                        Plan plan) {
   std::optional<ReconcileOutcome> outcome;
   const std::string claimError = claim(key, fr, plan, outcome);
@@ -64,7 +64,7 @@ ReconcileOutcome PlanExecutor::execute(const std::string& key, json fr, const js
   // Children before the Events: a rollback's values reach the pods without waiting for them;
   // the Events are exactly once and re-emitted after a crash, so they may follow.
   const std::optional<ReconcileOutcome> childOutcome = writeChildren(key, fr, in, plan, claimError);
-  const bool eventsRecorded = emitEvents(key, fr, storedStatus, plan.status);
+  const bool eventsRecorded = emitEvents(key, fr, in.rollout.status, plan.status);
   if (childOutcome) return *childOutcome;
   if (!eventsRecorded) return ReconcileOutcome::error("recording events failed; they are re-emitted on the next attempt");
   if (plan.requeueAfter) return ReconcileOutcome::requeueAfter(*plan.requeueAfter + std::chrono::milliseconds(20));
@@ -150,7 +150,7 @@ std::optional<ReconcileOutcome> PlanExecutor::writeChildren(const std::string& k
 }
 
 // Records the Events of history entries not yet recorded (exactly once: named after the entry).
-bool PlanExecutor::emitEvents(const std::string& key, const json& fr, const json& storedStatus, const RolloutStatus& written) {
+bool PlanExecutor::emitEvents(const std::string& key, const json& fr, const RolloutStatus& stored, const RolloutStatus& written) {
   const json& md = fr["metadata"];
   const std::string uid = md.value("uid", ""), name = md.value("name", "");
   std::int64_t from;
@@ -163,7 +163,6 @@ bool PlanExecutor::emitEvents(const std::string& key, const json& fr, const json
       // First look at this rollout in this process: every recent transition the stored status
       // still holds is re-emitted (a repeat is AlreadyExists). Not only the last batch: after two
       // kills in a row, a transition whose Event is missing may be followed by newer ones.
-      const RolloutStatus stored = RolloutStatus::fromJson(storedStatus);  // only on a first look
       from = stored.transitions + 1;
       for (const auto& h : stored.history) {
         auto at = Rfc3339::parse(h.at);

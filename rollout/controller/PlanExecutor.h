@@ -39,8 +39,8 @@ class PlanExecutor {
 
   PlanExecutor(kube::ObjectWriter& writer, GateProvider& gates, events::EventRecorder& recorder, Options options);
 
-  // rollout: the FeatureRollout as cached, with our finalizer; storedStatus: its status as read.
-  controller::ReconcileOutcome execute(const std::string& key, nlohmann::json rollout, const nlohmann::json& storedStatus,
+  // rollout: the FeatureRollout as cached, with our finalizer; in.rollout.status is its status as read.
+  controller::ReconcileOutcome execute(const std::string& key, nlohmann::json rollout,
                                        const PlanInput& in, Plan plan);
   // The last failed child write of key, "" when none (PlanInput::writeError).
   std::string writeError(const std::string& key) const FRO_EXCLUDES(writeErrorsMu_);
@@ -56,7 +56,7 @@ class PlanExecutor {
   std::optional<controller::ReconcileOutcome> writeStatus(const std::string& key, nlohmann::json& rollout, const Plan& plan);
   std::optional<controller::ReconcileOutcome> writeChildren(const std::string& key, const nlohmann::json& rollout,
                                                             const PlanInput& in, const Plan& plan, const std::string& claimError);
-  bool emitEvents(const std::string& key, const nlohmann::json& rollout, const nlohmann::json& storedStatus,
+  bool emitEvents(const std::string& key, const nlohmann::json& rollout, const RolloutStatus& stored,
                   const RolloutStatus& written);
 
   kube::ObjectWriter& writer_;
