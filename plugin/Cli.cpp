@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
@@ -25,6 +26,7 @@
 #include "plugin/RolloutCommands.h"
 #include "plugin/StatusView.h"
 #include "plugin/YamlLoader.h"
+#include "rollout/planner/Bucketing.h"
 #include "rollout/planner/RolloutSpec.h"
 
 #ifndef FRO_VERSION
@@ -69,6 +71,29 @@ Result<SchemaValidator> schemaFor(const std::string& crdPath, std::istream& in) 
       return v;
     }
   return Error::of(crdPath + ": no CustomResourceDefinition in the file");
+}
+
+// CLI11 reads "--user=" as "--user" with its value still to come and takes the next argument,
+// even "--percent", as the user key. An empty value written with "=" is an empty value.
+std::vector<std::string> emptyValuesSplit(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const auto& a : args) {
+    const bool emptyLong = a.size() > 3 && a.rfind("--", 0) == 0 && a.back() == '=' && a.find('=') == a.size() - 1;
+    if (!emptyLong) {
+      out.push_back(a);
+      continue;
+    }
+    out.push_back(a.substr(0, a.size() - 1));
+    out.emplace_back();
+  }
+  return out;
+}
+
+// 0..100 written as plain digits; anything else (empty, a sign, a fraction) is no percent.
+std::optional<int> percentValue(const std::string& text) {
+  if (text.empty() || text.size() > 3 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  int v = std::stoi(text);
+  return v <= 100 ? std::optional<int>(v) : std::nullopt;
 }
 
 int lint(const std::vector<std::string>& files, const std::string& crdPath, Cli::Env& env) {
@@ -294,7 +319,7 @@ int Cli::run(const std::vector<std::string>& args, Env& env) {
   std::vector<std::string> files;
   std::string crd, file, name, flagKey, color = "auto", wait = "30s";
   std::vector<std::string> users;
-  int percent = -1;
+  std::string percentText, engineName = "murmur3";
   bool full = false, force = false, noWait = false, all = false, watch = false;
   ClusterAccess access;
   auto cluster = [&](CLI::App* sub) {
@@ -316,7 +341,9 @@ int Cli::run(const std::vector<std::string>& args, Env& env) {
   CLI::App* bucketCmd = sub("bucket");
   bucketCmd->add_option("--flag", flagKey)->required();
   bucketCmd->add_option("--user", users)->required();
-  bucketCmd->add_option("--percent", percent);
+  // Text, not int: -1 or "" must be refused naming the value, not taken as "not asked".
+  CLI::Option* percentOpt = bucketCmd->add_option("--percent", percentText);
+  bucketCmd->add_option("--engine", engineName);
   std::map<std::string, CLI::App*> imperative;
   for (const char* v : {"pause", "resume", "promote", "abort", "retry"}) {
     CLI::App* s = sub(v);
@@ -339,8 +366,9 @@ int Cli::run(const std::vector<std::string>& args, Env& env) {
   cluster(statusCmd);
   CLI::App* versionCmd = sub("version");
 
+  const std::vector<std::string> parsedArgs = args[1] == "bucket" ? emptyValuesSplit(args) : args;
   std::vector<const char*> argv;
-  for (const auto& a : args) argv.push_back(a.c_str());
+  for (const auto& a : parsedArgs) argv.push_back(a.c_str());
   try {
     app.parse(static_cast<int>(argv.size()), argv.data());
   } catch (const CLI::ParseError& e) {
@@ -358,10 +386,14 @@ int Cli::run(const std::vector<std::string>& args, Env& env) {
   if (lintCmd->parsed()) return lint(files, crd, env);
   if (planCmd->parsed()) return plan(file, name, env);
   if (bucketCmd->parsed()) {
-    if (percent != -1 && (percent < 0 || percent > 100))
-      return usage(fmt::format("invalid value \"{}\" for --percent: must be an integer from 0 to 100", percent));
-    for (size_t i = 0; i < users.size(); ++i)
-      *env.out << (i ? "\n" : "") << BucketView::render(flagKey, users[i], percent >= 0 ? std::optional<int>(percent) : std::nullopt);
+    std::optional<int> percent;
+    if (percentOpt->count() > 0) {
+      percent = percentValue(percentText);
+      if (!percent) return usage(fmt::format("invalid value \"{}\" for --percent: must be an integer from 0 to 100", percentText));
+    }
+    auto engine = rollout::Bucketing::parseEngine(engineName);
+    if (!engine) return usage(fmt::format("invalid value \"{}\" for --engine: must be murmur3 or cbor", engineName));
+    for (size_t i = 0; i < users.size(); ++i) *env.out << (i ? "\n" : "") << BucketView::render(flagKey, users[i], percent, *engine);
     return 0;
   }
   if (versionCmd->parsed()) {

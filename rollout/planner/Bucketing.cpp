@@ -1,7 +1,6 @@
 #include "rollout/planner/Bucketing.h"
 
 #include <cstring>
-#include <string>
 
 namespace fro::rollout {
 
@@ -47,17 +46,49 @@ std::uint32_t Bucketing::murmur3_32(std::string_view data, std::uint32_t seed) {
   return h;
 }
 
-int Bucketing::bucket(std::string_view flagKey, std::string_view userKey) {
+std::optional<Bucketing::Engine> Bucketing::parseEngine(std::string_view name) {
+  if (name == "murmur3") return Engine::Murmur3;
+  if (name == "cbor") return Engine::Cbor;
+  return std::nullopt;
+}
+
+const char* Bucketing::toString(Engine e) { return e == Engine::Cbor ? "cbor" : "murmur3"; }
+
+std::string Bucketing::cborPair(std::string_view a, std::string_view b) {
+  std::string out(1, char(0x82));  // major type 4 (array), 2 items
+  for (std::string_view s : {a, b}) {
+    // Major type 3 (text string) with the shortest length form, as canonical CBOR requires.
+    const std::uint64_t n = s.size();
+    if (n < 24) {
+      out += char(0x60 | n);
+    } else {
+      int bytes = n <= 0xff ? 1 : n <= 0xffff ? 2 : n <= 0xffffffffu ? 4 : 8;
+      out += char(bytes == 1 ? 0x78 : bytes == 2 ? 0x79 : bytes == 4 ? 0x7a : 0x7b);
+      for (int i = bytes - 1; i >= 0; --i) out += char((n >> (8 * i)) & 0xff);
+    }
+    out.append(s);
+  }
+  return out;
+}
+
+std::string Bucketing::hashInput(std::string_view flagKey, std::string_view userKey, Engine e) {
+  if (e == Engine::Cbor) return cborPair(flagKey, userKey);
   std::string key;
   key.reserve(flagKey.size() + userKey.size());
   key.append(flagKey).append(userKey);
-  return static_cast<int>((std::uint64_t(murmur3_32(key)) * 100) >> 32);
+  return key;
 }
 
-bool Bucketing::inRollout(std::string_view flagKey, std::string_view userKey, int percent) {
+int Bucketing::bucket(std::string_view flagKey, std::string_view userKey, Engine e) {
+  return static_cast<int>((std::uint64_t(murmur3_32(hashInput(flagKey, userKey, e))) * 100) >> 32);
+}
+
+bool Bucketing::inRollout(std::string_view flagKey, std::string_view userKey, int percent, Engine e) {
   if (percent <= 0) return false;
   if (percent >= 100) return true;
-  return bucket(flagKey, userKey) < percent;
+  // flagd's fractional needs a targeting key; without one the flag's default variant ("off") is served.
+  if (userKey.empty()) return false;
+  return bucket(flagKey, userKey, e) < percent;
 }
 
 }  // namespace fro::rollout

@@ -60,5 +60,67 @@ TEST(Bucketing, SharesAreCloseToThePercent) {
   EXPECT_NEAR(in50 / double(n), 0.50, 0.015);
 }
 
+// The CBOR engine against the Python flagd provider 0.6.1 (openfeature-flagd-core 2.0.0), whose
+// fractional hashes cbor2.dumps([flagKey, targetingKey], canonical=True) with mmh3 (seed 0,
+// unsigned). Expected values computed with those libraries; tests/sdk checks 40,000 more keys.
+TEST(Bucketing, CborVectorsOfThePythonProvider) {
+  struct Row {
+    std::string user;
+    std::uint32_t hash;
+    int bucket;
+  } rows[] = {{"jack", 700711212u, 16},          {"queen", 1776368207u, 41},
+              {"ten", 3836681180u, 89},          {"nine", 1768768171u, 41},
+              {"3", 3443729330u, 80},            {"us\u00e9r-00001", 1606278614u, 37},
+              {"\u7528\u6237-00042", 1174082055u, 27}, {"\U0001F464-00007", 878391133u, 20},
+              {std::string(23, 'a'), 2401257905u, 55}, {std::string(24, 'a'), 1784751228u, 41},
+              {std::string(300, 'x'), 2933486688u, 68}};
+  for (auto& r : rows) {
+    const std::string in = Bucketing::hashInput("fractional-flag", r.user, Bucketing::Engine::Cbor);
+    EXPECT_EQ(Bucketing::murmur3_32(in), r.hash) << r.user;
+    EXPECT_EQ(Bucketing::bucket("fractional-flag", r.user, Bucketing::Engine::Cbor), r.bucket) << r.user;
+  }
+  // A 70,000-byte key takes the 4-byte length form.
+  EXPECT_EQ(Bucketing::bucket(std::string(70000, 'f'), "u", Bucketing::Engine::Cbor), 29);
+}
+
+TEST(Bucketing, CborEncodingIsCanonical) {
+  // 0x82 = array of 2; 0x6f = text of 15 bytes; 0x64 = text of 4 bytes.
+  EXPECT_EQ(Bucketing::cborPair("fractional-flag", "jack"), std::string("\x82\x6f" "fractional-flag" "\x64" "jack"));
+  // 24 bytes and more need a length byte (0x78), 256 and more two (0x79), big-endian.
+  EXPECT_EQ(Bucketing::cborPair("", std::string(24, 'a')).substr(0, 4), std::string("\x82\x60\x78\x18", 4));
+  EXPECT_EQ(Bucketing::cborPair("", std::string(300, 'a')).substr(0, 5), std::string("\x82\x60\x79\x01\x2c", 5));
+}
+
+TEST(Bucketing, TheEnginesPickDifferentUsersForTheSameShare) {
+  int same = 0, cbor50 = 0;
+  const int n = 20000;
+  for (int u = 0; u < n; ++u) {
+    auto user = "user-" + std::to_string(u);
+    bool c = Bucketing::inRollout("checkout", user, 50, Bucketing::Engine::Cbor);
+    cbor50 += c;
+    same += c == Bucketing::inRollout("checkout", user, 50);
+  }
+  EXPECT_NEAR(cbor50 / double(n), 0.50, 0.015);
+  EXPECT_LT(same, n * 0.6) << "the two encodings are independent hashes";
+}
+
+TEST(Bucketing, EmptyUserKeyGetsTheDefaultNotABucket) {
+  // As flagd: without a targeting key fractional falls back to defaultVariant, "on" only at 100%.
+  for (auto e : {Bucketing::Engine::Murmur3, Bucketing::Engine::Cbor}) {
+    EXPECT_FALSE(Bucketing::inRollout("fractional-flag", "", 99, e));
+    EXPECT_FALSE(Bucketing::inRollout("fractional-flag", "", 1, e));
+    EXPECT_TRUE(Bucketing::inRollout("fractional-flag", "", 100, e));
+  }
+}
+
+TEST(Bucketing, EngineNames) {
+  EXPECT_EQ(Bucketing::parseEngine("murmur3"), Bucketing::Engine::Murmur3);
+  EXPECT_EQ(Bucketing::parseEngine("cbor"), Bucketing::Engine::Cbor);
+  EXPECT_FALSE(Bucketing::parseEngine("CBOR").has_value());
+  EXPECT_FALSE(Bucketing::parseEngine("").has_value());
+  EXPECT_STREQ(Bucketing::toString(Bucketing::Engine::Cbor), "cbor");
+  EXPECT_STREQ(Bucketing::toString(Bucketing::Engine::Murmur3), "murmur3");
+}
+
 }  // namespace
 }  // namespace fro::rollout
