@@ -72,17 +72,26 @@ std::vector<CommandDoc> build() {
                {{"--name NAME", "Which FeatureRollout of the file to plan. Default: the only one in the file."}, kHelp},
                {{"Review a rollout before merging it:", "kubectl featurerollout plan examples/unified-workflow.yaml"}}});
   c.push_back({"bucket", "show a user's bucket for a flag and whether they have it at a percent",
-               "kubectl featurerollout bucket --flag KEY --user ID... [--percent N]",
-               "Computes the user's bucket (0-99) with the rule the operator, the demo service and OpenFeature flagd "
-               "providers share: h = MurmurHash3_x86_32(flagKey + userKey, seed 0), bucket = (h * 100) >> 32, and a user "
-               "has the flag when bucket < percent. So a user in bucket 62 has the flag from 63% up, and raising a "
-               "percent only ever adds users.",
+               "kubectl featurerollout bucket --flag KEY --user ID... [options]",
+               "Computes the user's bucket (0-99) with flagd's fractional rule, as the operator, the demo service and "
+               "OpenFeature flagd providers apply it: h = MurmurHash3_x86_32(input, seed 0), bucket = (h * 100) >> 32, "
+               "and a user has the flag when bucket < percent. So a user in bucket 62 has the flag from 63% up, and "
+               "raising a percent only ever adds users. The input depends on the engine the application's SDK uses "
+               "(docs/SDK-COMPATIBILITY.md): murmur3 hashes the UTF-8 bytes of flagKey + userKey (flagd; the JS flagd "
+               "provider agrees on ASCII keys only), cbor the CBOR array [flagKey, userKey] (the Python flagd provider "
+               "0.6). Either engine gives each percent the same share "
+               "of users, but not the same users. An empty user key has no bucket: as in flagd, it gets the flag's "
+               "default, off below 100% and on at 100%.",
                {{"--flag KEY", "Flag key (the flag's name in spec.flags). Required."},
                 {"--user ID", "User key as the application passes it (targetingKey); repeat for several users. Required."},
                 {"--percent N", "Also say whether the user has the flag at N percent (0-100). Default: not asked."},
+                {"--engine NAME", "What is hashed: murmur3 (flagKey + userKey) or cbor (CBOR [flagKey, userKey]). "
+                                  "Default: murmur3."},
                 kHelp},
                {{"Does user jack have flag checkout at 50%?",
-                 "kubectl featurerollout bucket --flag checkout --user jack --percent 50"}}});
+                 "kubectl featurerollout bucket --flag checkout --user jack --percent 50"},
+                {"The same for an application that uses the Python flagd provider:",
+                 "kubectl featurerollout bucket --flag checkout --user jack --engine cbor"}}});
   c.push_back({"pause", "pause a rollout (nothing advances, timers freeze)", "kubectl featurerollout pause NAME [options]",
                "Sets the annotation rollouts.featureflags.dev/paused: \"true\". The operator treats it like spec.paused: "
                "no step advances and the current step's pause stops counting until resume. Then waits until status.state "

@@ -471,5 +471,37 @@ TEST_F(CliTest, BucketForSeveralUsers) {
   EXPECT_NE(out.str().find("at 63%: no"), std::string::npos);
 }
 
+TEST_F(CliTest, BucketRefusesPercentsOutsideZeroToHundredNamingTheValue) {
+  // -1 used to mean "not asked" and "" parsed as nothing: both printed a bucket and exited 0.
+  for (const char* bad : {"-1", "", "101", "50.5", "ten", "+5"}) {
+    EXPECT_EQ(run({"bucket", "--flag", "f", "--user", "u", "--percent", bad}), 2) << bad;
+    EXPECT_NE(err.str().find(std::string("invalid value \"") + bad + "\" for --percent"), std::string::npos) << err.str();
+    EXPECT_EQ(out.str(), "") << bad;
+  }
+  EXPECT_EQ(run({"bucket", "--flag", "f", "--user", "u", "--percent="}), 2);
+  EXPECT_NE(err.str().find("invalid value \"\" for --percent"), std::string::npos) << err.str();
+  for (const char* ok : {"0", "100", "050"}) EXPECT_EQ(run({"bucket", "--flag", "f", "--user", "u", "--percent", ok}), 0) << ok;
+}
+
+TEST_F(CliTest, BucketEmptyUserWithEqualsDoesNotSwallowTheNextOption) {
+  EXPECT_EQ(run({"bucket", "--flag", "fractional-flag", "--user=", "--percent", "10"}), 0) << err.str();
+  EXPECT_EQ(out.str().find("user --percent"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("user \"\": no bucket"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("at 10%: no, does not have the flag"), std::string::npos) << out.str();
+  // The flag's default at 100% is on, for an empty key too.
+  EXPECT_EQ(run({"bucket", "--flag=fractional-flag", "--user=", "--percent=100"}), 0) << err.str();
+  EXPECT_NE(out.str().find("at 100%: yes"), std::string::npos) << out.str();
+}
+
+TEST_F(CliTest, BucketEngineChoosesWhatIsHashed) {
+  EXPECT_EQ(run({"bucket", "--flag", "fractional-flag", "--user", "jack", "--engine", "cbor", "--percent", "17"}), 0);
+  EXPECT_NE(out.str().find("user jack: bucket 16"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("at 17%: yes"), std::string::npos) << out.str();
+  EXPECT_EQ(run({"bucket", "--flag", "fractional-flag", "--user", "jack", "--engine", "murmur3"}), 0);
+  EXPECT_NE(out.str().find("user jack: bucket 62"), std::string::npos) << out.str();
+  EXPECT_EQ(run({"bucket", "--flag", "f", "--user", "u", "--engine", "CBOR"}), 2);
+  EXPECT_NE(err.str().find("invalid value \"CBOR\" for --engine: must be murmur3 or cbor"), std::string::npos) << err.str();
+}
+
 }  // namespace
 }  // namespace fro::plugin

@@ -68,6 +68,30 @@ TEST(BucketView, PercentBoundaryIsBucketPlusOne) {
   EXPECT_NE(BucketView::render("fractional-flag", "jack", std::nullopt).find("has the flag from 63% up"), std::string::npos);
 }
 
+TEST(BucketView, CborEngineVectors) {
+  // The Python flagd provider's rule; the hashes agree with cbor2 + mmh3 (tests/featurerollout/BucketingTest.cpp).
+  std::string out;
+  for (const char* user : {"jack", "queen", "ten", "nine", "3"})
+    out += BucketView::render("fractional-flag", user, 50, rollout::Bucketing::Engine::Cbor) + "\n";
+  expectGolden(out, "bucket-cbor-vectors.txt");
+  EXPECT_NE(out.find("flag fractional-flag, user jack: bucket 16\n"
+                     "  CBOR [\"fractional-flag\", \"jack\"] = 82 6f 66 72 61 63 74 69 6f 6e 61 6c 2d 66 6c 61 67 64 6a 61 63 6b\n"
+                     "  MurmurHash3_x86_32(those 22 bytes, seed 0) = 700711212"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("user queen: bucket 41"), std::string::npos);
+}
+
+TEST(BucketView, EmptyUserHasNoBucketAndGetsTheDefault) {
+  for (auto e : {rollout::Bucketing::Engine::Murmur3, rollout::Bucketing::Engine::Cbor}) {
+    const std::string at99 = BucketView::render("fractional-flag", "", 99, e);
+    EXPECT_NE(at99.find("user \"\": no bucket"), std::string::npos) << at99;
+    EXPECT_EQ(at99.find("bucket = "), std::string::npos) << at99;
+    EXPECT_NE(at99.find("at 99%: no"), std::string::npos) << at99;
+    EXPECT_NE(BucketView::render("fractional-flag", "", 100, e).find("at 100%: yes"), std::string::npos);
+  }
+}
+
 json statusFixture(const std::string& name, bool withExampleSpec) {
   json obj = json::parse(readFile(sourcePath("tests/plugin/fixtures/" + name)));
   if (withExampleSpec) obj["spec"] = yamlObject("crds/samples/unified-workflow.yaml")["spec"];
