@@ -156,6 +156,9 @@ class MirrorTest(unittest.TestCase):
         delay = 1.0
         m = self.start(delay=delay)
         key = os.path.join(m.dir, "k")
+        # the first payload also waits for the mirror to start: timed are the changes after it
+        write_atomic(m.src, {"data": {"k": "start"}})
+        wait_for(lambda: os.path.exists(key), delay + 30, "the first payload")
         lags = []
         for v in range(3):
             before = m.data_target()
@@ -168,7 +171,7 @@ class MirrorTest(unittest.TestCase):
         print("change -> mirrored: " + ", ".join(f"{x:.2f} s" for x in lags) + f" (delay {delay} s)")
         for lag in lags:
             self.assertGreaterEqual(lag, delay - 0.02)  # the source poll may see the file a moment late
-            self.assertLess(lag, delay + 1.0)
+            self.assertLess(lag, delay + 2.0)  # and not much later (a loaded machine adds a little)
 
     def test_a_missing_configmap_is_an_empty_volume(self):
         m = self.start(delay=0)
