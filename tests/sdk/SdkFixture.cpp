@@ -3,7 +3,9 @@
 //                   with the flag at P percent, plus the flag-set metadata object the operator is
 //                   to stamp ({"rollout": "<ns>/<name>", "revision": N}) when it does not yet;
 //   fixture.json    the flag key, the percents, the user keys (ASCII and non-ASCII) and, per
-//                   engine and percent, which users fro::rollout::Bucketing says have the flag.
+//                   engine and percent, which users fro::rollout::Bucketing says have the flag;
+//                   the same for flagd's published vectors (flag "fractional-flag", also in the
+//                   documents at P percent).
 // Usage: fro_sdk_fixture OUTDIR
 #include <cstdio>
 #include <fstream>
@@ -25,6 +27,9 @@ namespace {
 
 constexpr const char* kFlag = "unified_workflow_ai_generation";
 constexpr int kUsers = 20000;
+// flagd's published fractional vectors (docs/DESIGN.md section 4): flag key "fractional-flag".
+constexpr const char* kVectorFlag = "fractional-flag";
+const char* const kVectorUsers[] = {"jack", "queen", "ten", "nine", "3"};
 const int kPercents[] = {0, 10, 50, 100};
 
 std::vector<std::string> asciiUsers() {
@@ -63,7 +68,9 @@ int main(int argc, char** argv) {
   int revision = 0;
   for (int p : kPercents) {
     // A second flag, so the document is a real multi-flag one and the lookup is by key.
-    std::vector<FlagValue> flags = {{kFlag, "UNIFIED_WORKFLOW_AI_GENERATION", p}, {"unified_workflow_core", "UNIFIED_WORKFLOW_CORE", 30}};
+    std::vector<FlagValue> flags = {{kFlag, "UNIFIED_WORKFLOW_AI_GENERATION", p},
+                                    {"unified_workflow_core", "UNIFIED_WORKFLOW_CORE", 30},
+                                    {kVectorFlag, "FRACTIONAL_FLAG", p}};
     json doc = json::parse(FlagDocument::configMapData(flags).at(FlagDocument::kFlagdKey));
     if (!doc.contains("metadata")) doc["metadata"] = {{"rollout", "sdk-compat/unified-workflow"}, {"revision", ++revision}};
     const std::string name = fmt::format("flags-{}.json", p);
@@ -74,6 +81,7 @@ int main(int argc, char** argv) {
   }
   const auto ascii = asciiUsers(), other = nonAsciiUsers();
   fixture["users"] = {{"ascii", ascii}, {"nonAscii", other}};
+  fixture["vectors"] = {{"flag", kVectorFlag}, {"users", kVectorUsers}};
   for (auto e : {Bucketing::Engine::Murmur3, Bucketing::Engine::Cbor}) {
     json byPercent = json::object();
     for (int p : kPercents) {
@@ -81,6 +89,9 @@ int main(int argc, char** argv) {
       for (const auto* set : {&ascii, &other})
         for (const auto& u : *set) bits += Bucketing::inRollout(kFlag, u, p, e) ? '1' : '0';
       byPercent[std::to_string(p)] = bits;
+      std::string vectorBits;
+      for (const char* u : kVectorUsers) vectorBits += Bucketing::inRollout(kVectorFlag, u, p, e) ? '1' : '0';
+      fixture["vectorsExpected"][Bucketing::toString(e)][std::to_string(p)] = vectorBits;
     }
     fixture["expected"][Bucketing::toString(e)] = byPercent;
   }

@@ -2,14 +2,16 @@
 fro_sdk_fixture wrote from the operator's own code. Asserts what a rollout depends on and
 reports how many users each of our engines places as the SDK does. Standard library only.
 
-  check.py FIXTURE RESULT [--same-as ENGINE] [--empty-key default|report]
+  check.py FIXTURE RESULT [--same-as ENGINE] [--vectors ENGINE] [--empty-key default|report]
 
 Asserted: no evaluation error; at every percent the share served "on" is within 1.5 points of
 the percent (0 and 100 exactly), for the ASCII and the non-ASCII keys each; every user on at
 one percent is on at every higher one; the document's flag-set metadata is accepted and served
 as flagMetadata; with --empty-key default, an empty targeting key gets the flag's default
 ("on" only at 100%); with --same-as ENGINE, every user is served what `kubectl featurerollout
-bucket --engine ENGINE` says. Reported: agreement with each engine, per key set and percent.
+bucket --engine ENGINE` says; with --vectors ENGINE, flagd's published vectors (flag
+fractional-flag, users jack queen ten nine 3) are served as that engine says at every percent.
+Reported: agreement with each engine, per key set and percent, and the vectors.
 """
 import argparse
 import json
@@ -23,6 +25,7 @@ def main() -> int:
     ap.add_argument("fixture")
     ap.add_argument("result")
     ap.add_argument("--same-as", choices=["murmur3", "cbor"])
+    ap.add_argument("--vectors", choices=["murmur3", "cbor"])
     ap.add_argument("--empty-key", choices=["default", "report"], default="default")
     a = ap.parse_args()
     with open(a.fixture, encoding="utf-8") as f:
@@ -100,6 +103,23 @@ def main() -> int:
 
     for e, (same, n) in agree_total.items():
         print(f"  same as bucket --engine {e} at the partial percents: {same:,} of {n:,}")
+    # flagd's published vectors at 10 -> 50 -> 100 (jack 62, queen 99, ten 18, nine 32, 3 14 by murmur3).
+    vec_users = fx["vectors"]["users"]
+    got_vec = {p: res["results"][str(p)]["vectorBits"] for p in percents}
+    def on_list(bits):
+        return ", ".join(u for u, b in zip(vec_users, bits) if b == "1") or "nobody"
+    print("  published vectors (" + fx["vectors"]["flag"] + "): " +
+          "; ".join(f"{p}%: {on_list(got_vec[p])}" for p in percents))
+    for e in engines:
+        same = sum(1 for p in percents for x, y in zip(got_vec[p], fx["vectorsExpected"][e][str(p)]) if x == y)
+        print(f"    same as bucket --engine {e}: {same} of {len(percents) * len(vec_users)}")
+    if a.vectors:
+        for p in percents:
+            want = fx["vectorsExpected"][a.vectors][str(p)]
+            if got_vec[p] != want:
+                failures.append(f"published vectors at {p}%: on for {on_list(got_vec[p])}, "
+                                f"bucket --engine {a.vectors} says {on_list(want)}")
+
     if a.same_as:
         same, n = agree_total[a.same_as]
         if same != n:

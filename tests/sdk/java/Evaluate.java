@@ -54,6 +54,10 @@ public class Evaluate {
       r.put("errors", errors);
       r.put("emptyKey", empty.getValue());
       r.put("emptyKeyReason", empty.getReason());
+      StringBuilder vectorBits = new StringBuilder();
+      for (JsonNode u : fixture.get("vectors").get("users"))
+        vectorBits.append(client.getBooleanValue(fixture.get("vectors").get("flag").asText(), false, new ImmutableContext(u.asText())) ? '1' : '0');
+      r.put("vectorBits", vectorBits.toString());
       ObjectNode meta = r.putObject("flagMetadata");
       var fm = client.getBooleanDetails(flag, false, new ImmutableContext(users.get(0))).getFlagMetadata();
       for (String key : new String[] {"rollout", "revision"}) {

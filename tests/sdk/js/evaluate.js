@@ -38,8 +38,10 @@ function core() {
       return r.value;
     });
     const empty = resolve('');
+    const vectors = fixture.vectors.users.map(
+      (u) => flagdCore.resolveBooleanEvaluation(fixture.vectors.flag, false, { targetingKey: u }).value);
     results[p] = { bits: bitsOf(values), errors, emptyKey: empty.value, emptyKeyReason: empty.reason,
-                   flagMetadata: resolve(users[0]).flagMetadata };
+                   flagMetadata: resolve(users[0]).flagMetadata, vectorBits: bitsOf(vectors) };
   }
   return { sdk: '@openfeature/flagd-core', version: version('@openfeature/flagd-core'), results };
 }
@@ -62,8 +64,10 @@ async function provider() {
       values.push(d.value);
     }
     const empty = await details('');
+    const vectors = [];
+    for (const u of fixture.vectors.users) vectors.push(await client.getBooleanValue(fixture.vectors.flag, false, { targetingKey: u }));
     results[p] = { bits: bitsOf(values), errors, emptyKey: empty.value, emptyKeyReason: empty.reason,
-                   flagMetadata: (await details(users[0])).flagMetadata };
+                   flagMetadata: (await details(users[0])).flagMetadata, vectorBits: bitsOf(vectors) };
   }
   await OpenFeature.close();
   return { sdk: '@openfeature/flagd-provider', version: version('@openfeature/flagd-provider'),

@@ -54,6 +54,11 @@ def main(directory: str) -> None:
             "emptyKey": empty.value,
             "emptyKeyReason": str(empty.reason.value if hasattr(empty.reason, "value") else empty.reason),
             "flagMetadata": dict(details(users[0]).flag_metadata),
+            "vectorBits": "".join(
+                "1" if client.get_boolean_value(fixture["vectors"]["flag"], False, EvaluationContext(targeting_key=u)) is True
+                else "0"
+                for u in fixture["vectors"]["users"]
+            ),
         }
     api.shutdown()
     out = {
