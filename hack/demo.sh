@@ -221,7 +221,11 @@ watch_until() {  # watch_until <jsonpath> <value> <timeout seconds>
         fi
       fi
     fi
-    [[ $(field "$1") == "$2" ]] && return 0
+    if [[ $(field "$1") == "$2" ]]; then
+      line=$(kubectl -n $NS get featurerollout $FR --no-headers 2>/dev/null | awk '{$NF=""; print}')
+      [[ $line == "$last" ]] || printf '  %s  %s\n' "$(date +%H:%M:%S)" "$line"
+      return 0
+    fi
     sleep 0.5
   done
   return 1
