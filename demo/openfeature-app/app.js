@@ -167,9 +167,22 @@ const faults = new FaultRegistry();
 let flagNames = [];          // sorted; every name seen in the document so far
 const declared = new Map();  // name -> declared percent in the current document (absent: 0)
 const served = new Map();    // name -> users served the flag at the last sweep
+const definitions = new Map();  // name -> its definition (JSON) at the last sweep
 
 // Every user's value of one flag, through the SDK; retried when the document changed mid-sweep.
-async function sweep(flag) {
+// One sweep per flag and provider configuration: configGen moves on every Ready and
+// ConfigurationChanged event, which the provider emits after it stored the new document.
+let configGen = 0;
+const sweeps = new Map();  // flag -> {gen, promise}
+function sweep(flag) {
+  const s = sweeps.get(flag);
+  if (s && s.gen === configGen) return s.promise;
+  const promise = sweepNow(flag);
+  sweeps.set(flag, { gen: configGen, promise });
+  promise.catch(() => sweeps.delete(flag));
+  return promise;
+}
+async function sweepNow(flag) {
   for (let attempt = 0; ; ++attempt) {
     const users = [];
     const revisions = new Set();
@@ -201,6 +214,11 @@ function refreshFlags(why) {
       const now = doc.flags.has(name) ? doc.flags.get(name) : 0;
       declared.set(name, now);
       if (now !== null) flagPercent.set({ flag: name }, now);
+      // Only a flag whose definition changed can be served to other users (a new revision in the
+      // document's metadata alone changes nobody's value).
+      const def = doc.definitions.get(name) || '';
+      if (definitions.get(name) === def && served.has(name)) continue;
+      definitions.set(name, def);
       const s = await sweep(name);
       const prevServed = served.get(name);
       served.set(name, s.users.length);
@@ -214,8 +232,8 @@ function refreshFlags(why) {
   return refreshChain;
 }
 
-OpenFeature.addHandler(ProviderEvents.Ready, () => refreshFlags('provider ready'));
-OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, () => refreshFlags('flag file changed'));
+OpenFeature.addHandler(ProviderEvents.Ready, () => { ++configGen; refreshFlags('provider ready'); });
+OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, () => { ++configGen; refreshFlags('flag file changed'); });
 OpenFeature.addHandler(ProviderEvents.Error, (d) => log('warn', `flagd provider error: ${d && d.message}`));
 
 let stopping = false;

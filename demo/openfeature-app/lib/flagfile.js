@@ -32,7 +32,8 @@ function declaredPercent(def) {
   return onVariants.has(def.defaultVariant) ? 100 : 0;
 }
 
-// Reads and parses the document: {flags: Map name -> declared percent (or null), metadata}.
+// Reads and parses the document: {flags: Map name -> declared percent (or null), definitions,
+// metadata}.
 // Throws with the path in the message when it cannot be read or is not a flag document.
 function readFlagFile(path) {
   const text = fs.readFileSync(path, 'utf8');
@@ -46,8 +47,12 @@ function readFlagFile(path) {
     throw new Error(`${path}: no "flags" object`);
   }
   const flags = new Map();
-  for (const name of Object.keys(doc.flags).sort()) flags.set(name, declaredPercent(doc.flags[name]));
-  return { flags, metadata: doc.metadata && typeof doc.metadata === 'object' ? doc.metadata : {} };
+  const definitions = new Map();  // name -> the flag's definition as JSON (what its users depend on)
+  for (const name of Object.keys(doc.flags).sort()) {
+    flags.set(name, declaredPercent(doc.flags[name]));
+    definitions.set(name, JSON.stringify(doc.flags[name]));
+  }
+  return { flags, definitions, metadata: doc.metadata && typeof doc.metadata === 'object' ? doc.metadata : {} };
 }
 
 module.exports = { declaredPercent, readFlagFile };
