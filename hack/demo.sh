@@ -26,7 +26,7 @@ NS=demo
 FR=unified-workflow
 FAULT_FLAG=unified_workflow_ai_generation
 APP=shop CONTAINER=shop       # the target workload and the container the app stands in for
-USERS=1000
+USERS=10000  # the issue: the served share within 1.5 points of the percent needs about this many
 MIRROR_DELAY=${FRO_DEMO_MIRROR_DELAY:-2}  # the kubelet stand-in's sync lag, seconds
 POD_ROOT=$DEMO_DIR/pod-$APP   # the stand-in pod's filesystem: a mount path P is $POD_ROOT/P
 mkdir -p "$DEMO_DIR"
