@@ -77,6 +77,17 @@ eval "$("$here/cluster.sh" env)"
 export PATH=$BUILD/bin:$PATH  # kubectl featurerollout ...
 
 # A previous run's processes and rollout go first, so the demo always starts from the beginning.
+# The rollout goes while its operator still runs: its finalizer takes the injection out of
+# deploy/shop. Without an operator to do that, the finalizer is dropped (the demo re-applies
+# shop.yaml anyway).
+if kubectl get crd featurerollouts.rollouts.featureflags.dev >/dev/null 2>&1 && \
+   kubectl -n $NS get featurerollout $FR >/dev/null 2>&1; then
+  if ! kubectl -n $NS delete featurerollout $FR --wait=true --timeout=30s >/dev/null 2>&1; then
+    log "the previous run's FeatureRollout did not go within 30 s (no operator to run its finalizer?): dropping the finalizer"
+    kubectl -n $NS patch featurerollout $FR --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
+    kubectl -n $NS delete featurerollout $FR --ignore-not-found --wait=true --timeout=30s >/dev/null
+  fi
+fi
 stop_pid operator feature-rollout-operator
 stop_pid demo-app openfeature-app/app.js
 stop_pid mirror kubelet-mirror.py
