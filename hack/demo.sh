@@ -192,9 +192,9 @@ cm_flag() {  # <flag>: "<percent> <revision or ->" as the ConfigMap's flag docum
         elif .defaultVariant == "on" then 100 else 0 end), (.metadata.revision // "-")] | "\(.[0]) \(.[1])"'
 }
 steps=()  # the summary: one row per percent step the app was seen serving
-gen_last=$gen0 cm_key="" cm_seen_at=0 served_key=""
+gen_last=$gen0 cm_key="" cm_seen_at=0 served_key="" last=""  # last: the rollout line last printed
 watch_until() {  # watch_until <jsonpath> <value> <timeout seconds>
-  local last="" line deadline=$((SECONDS + $3)) phase flag cm pct rev gen users n total urev dpct ok now
+  local line deadline=$((SECONDS + $3)) phase flag cm pct rev gen users n total urev dpct ok now
   while ((SECONDS < deadline)); do
     line=$(kubectl -n $NS get featurerollout $FR --no-headers 2>/dev/null | awk '{$NF=""; print}')
     if [[ -n $line && $line != "$last" ]]; then
