@@ -235,6 +235,7 @@ watch_until() {  # watch_until <jsonpath> <value> <timeout seconds>
     if [[ $(field "$1") == "$2" ]]; then
       line=$(kubectl -n $NS get featurerollout $FR --no-headers 2>/dev/null | awk '{$NF=""; print}')
       [[ $line == "$last" ]] || printf '  %s  %s\n' "$(date +%H:%M:%S)" "$line"
+      last=$line
       return 0
     fi
     sleep 0.5
