@@ -80,10 +80,15 @@ export PATH=$BUILD/bin:$PATH  # kubectl featurerollout ...
 # The rollout goes while its operator still runs: its finalizer takes the injection out of
 # deploy/shop. Without an operator to do that, the finalizer is dropped (the demo re-applies
 # shop.yaml anyway).
+running_pid() {  # name pattern: is the process the demo recorded still running?
+  local f=$DEMO_DIR/$1.pid
+  [[ -f $f ]] && kill -0 "$(cat "$f")" 2>/dev/null && grep -q "$2" "/proc/$(cat "$f")/cmdline" 2>/dev/null
+}
 if kubectl get crd featurerollouts.rollouts.featureflags.dev >/dev/null 2>&1 && \
    kubectl -n $NS get featurerollout $FR >/dev/null 2>&1; then
-  if ! kubectl -n $NS delete featurerollout $FR --wait=true --timeout=30s >/dev/null 2>&1; then
-    log "the previous run's FeatureRollout did not go within 30 s (no operator to run its finalizer?): dropping the finalizer"
+  if ! running_pid operator feature-rollout-operator ||
+     ! kubectl -n $NS delete featurerollout $FR --wait=true --timeout=30s >/dev/null 2>&1; then
+    log "no operator of this demo runs the previous FeatureRollout's finalizer: dropping it"
     kubectl -n $NS patch featurerollout $FR --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
     kubectl -n $NS delete featurerollout $FR --ignore-not-found --wait=true --timeout=30s >/dev/null
   fi
