@@ -75,38 +75,71 @@ Status ChildWriter::claimTarget(const std::string& ns, const std::string& kind, 
   return ok();
 }
 
-// envFrom is an atomic list: applying only our entry would drop the user's. So the applied list is
-// the live one with ours added (read fresh, not from the projected cache).
+namespace {
+
+// The managedFields entry of our applies, or null.
+const json* ourManagedFields(const json& live) {
+  const json* managed = live.contains("metadata") ? &live["metadata"] : nullptr;
+  if (!managed || !managed->contains("managedFields") || !(*managed)["managedFields"].is_array()) return nullptr;
+  for (const auto& mf : (*managed)["managedFields"])
+    if (mf.value("manager", "") == names::kFieldManager && mf.value("operation", "") == "Apply") return &mf;
+  return nullptr;
+}
+
+bool ownsEnvFrom(const json* ours, const std::string& container) {
+  if (!ours) return false;
+  const json owned = ours->value("/fieldsV1/f:spec/f:template/f:spec/f:containers"_json_pointer, json::object());
+  const std::string key = "k:" + json{{"name", container}}.dump();
+  return owned.contains(key) && owned[key].contains("f:envFrom");
+}
+
+}  // namespace
+
 Status ChildWriter::injectTarget(const std::string& ns, const std::string& kind, const std::string& name,
-                                              const std::vector<std::string>& containers, const std::string& configMap,
-                                              const std::string& checksum) {
+                                 const std::vector<std::string>& containers, const std::string& configMap, const Plan& plan) {
   auto res = workloadResource(kind);
   auto live = writer_.get(res, ns, name);
   if (!live.ok()) return live.error();
+  const json* ours = ourManagedFields(*live);
   json cs = json::array();
   for (const auto& c : live->value("/spec/template/spec/containers"_json_pointer, json::array())) {
-    std::string cname = c.value("name", "");
-    if (std::find(containers.begin(), containers.end(), cname) == containers.end()) continue;
-    json envFrom = json::array();
-    bool have = false;
-    for (const auto& e : c.value("envFrom", json::array())) {
-      if (isOurs(e, configMap)) {
-        if (have) continue;
-        have = true;
-        envFrom.push_back({{"configMapRef", {{"name", configMap}, {"optional", true}}}});
-      } else {
-        envFrom.push_back(e);
+    const std::string cname = c.value("name", "");
+    const bool chosen = std::find(containers.begin(), containers.end(), cname) != containers.end();
+    json entry = {{"name", cname}};
+    if (chosen && plan.envFrom) {
+      json envFrom = json::array();
+      bool have = false;
+      for (const auto& e : c.value("envFrom", json::array())) {
+        if (!isOurs(e, configMap)) envFrom.push_back(e);
+        else if (!have) envFrom.push_back({{"configMapRef", {{"name", configMap}, {"optional", true}}}});
+        have = have || isOurs(e, configMap);
       }
+      if (!have) envFrom.push_back({{"configMapRef", {{"name", configMap}, {"optional", true}}}});
+      entry["envFrom"] = envFrom;
+    } else if (ownsEnvFrom(ours, cname)) {
+      // We own the (atomic) list: keep the user's entries by applying them without ours.
+      json rest = json::array();
+      for (const auto& e : c.value("envFrom", json::array()))
+        if (!isOurs(e, configMap)) rest.push_back(e);
+      if (!rest.empty()) entry["envFrom"] = rest;
     }
-    if (!have) envFrom.push_back({{"configMapRef", {{"name", configMap}, {"optional", true}}}});
-    cs.push_back({{"name", cname}, {"envFrom", envFrom}});
+    if (chosen && plan.file) {
+      entry["env"] = json::array({{{"name", names::kFlagdResolverEnv}, {"value", names::kFlagdResolverValue}},
+                                  {{"name", names::kFlagdSourcePathEnv}, {"value", plan.file->flagFile}}});
+      // A directory, never subPath: kubelet updates a directory mount when the ConfigMap changes.
+      entry["volumeMounts"] = json::array({{{"name", plan.file->volumeName}, {"mountPath", plan.file->mountPath}, {"readOnly", true}}});
+    }
+    if (entry.size() > 1) cs.push_back(std::move(entry));
   }
+  json tmpl = {{"spec", {{"containers", cs}}}};
+  if (plan.file)
+    tmpl["spec"]["volumes"] =
+        json::array({{{"name", plan.file->volumeName}, {"configMap", {{"name", configMap}, {"optional", true}}}}});
+  if (!plan.checksum.empty()) tmpl["metadata"] = {{"annotations", {{names::kChecksumAnnotation, plan.checksum}}}};
   json obj = {{"apiVersion", "apps/v1"},
               {"kind", kind},
               {"metadata", {{"name", name}, {"namespace", ns}}},
-              {"spec",
-               {{"template",
-                 {{"metadata", {{"annotations", {{names::kChecksumAnnotation, checksum}}}}}, {"spec", {{"containers", cs}}}}}}}};
+              {"spec", {{"template", tmpl}}}};
   auto r = writer_.apply(res, obj, names::kFieldManager, true);
   if (!r.ok()) return r.error();
   return ok();

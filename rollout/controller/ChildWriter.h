@@ -1,7 +1,8 @@
 #pragma once
 // The writes of a rollout's children, each idempotent: its ConfigMap (server-side apply, owned by
-// the rollout), a target's claim (one workload, one rollout), its injection (envFrom and checksum on
-// the pod template) and its release.
+// the rollout), a target's claim (one workload, one rollout), its injection (on the pod template:
+// the mounted ConfigMap and flagd env vars for file delivery, envFrom and the restart checksum for
+// env delivery) and its release.
 #include <map>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 
 #include "runtime/common/Result.h"
 #include "runtime/kube/ObjectWriter.h"
+#include "rollout/planner/Plan.h"
 
 namespace fro::rollout {
 
@@ -24,10 +26,11 @@ class ChildWriter {
   // 409 when another rollout holds or just took it.
   Status claimTarget(const std::string& ns, const std::string& kind, const std::string& name, const std::string& rollout,
                      const std::string& previous);
-  // envFrom is an atomic list: applying only our entry would drop the user's. So the applied list
-  // is the live one with ours added (read fresh, not from the projected cache).
+  // One server-side apply of everything we want on the pod template (what we no longer apply, the
+  // API server removes). envFrom is an atomic list: applying only our entry would drop the user's,
+  // so the applied list is the live one with ours added or removed (read fresh, not from the cache).
   Status injectTarget(const std::string& ns, const std::string& kind, const std::string& name,
-                      const std::vector<std::string>& containers, const std::string& configMap, const std::string& checksum);
+                      const std::vector<std::string>& containers, const std::string& configMap, const Plan& plan);
   // Removes our envFrom entry, checksum annotation and claim (when it names `rollout`) from one
   // workload, keeping the user's envFrom entries. A workload claimed by another rollout is left
   // alone. Idempotent: a finalizer that runs again must not take anything else away.

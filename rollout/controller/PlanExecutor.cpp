@@ -128,15 +128,16 @@ std::optional<ReconcileOutcome> PlanExecutor::writeChildren(const std::string& k
   if (!plan.configMapCurrent) {
     if (auto s = children_.applyConfigMap(fr, plan.configMapName, plan.configMapData); !s.ok())
       return writeFailed(fmt::format("applying ConfigMap {}: {}", plan.configMapName, s.error().message));
-    log("info", "wrote flag values", json{{"rollout", key}, {"configMap", plan.configMapName}, {"checksum", plan.checksum},
+    log("info", "wrote flag values", json{{"rollout", key}, {"configMap", plan.configMapName}, {"revision", plan.status.delivery.revision},
                                            {"phase", plan.status.phase}, {"step", plan.status.step}});
   }
   for (const auto& t : plan.targets) {
     if (t.current) continue;
-    if (auto s = children_.injectTarget(ns, t.kind, t.name, t.containers, plan.configMapName, plan.checksum); !s.ok())
+    if (auto s = children_.injectTarget(ns, t.kind, t.name, t.containers, plan.configMapName, plan); !s.ok())
       return writeFailed(fmt::format("applying {} {}: {}", t.kind, t.name, s.error().message));
     log("info", "injected flag values into pod template",
-        json{{"rollout", key}, {"target", t.kind + "/" + t.name}, {"checksum", plan.checksum}});
+        json{{"rollout", key}, {"target", t.kind + "/" + t.name}, {"checksum", plan.checksum},
+             {"file", plan.file ? plan.file->flagFile : ""}, {"envFrom", plan.envFrom}});
   }
   for (const auto& rel : plan.releases)
     if (auto s = children_.releaseTarget(ns, rel.kind, rel.name, plan.configMapName, in.rollout.name); !s.ok())

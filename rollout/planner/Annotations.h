@@ -18,4 +18,13 @@ inline constexpr const char* kPausedAnnotation = "rollouts.featureflags.dev/paus
 // acted on once, acknowledged by status.lastCommand = the same string.
 inline constexpr const char* kCommandAnnotation = "rollouts.featureflags.dev/command";
 
+// File delivery: the env vars OpenFeature flagd providers (JS, Python, Java, Go) read to evaluate
+// in process from a file; with an offline source path they watch that file (every 5 s).
+inline constexpr const char* kFlagdResolverEnv = "FLAGD_RESOLVER";
+inline constexpr const char* kFlagdResolverValue = "in-process";
+inline constexpr const char* kFlagdSourcePathEnv = "FLAGD_OFFLINE_FLAG_SOURCE_PATH";
+// The pseudo-gate that evaluates spec.delivery.propagation.exposureQuery (gate names are DNS
+// labels, so a dot never collides with one of the user's).
+inline constexpr const char* kExposureGate = "delivery.exposure";
+
 }  // namespace fro::rollout::names

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "rollout/planner/Annotations.h"
+#include "rollout/planner/DeliveryStage.h"
 
 namespace fro::rollout {
 
@@ -50,6 +51,7 @@ bool ClusterStage::stops(PlanContext& c) {
             "spec.targets[{}].containers[{}]: container \"{}\" is not in the pod template of {} {} (containers: {})", i, j,
             t.containers[j], t.kind, t.name, join(w->containers)));
   }
+  for (auto& p : DeliveryStage::problems(c)) problems.push_back(std::move(p));
   if (!problems.empty()) {
     invalid(c, problems);
     return true;

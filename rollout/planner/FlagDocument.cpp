@@ -9,8 +9,9 @@ namespace fro::rollout {
 
 using nlohmann::json;
 
-json FlagDocument::flagd(const std::vector<FlagValue>& flags) {
+json FlagDocument::flagd(const std::vector<FlagValue>& flags, const DocumentMetadata& meta) {
   json doc = {{"$schema", "https://flagd.dev/schema/v0/flags.json"}, {"flags", json::object()}};
+  if (meta.revision > 0) doc["metadata"] = {{"rollout", meta.rollout}, {"revision", meta.revision}};
   for (const auto& f : flags) {
     int p = std::clamp(f.percent, 0, 100);
     json def = {{"state", "ENABLED"},
@@ -23,15 +24,32 @@ json FlagDocument::flagd(const std::vector<FlagValue>& flags) {
   return doc;
 }
 
-std::map<std::string, std::string> FlagDocument::configMapData(const std::vector<FlagValue>& flags) {
+std::map<std::string, std::string> FlagDocument::configMapData(const std::vector<FlagValue>& flags,
+                                                               const DocumentMetadata& meta) {
   std::map<std::string, std::string> data;
   for (const auto& f : flags) {
     int p = std::clamp(f.percent, 0, 100);
     data[f.envVar] = p >= 100 ? "true" : "false";
     data[f.envVar + "_PERCENT"] = std::to_string(p);
   }
-  data[kFlagdKey] = flagd(flags).dump(2);
+  data[kFlagdKey] = flagd(flags, meta).dump(2);
   return data;
+}
+
+std::string FlagDocument::restartChecksum(const std::vector<FlagValue>& flags,
+                                          const std::map<std::string, std::string>& data, RestartOn restartOn) {
+  if (restartOn == RestartOn::Never) return "";
+  if (restartOn == RestartOn::EveryChange) return checksum(data);
+  std::map<std::string, std::string> booleans;
+  for (const auto& f : flags)
+    if (auto it = data.find(f.envVar); it != data.end()) booleans.insert(*it);
+  return checksum(booleans);
+}
+
+std::size_t FlagDocument::dataBytes(const std::map<std::string, std::string>& data) {
+  std::size_t n = 0;
+  for (const auto& [k, v] : data) n += k.size() + v.size();
+  return n;
 }
 
 std::string FlagDocument::checksum(const std::map<std::string, std::string>& data) {

@@ -53,6 +53,14 @@ struct TargetInjection {
   bool current = false;                 // the pod template already carries these values: no write
 };
 
+// File delivery on the targets: the ConfigMap mounted read-only as a directory in each container,
+// and the flagd providers' env vars pointing at the document in it.
+struct FileMount {
+  std::string volumeName;
+  std::string mountPath;
+  std::string flagFile;  // <mountPath>/flags.flagd.json
+};
+
 struct TargetRelease {
   std::string kind;
   std::string name;
@@ -64,7 +72,9 @@ struct Plan {
   std::string configMapName;
   std::map<std::string, std::string> configMapData;
   bool configMapCurrent = false;  // the observed ConfigMap already holds configMapData: no write
-  std::string checksum;
+  std::string checksum;  // the pod-template annotation (restart policy), "" for none
+  std::optional<FileMount> file;  // nullopt: no file delivery (our volume, mounts and env removed)
+  bool envFrom = true;            // envFrom the ConfigMap (spec.delivery.env.restartOn != Never)
   std::vector<TargetInjection> targets;
   std::vector<TargetRelease> releases;  // carrying our injection, no longer targeted
   std::vector<TargetClaim> claims;      // before the status write; a lost race means replan

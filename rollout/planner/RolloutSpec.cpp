@@ -144,7 +144,59 @@ const std::regex kFlagName("^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$");
 
 std::string idx(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
 
+const std::regex kMountPath("^/([A-Za-z0-9._-]+/?)+$");
+
+Delivery parseDelivery(Reader& r, const json& spec, std::chrono::milliseconds progressDeadline) {
+  Delivery d;
+  auto it = spec.find("delivery");
+  if (it == spec.end() || it->is_null()) return d;
+  if (!it->is_object()) {
+    r.fail("spec.delivery", "must be an object with file, env and propagation, got " + it->dump());
+    return d;
+  }
+  const json& del = *it;
+  auto section = [&](const char* key) -> const json& {
+    static const json empty = json::object();
+    auto s = del.find(key);
+    if (s == del.end() || s->is_null()) return empty;
+    if (!s->is_object()) {
+      r.fail(std::string("spec.delivery.") + key, "must be an object, got " + s->dump());
+      return empty;
+    }
+    return *s;
+  };
+  const json& file = section("file");
+  d.file = r.boolean(file, "enabled", "spec.delivery.file", true);
+  d.mountPath = r.str(file, "mountPath", "spec.delivery.file", false, d.mountPath);
+  if (!std::regex_match(d.mountPath, kMountPath) || d.mountPath.find("/../") != std::string::npos ||
+      d.mountPath.ends_with("/..") || d.mountPath.size() > 200)
+    r.fail("spec.delivery.file.mountPath",
+           "Invalid value: \"" + d.mountPath + "\": must be an absolute directory path without '..' (e.g. /etc/feature-flags)");
+  while (d.mountPath.size() > 1 && d.mountPath.back() == '/') d.mountPath.pop_back();
+  d.volumeName = r.str(file, "volumeName", "spec.delivery.file", false, d.volumeName);
+  if (!std::regex_match(d.volumeName, kDnsLabel))
+    r.fail("spec.delivery.file.volumeName", "Invalid value: \"" + d.volumeName + "\": must be a lowercase DNS label");
+  const json& env = section("env");
+  const std::string restart = r.str(env, "restartOn", "spec.delivery.env", false, "BooleanChange");
+  if (auto p = parseRestartOn(restart)) d.restartOn = *p;
+  else
+    r.fail("spec.delivery.env.restartOn",
+           "Unsupported value: \"" + restart + "\": supported values: Never, BooleanChange, EveryChange");
+  if (!d.file && !d.env())
+    r.fail("spec.delivery", "nothing would deliver the values: file.enabled is false and env.restartOn is Never");
+  const json& prop = section("propagation");
+  d.allowance = r.duration(prop, "allowance", "spec.delivery.propagation", d.allowance);
+  d.exposureQuery = r.str(prop, "exposureQuery", "spec.delivery.propagation", false);
+  if (d.file && d.allowance >= progressDeadline)
+    r.fail("spec.delivery.propagation.allowance",
+           fmt::format("Invalid value: \"{}\": must be shorter than spec.progressDeadline ({}), or every step stalls",
+                       Duration::format(d.allowance), Duration::format(progressDeadline)));
+  return d;
+}
+
 }  // namespace
+
+std::string Delivery::flagFilePath() const { return mountPath + "/flags.flagd.json"; }
 
 const Flag* RolloutSpec::flag(const std::string& n) const {
   for (auto& f : flags)
@@ -270,6 +322,7 @@ Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name
     else r.fail("spec.rollback", "Unsupported value: \"" + rollback + "\": supported values: automatic, manual");
     s.paused = r.boolean(spec, "paused", "spec", false);
     s.progressDeadline = r.duration(spec, "progressDeadline", "spec", s.progressDeadline);
+    s.delivery = parseDelivery(r, spec, s.progressDeadline);
 
     const json& phases = r.array(spec, "phases", "spec", true);
     std::set<std::string> phaseNames;

@@ -73,6 +73,21 @@ struct Phase {
   std::optional<FailureAction> onFailure;  // default: disable what the phase enabled
 };
 
+// spec.delivery: how the values reach the pods (docs/DESIGN.md section 3).
+struct Delivery {
+  bool file = true;                        // the ConfigMap mounted as a directory, flagd env vars set
+  std::string mountPath = "/etc/feature-flags";
+  std::string volumeName = "feature-flags";
+  RestartOn restartOn = RestartOn::BooleanChange;  // Never: no envFrom
+  // File delivery: a step counts as active only this long after the ConfigMap was seen holding its
+  // values (kubelet's 1m sync period plus the flagd providers' 5s file poll, with a margin).
+  std::chrono::milliseconds allowance{90000};
+  std::string exposureQuery;  // "": none; else active once its value >= status.delivery.revision
+
+  bool env() const { return restartOn != RestartOn::Never; }
+  std::string flagFilePath() const;  // <mountPath>/flags.flagd.json
+};
+
 struct FieldError {
   std::string field;    // e.g. spec.phases[1].steps[0].percent
   std::string message;  // names the value
@@ -91,6 +106,7 @@ struct RolloutSpec {
   RollbackPolicy rollback = RollbackPolicy::Automatic;
   bool paused = false;
   std::chrono::milliseconds progressDeadline{600000};
+  Delivery delivery;
 
   const Flag* flag(const std::string& name) const;
   const Gate* gate(const std::string& name) const;

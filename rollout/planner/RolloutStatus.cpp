@@ -87,6 +87,13 @@ RolloutStatus RolloutStatus::fromJson(const json& j) {
   r.gatesSummary = s(j, "gatesSummary");
   r.configMapName = s(j, "configMapName");
   r.checksum = s(j, "checksum");
+  if (auto i = j.find("delivery"); i != j.end() && i->is_object()) {
+    r.delivery.revision = n(*i, "revision");
+    r.delivery.valuesChecksum = s(*i, "valuesChecksum");
+    r.delivery.deliveredAt = t(*i, "deliveredAt");
+    r.delivery.activeAfter = t(*i, "activeAfter");
+    r.delivery.exposed = b(*i, "exposed");
+  }
   if (auto i = j.find("rollback"); i != j.end() && i->is_object())
     r.rollback = RollbackInfo{s(*i, "phase"), s(*i, "reason"), s(*i, "message"), s(*i, "at")};
   for (const auto& v : arr(j, "appliedTargets"))
@@ -139,6 +146,14 @@ json RolloutStatus::toJson() const {
   put(j, "gatesSummary", gatesSummary);
   put(j, "configMapName", configMapName);
   put(j, "checksum", checksum);
+  if (delivery.revision > 0) {
+    json d = {{"revision", delivery.revision}};
+    put(d, "valuesChecksum", delivery.valuesChecksum);
+    if (delivery.deliveredAt) d["deliveredAt"] = Rfc3339::formatMicro(*delivery.deliveredAt);
+    if (delivery.activeAfter) d["activeAfter"] = Rfc3339::formatMicro(*delivery.activeAfter);
+    if (delivery.exposed) d["exposed"] = true;
+    j["delivery"] = d;
+  }
   if (rollback) {
     json rb = json::object();
     put(rb, "phase", rollback->phase);

@@ -87,6 +87,17 @@ struct RollbackInfo {
   std::string at;
 };
 
+// The flag document last written (status.delivery): its revision, stamped into the document so an
+// app can export what it serves, and when it was seen delivered (the propagation allowance and
+// the exposure check of file delivery count from there).
+struct DeliveryStatus {
+  std::int64_t revision = 0;
+  std::string valuesChecksum;              // of the values without the revision: a change means revision + 1
+  std::optional<TimePoint> deliveredAt;    // ConfigMap current and every target rolled out, first seen
+  std::optional<TimePoint> activeAfter;    // deliveredAt + spec.delivery.propagation.allowance
+  bool exposed = false;                    // the exposure query showed the revision served
+};
+
 struct RolloutStatus {
   static constexpr size_t kMaxHistory = 20;
 
@@ -110,6 +121,7 @@ struct RolloutStatus {
   std::string gatesSummary;
   std::string configMapName;
   std::string checksum;
+  DeliveryStatus delivery;
   std::optional<RollbackInfo> rollback;
   std::vector<std::string> appliedTargets;  // "Deployment/web": where our env injection is
   std::vector<FlagStatus> flags;

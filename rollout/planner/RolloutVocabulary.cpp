@@ -14,6 +14,7 @@ constexpr std::array kConditionStatuses{"True", "False", "Unknown"};
 constexpr std::array kEventTypes{"", "Normal", "Warning"};
 constexpr std::array kOnNoData{"hold", "pass", "fail"};
 constexpr std::array kRollbackPolicies{"automatic", "manual"};
+constexpr std::array kRestartOn{"Never", "BooleanChange", "EveryChange"};
 
 template <class E, std::size_t N>
 std::optional<E> find(const std::array<const char*, N>& names, std::string_view text) {
@@ -31,6 +32,7 @@ const char* toString(ConditionStatus s) { return kConditionStatuses[static_cast<
 const char* toString(EventType t) { return kEventTypes[static_cast<std::size_t>(t)]; }
 const char* toString(OnNoData o) { return kOnNoData[static_cast<std::size_t>(o)]; }
 const char* toString(RollbackPolicy r) { return kRollbackPolicies[static_cast<std::size_t>(r)]; }
+const char* toString(RestartOn r) { return kRestartOn[static_cast<std::size_t>(r)]; }
 
 std::optional<RolloutState> parseRolloutState(std::string_view t) { return find<RolloutState>(kRolloutStates, t); }
 std::optional<PhaseState> parsePhaseState(std::string_view t) { return find<PhaseState>(kPhaseStates, t); }
@@ -43,6 +45,7 @@ std::optional<OnNoData> parseOnNoData(std::string_view t) { return find<OnNoData
 std::optional<RollbackPolicy> parseRollbackPolicy(std::string_view t) {
   return find<RollbackPolicy>(kRollbackPolicies, t);
 }
+std::optional<RestartOn> parseRestartOn(std::string_view t) { return find<RestartOn>(kRestartOn, t); }
 
 bool inStep(RolloutState s) {
   return s == RolloutState::Progressing || s == RolloutState::Holding || s == RolloutState::Paused;

@@ -22,6 +22,8 @@ enum class EventType { None, Normal, Warning };
 enum class OnNoData { Hold, Pass, Fail };
 // spec.rollback
 enum class RollbackPolicy { Automatic, Manual };
+// spec.delivery.env.restartOn: which value changes restart the targets' pods (Never: no env delivery).
+enum class RestartOn { Never, BooleanChange, EveryChange };
 
 const char* toString(RolloutState s);
 const char* toString(PhaseState s);
@@ -30,6 +32,7 @@ const char* toString(ConditionStatus s);
 const char* toString(EventType t);  // "" for None
 const char* toString(OnNoData o);
 const char* toString(RollbackPolicy r);
+const char* toString(RestartOn r);
 
 // nullopt for text that names no value (a hand-edited status): the caller decides the fallback.
 std::optional<RolloutState> parseRolloutState(std::string_view text);
@@ -39,6 +42,7 @@ std::optional<ConditionStatus> parseConditionStatus(std::string_view text);
 std::optional<EventType> parseEventType(std::string_view text);
 std::optional<OnNoData> parseOnNoData(std::string_view text);
 std::optional<RollbackPolicy> parseRollbackPolicy(std::string_view text);
+std::optional<RestartOn> parseRestartOn(std::string_view text);
 
 // Progressing, Holding or Paused: the rollout is inside a step.
 bool inStep(RolloutState s);

@@ -78,11 +78,57 @@ TEST(WorkloadView, ProjectionKeepsWhatObserveReads) {
   EXPECT_EQ(a.envFromContainers, b.envFromContainers);
 }
 
+// What file delivery reads: volumes, env and mounts, each marked when our field manager applied it
+// (from managedFields), so the user's own are never mistaken for ours; the projection keeps
+// exactly that.
+TEST(WorkloadView, MarksOurVolumeMountAndEnvFromManagedFields) {
+  json d = json::parse(R"({
+    "metadata": {"name": "web", "generation": 1, "managedFields": [
+      {"manager": "kubectl", "operation": "Update", "fieldsV1": {"f:spec": {"f:template": {"f:spec": {
+        "f:volumes": {"k:{\"name\":\"data\"}": {}}}}}}},
+      {"manager": "feature-rollout-operator", "operation": "Apply", "fieldsV1": {"f:spec": {"f:template": {"f:spec": {
+        "f:volumes": {"k:{\"name\":\"feature-flags\"}": {".": {}, "f:configMap": {}}},
+        "f:containers": {"k:{\"name\":\"app\"}": {".": {}, "f:name": {},
+          "f:env": {"k:{\"name\":\"FLAGD_RESOLVER\"}": {}, "k:{\"name\":\"FLAGD_OFFLINE_FLAG_SOURCE_PATH\"}": {}},
+          "f:volumeMounts": {"k:{\"mountPath\":\"/etc/feature-flags\"}": {}}, "f:image": {}}}}}}}}]},
+    "spec": {"template": {"spec": {
+      "volumes": [{"name": "data", "emptyDir": {}}, {"name": "feature-flags", "configMap": {"name": "demo-flags"}}],
+      "containers": [{"name": "app", "image": "x",
+        "env": [{"name": "LOG", "value": "debug"}, {"name": "FLAGD_RESOLVER", "value": "in-process"},
+                {"name": "FLAGD_OFFLINE_FLAG_SOURCE_PATH", "value": "/etc/feature-flags/flags.flagd.json"},
+                {"name": "SECRET", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}],
+        "volumeMounts": [{"name": "data", "mountPath": "/data", "subPath": "a"},
+                         {"name": "feature-flags", "mountPath": "/etc/feature-flags", "readOnly": true}]}]}}}})");
+  for (const json& obj : {d, WorkloadView::project(d)}) {
+    const auto v = WorkloadView::observe("Deployment", "web", &obj, "demo-flags");
+    ASSERT_EQ(v.volumes.size(), 2u) << obj.dump();
+    EXPECT_FALSE(v.volume("data")->ours);
+    EXPECT_TRUE(v.volume("feature-flags")->ours);
+    EXPECT_EQ(v.volume("feature-flags")->configMap, "demo-flags");
+    const ContainerView* app = v.container("app");
+    ASSERT_NE(app, nullptr);
+    ASSERT_EQ(app->env.size(), 4u);
+    EXPECT_FALSE(app->env[0].ours);
+    EXPECT_TRUE(app->env[1].ours);
+    EXPECT_EQ(app->env[2].value, "/etc/feature-flags/flags.flagd.json");
+    EXPECT_EQ(app->env[3].value, "");  // valueFrom: never copied into the cache
+    ASSERT_EQ(app->mounts.size(), 2u);
+    EXPECT_FALSE(app->mounts[0].ours);
+    EXPECT_EQ(app->mounts[0].subPath, "a");
+    EXPECT_TRUE(app->mounts[1].ours);
+  }
+  const json p = WorkloadView::project(d);
+  ASSERT_EQ(p["metadata"]["managedFields"].size(), 1u) << "only our own Apply entry is cached";
+  EXPECT_EQ(p["metadata"]["managedFields"][0].dump().find("f:image"), std::string::npos);
+  EXPECT_EQ(p.dump().find("secretKeyRef"), std::string::npos);
+}
+
 TEST(RolloutStatus, RoundTripsThroughJson) {
   RolloutStatus s;
   s.observedGeneration = 4, s.phase = "core", s.phaseIndex = 1, s.step = 2, s.percent = 50, s.state = RolloutState::Holding;
   s.stepStartedAt = *Rfc3339::parse("2026-11-29T05:00:00.250Z");
   s.operatorPaused = true;
+  s.delivery = DeliveryStatus{7, "abc", *Rfc3339::parse("2026-11-29T05:00:01Z"), *Rfc3339::parse("2026-11-29T05:01:31Z"), true};
   s.rollback = RollbackInfo{"core", "GateCritical", "m", "2026-11-29T05:00:00Z"};
   s.flags = {{"a", "A", true, 100}};
   s.gates = {{"g", "q", "0.1", "critical above 0.05", GateResult::Critical, "msg", "2026-11-29T05:00:00Z", 0}};
@@ -90,6 +136,8 @@ TEST(RolloutStatus, RoundTripsThroughJson) {
   json j = s.toJson();
   EXPECT_EQ(RolloutStatus::fromJson(j).toJson(), j);
   EXPECT_EQ(j["stepStartedAt"], "2026-11-29T05:00:00.250000Z");
+  EXPECT_EQ(j["delivery"]["revision"], 7);
+  EXPECT_EQ(j["delivery"]["activeAfter"], "2026-11-29T05:01:31.000000Z");
   // lastTransitionTime moves only when the status flips.
   s.setCondition({"Ready", ConditionStatus::False, "Other", "m2"}, "2026-11-29T06:00:00Z", 5);
   EXPECT_EQ(s.condition("Ready")->lastTransitionTime, "2026-11-29T05:00:00Z");

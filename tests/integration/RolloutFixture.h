@@ -95,7 +95,11 @@ class RolloutFixture : public IntegrationTest {
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
 
+  // A spec without spec.delivery gets the default delivery (file and env, restart on boolean
+  // change) with no propagation allowance: kwok pods read no files, so waiting for kubelet's sync
+  // would only slow every step down by 90s.
   json createRollout(json spec, const std::string& name = "checkout") {
+    if (!spec.contains("delivery")) spec["delivery"] = {{"propagation", {{"allowance", "0s"}}}};
     json fr = {{"apiVersion", "rollouts.featureflags.dev/v1alpha1"},
                {"kind", "FeatureRollout"},
                {"metadata", {{"name", name}}},

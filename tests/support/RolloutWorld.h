@@ -37,6 +37,10 @@ struct RolloutWorldOptions {
   std::string uid = "u1";
   std::vector<std::pair<std::string, std::string>> targets = {{"Deployment", "web"}};
   std::vector<std::string> containers = {"app", "sidecar"};
+  // A spec without spec.delivery gets env delivery with a restart on every change (the scenarios
+  // of step logic predate file delivery and count one template write per step); false keeps the
+  // spec as written, so the defaults (file delivery, 90s allowance) apply.
+  bool envOnly = true;
 };
 
 struct RolloutWorld {
@@ -62,6 +66,8 @@ struct RolloutWorld {
                {"kind", "FeatureRollout"},
                {"metadata", {{"name", o.name}, {"namespace", "shop"}, {"generation", 1}, {"uid", o.uid}}},
                {"spec", std::move(spec)}};
+    if (o.envOnly && !rollout["spec"].contains("delivery"))
+      rollout["spec"]["delivery"] = {{"file", {{"enabled", false}}}, {"env", {{"restartOn", "EveryChange"}}}};
     for (auto& [k, n] : o.targets) {
       WorkloadView w;
       w.kind = k, w.name = n, w.exists = true, w.containers = o.containers, w.rolledOut = true;
@@ -104,14 +110,30 @@ struct RolloutWorld {
       for (auto& t : last.targets)
         for (auto& w : workloads)
           if (w.kind == t.kind && w.name == t.name && !t.current) {
-            w.checksum = last.checksum;
-            w.envFromContainers = t.containers;
+            applyInjection(w, t);
             w.rolledOut = autoRollout;
             w.progress = autoRollout ? "" : "Deployment web: 0 of 2 replicas updated";
             ++workloadWrites;
           }
     }
     return last;
+  }
+  // The pod template after the reconciler's apply of this injection (as the API server merges it).
+  void applyInjection(WorkloadView& w, const rollout::TargetInjection& t) const {
+    w.checksum = last.checksum;
+    w.envFromContainers = last.envFrom ? t.containers : std::vector<std::string>{};
+    std::erase_if(w.volumes, [](const rollout::VolumeView& v) { return v.ours; });
+    if (last.file) w.volumes.push_back({last.file->volumeName, last.configMapName, true});
+    if (w.podContainers.empty())
+      for (const auto& c : w.containers) w.podContainers.push_back({c, {}, {}, false});
+    for (auto& c : w.podContainers) {
+      std::erase_if(c.env, [](const rollout::EnvView& e) { return e.ours; });
+      std::erase_if(c.mounts, [](const rollout::MountView& m) { return m.ours; });
+      if (!last.file || std::find(t.containers.begin(), t.containers.end(), c.name) == t.containers.end()) continue;
+      c.env.push_back({rollout::names::kFlagdResolverEnv, rollout::names::kFlagdResolverValue, true});
+      c.env.push_back({rollout::names::kFlagdSourcePathEnv, last.file->flagFile, true});
+      c.mounts.push_back({last.file->volumeName, last.file->mountPath, "", true});
+    }
   }
   // Reconciles until nothing changes (what the watch events would cause), at most n times.
   void settle(int n = 8) {
