@@ -11,6 +11,7 @@ start=$SECONDS
 
 "$here/install-deps.sh"
 "$here/build-tools.sh" all
+"$here/install-sdks.sh"
 
 BUILD=${FRO_BUILD_DIR:-$FRO_ROOT/build}
 log "building the project in $BUILD"
