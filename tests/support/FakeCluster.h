@@ -167,14 +167,23 @@ class FakeCluster final : public kube::ObjectWriter, public rollout::ObjectSourc
     return plural + "/" + ns + "/" + name;
   }
 
-  // Intent over base: objects merged, containers by name, other lists replaced whole.
+  // The pod template's list maps and their keys, as the API server's schema declares them
+  // (envFrom is atomic: replaced whole); "" for any other list.
+  static const char* listKey(const std::string& field) {
+    if (field == "containers" || field == "volumes" || field == "env") return "name";
+    if (field == "volumeMounts") return "mountPath";
+    return "";
+  }
+
+  // Intent over base: objects merged, list maps by their key, other lists replaced whole.
   static void compose(json& into, const json& intent) {
     for (auto& [k, v] : intent.items()) {
+      const std::string key = listKey(k);
       if (v.is_object() && into.contains(k) && into[k].is_object()) {
         compose(into[k], v);
-      } else if (k == "containers" && v.is_array() && into.contains(k) && into[k].is_array()) {
+      } else if (!key.empty() && v.is_array() && into.contains(k) && into[k].is_array()) {
         for (const auto& c : v) {
-          auto same = std::find_if(into[k].begin(), into[k].end(), [&](const json& x) { return x.value("name", "") == c.value("name", ""); });
+          auto same = std::find_if(into[k].begin(), into[k].end(), [&](const json& x) { return x.value(key, "") == c.value(key, ""); });
           if (same != into[k].end()) compose(*same, c);
           else into[k].push_back(c);
         }
@@ -183,14 +192,15 @@ class FakeCluster final : public kube::ObjectWriter, public rollout::ObjectSourc
       }
     }
   }
-  // fieldsV1 of an applied object: f:<field>, k:{"name":...} for containers, {} for leaves and lists.
+  // fieldsV1 of an applied object: f:<field>, k:{"<key>":...} for list maps, {} for leaves and lists.
   static json fieldsOf(const json& v) {
     json out = json::object();
     if (!v.is_object()) return out;
     for (auto& [k, x] : v.items()) {
-      if (k == "containers" && x.is_array()) {
+      const std::string key = listKey(k);
+      if (!key.empty() && x.is_array()) {
         json list = json::object();
-        for (const auto& c : x) list["k:" + json{{"name", c.value("name", "")}}.dump()] = fieldsOf(c);
+        for (const auto& c : x) list["k:" + json{{key, c.value(key, "")}}.dump()] = fieldsOf(c);
         out["f:" + k] = list;
       } else {
         out["f:" + k] = x.is_object() ? fieldsOf(x) : json::object();

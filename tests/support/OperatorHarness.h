@@ -143,11 +143,14 @@ class OperatorHarness : public IntegrationTest {
     ASSERT_TRUE(r.ok()) << r.error().message;
   }
 
+  // A spec without spec.delivery gets the default delivery with no propagation allowance (kwok
+  // pods read no files: the 90s default would only slow every step down).
   json createRollout(const json& spec, const std::string& name) {
     json fr = {{"apiVersion", "rollouts.featureflags.dev/v1alpha1"},
                {"kind", "FeatureRollout"},
                {"metadata", {{"name", name}}},
                {"spec", spec}};
+    if (!spec.contains("delivery")) fr["spec"]["delivery"] = {{"propagation", {{"allowance", "0s"}}}};
     auto r = client->create(Resource::featureRollouts(), ns, fr);
     EXPECT_TRUE(r.ok()) << r.error().message;
     return r.ok() ? *r : json();
