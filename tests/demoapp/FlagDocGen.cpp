@@ -3,8 +3,8 @@
 // own code (rollout::FlagDocument::configMapData), so the demo app's tests feed the OpenFeature
 // SDK exactly the document the operator writes rather than a hand-copied one.
 //   fro-flagdoc-gen [--name CM] [--namespace NS] [--rollout NS/NAME --revision N] FLAG=PERCENT...
-// With --revision, the flag document gets the top-level "metadata": {"rollout", "revision"} the
-// operator's file delivery stamps, unless the operator's code already put one there.
+// With --revision N (N > 0), the flag document gets the top-level "metadata": {"rollout", "revision"}
+// the operator's file delivery stamps (rollout::DocumentMetadata).
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -42,14 +42,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  auto data = fro::rollout::FlagDocument::configMapData(flags);
-  if (revision >= 0) {
-    json doc = json::parse(data[fro::rollout::FlagDocument::kFlagdKey]);
-    if (!doc.contains("metadata")) {
-      doc["metadata"] = {{"rollout", rollout.empty() ? ns + "/" + name : rollout}, {"revision", revision}};
-      data[fro::rollout::FlagDocument::kFlagdKey] = doc.dump(2);
-    }
-  }
+  fro::rollout::DocumentMetadata meta;
+  if (revision > 0) meta = {rollout.empty() ? ns + "/" + name : rollout, revision};
+  auto data = fro::rollout::FlagDocument::configMapData(flags, meta);
   json cm = {{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", name}, {"namespace", ns}}}, {"data", data}};
   std::printf("%s\n", cm.dump(2).c_str());
   return 0;
