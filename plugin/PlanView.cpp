@@ -8,10 +8,12 @@
 #include "runtime/common/Duration.h"
 #include "runtime/common/NumberText.h"
 #include "rollout/planner/EffectiveFlags.h"
+#include "rollout/planner/FlagDocument.h"
 
 namespace fro::plugin {
 
 using rollout::EffectiveFlags;
+using rollout::FlagDocument;
 using rollout::FlagValue;
 using rollout::Position;
 
@@ -49,12 +51,20 @@ std::string PlanView::render(const rollout::RolloutSpec& spec, const std::string
   size_t gateW = 4;
   for (const auto& g : spec.gates) gateW = std::max(gateW, g.name.size());
 
+  // With file delivery every step waits for the propagation allowance before its pause starts.
+  const auto& d = spec.delivery;
+  const std::chrono::milliseconds allowance = d.file ? d.allowance : std::chrono::milliseconds(0);
   std::chrono::milliseconds total{0};
   size_t steps = 0;
   for (const auto& p : spec.phases) {
     steps += p.steps.size();
-    for (const auto& s : p.steps) total += s.pause;
+    for (const auto& s : p.steps) total += s.pause + allowance;
   }
+  // Whether the pod template's restart checksum moves between two sets of values.
+  auto restarts = [&](const std::vector<FlagValue>& before, const std::vector<FlagValue>& after) {
+    return FlagDocument::restartChecksum(before, FlagDocument::configMapData(before), d.restartOn) !=
+           FlagDocument::restartChecksum(after, FlagDocument::configMapData(after), d.restartOn);
+  };
   auto flagLines = [&](const std::vector<FlagValue>& now, const std::vector<FlagValue>* before) {
     for (size_t i = 0; i < now.size(); ++i) {
       bool changed = before && (*before)[i].percent != now[i].percent;
@@ -68,8 +78,22 @@ std::string PlanView::render(const rollout::RolloutSpec& spec, const std::string
   o << fmt::format("  {}, {}, {}; ConfigMap {}; rollback: {}{}\n", plural(spec.flags.size(), "flag"),
                    plural(spec.phases.size(), "phase"), plural(steps, "step"), spec.configMapName, rollout::toString(spec.rollback),
                    spec.paused ? "; spec.paused: true (nothing advances until it is false)" : "");
+  o << "  Delivery: "
+    << (d.file ? fmt::format("file {} (flagd providers in file mode; a percent step restarts no pod){}", d.flagFilePath(),
+                             d.env() ? " and " : "")
+               : std::string())
+    << (d.env() ? fmt::format("env (envFrom; pods restart {})", d.restartOn == rollout::RestartOn::EveryChange
+                                                                      ? "at every step"
+                                                                      : "when an <ENV> flips: steps marked \"restarts pods\"")
+                : std::string())
+    << "\n";
+  if (d.file)
+    o << fmt::format("  Each step is active {} after its values are in the ConfigMap{} (spec.delivery.propagation)\n",
+                     Duration::format(d.allowance), d.exposureQuery.empty() ? "" : ", then once the exposure query shows them served");
   o << "  Minimum duration: " << span(total)
-    << " (the sum of the pauses; waiting for the targets to roll out and for the gates to pass can only add to it)\n";
+    << (d.file ? " (the sum of the pauses and propagation allowances; "
+               : " (the sum of the pauses; ")
+    << "waiting for the targets to roll out and for the gates to pass can only add to it)\n";
   o << "  Lines marked * change at that step. <ENV> is \"true\" only at 100%; <ENV>_PERCENT carries the percent.\n\n";
 
   // Phase -1: before the first phase, every flag has its default.
@@ -103,10 +127,12 @@ std::string PlanView::render(const rollout::RolloutSpec& spec, const std::string
     }
     for (size_t si = 0; si < ph.steps.size(); ++si) {
       const auto& st = ph.steps[si];
-      o << fmt::format("  step {}/{}: {:>4}, pause {}, starts at +{} at the earliest\n", si + 1, ph.steps.size(),
-                       fmt::format("{}%", st.percent), Duration::format(st.pause), span(at));
-      at += st.pause;
       auto now = EffectiveFlags::at(spec, Position{Position::Mode::InProgress, static_cast<int>(pi), static_cast<int>(si)});
+      at += allowance;
+      o << fmt::format("  step {}/{}: {:>4}, pause {}, starts at +{} at the earliest{}\n", si + 1, ph.steps.size(),
+                       fmt::format("{}%", st.percent), Duration::format(st.pause), span(at),
+                       d.env() && d.restartOn != rollout::RestartOn::EveryChange && restarts(prev, now) ? ", restarts pods" : "");
+      at += st.pause;
       flagLines(now, &prev);
       prev = now;
     }

@@ -39,8 +39,12 @@ const auto kNow = *Rfc3339::parse("2026-03-03T22:00:00Z");
 TEST(PlanView, SharedExample) {
   std::string out = plan("crds/samples/unified-workflow.yaml");
   expectGolden(out, "plan-unified-workflow.txt");
-  // The plan's own arithmetic, independent of the golden file: 24+72+120+144+24 hours of pauses.
-  EXPECT_NE(out.find("Minimum duration: 384h (16d)"), std::string::npos);
+  // The plan's own arithmetic, independent of the golden file: 24+72+120+144+24 hours of pauses,
+  // plus the default 90s propagation allowance of file delivery before each of the 10 steps.
+  EXPECT_NE(out.find("Minimum duration: 384h15m"), std::string::npos);
+  // The default delivery: file, and env restarting pods only where an <ENV> flips (at 100%).
+  EXPECT_NE(out.find("step 1/1: 100%, pause 24h, starts at +1m30s at the earliest, restarts pods"), std::string::npos);
+  EXPECT_NE(out.find("step 1/3:  10%, pause 24h, starts at +24h3m at the earliest\n"), std::string::npos);
   // Phase core's onFailure disables only write: search and frontend keep their percent.
   EXPECT_NE(out.find("unified_workflow_write -> 0% (VITE_UNIFIED_WORKFLOW_WRITE=false)"), std::string::npos);
   EXPECT_NE(out.find("keeping the step's percent: unified_workflow_search, unified_workflow_frontend"), std::string::npos);
