@@ -136,6 +136,11 @@ expect_fields quick <<'EOF'
 .spec.flags[1].default false
 .spec.configMapName
 .spec.targets[0].containers
+.spec.delivery.file.enabled true
+.spec.delivery.file.mountPath /etc/feature-flags
+.spec.delivery.file.volumeName feature-flags
+.spec.delivery.env.restartOn BooleanChange
+.spec.delivery.propagation.allowance 90s
 EOF
 expect_fields unified-workflow <<'EOF'
 .spec.flags[*].envVar VITE_UNIFIED_WORKFLOW_SCHEMA VITE_UNIFIED_WORKFLOW_READ VITE_UNIFIED_WORKFLOW_WRITE VITE_UNIFIED_WORKFLOW_SEARCH VITE_UNIFIED_WORKFLOW_FRONTEND VITE_UNIFIED_WORKFLOW_AI_GENERATION VITE_UNIFIED_WORKFLOW_ANALYTICS VITE_UNIFIED_WORKFLOW_GENERATOR VITE_EXPERIMENTAL_FEATURES VITE_UNIFIED_WORKFLOW_MIGRATION
