@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -153,6 +154,7 @@ def main():
             rc = "hung"
         mirror.send_signal(signal.SIGTERM)
         mrc = mirror.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
     check(rc == 0, f"the app exits 0 on SIGTERM (got {rc})")
     check(mrc == 0, f"the mirror exits 0 on SIGTERM (got {mrc})")
     if failures:

@@ -7,6 +7,7 @@ it in the container, and empties the directory when the mount goes.
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -121,6 +122,7 @@ def main():
             if failures:
                 print("\n".join(errs[-20:]))
         subprocess.run(["kubectl", "delete", "namespace", ns, "--wait=false"], capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
     print(f"{len(failures)} failed" if failures else "all checks passed")
     return 1 if failures else 0
 

@@ -5,6 +5,7 @@ mirrored directory sees. The kubectl source is exercised by mirror_integration_t
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -81,6 +82,7 @@ class MirrorTest(unittest.TestCase):
         if self.mirror and self.mirror.proc.poll() is None:
             rc, err = self.mirror.stop()
             self.assertEqual(rc, 0, f"the mirror did not exit cleanly on SIGTERM: {err}")
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def start(self, delay, workload=None):
         self.mirror = Mirror(self.tmp, delay, workload)
