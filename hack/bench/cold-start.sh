@@ -77,6 +77,8 @@ ns=fro-cold-$(date +%H%M%S)-$$
 work=$(mktemp -d "${TMPDIR:-/tmp}/fro-cold-start.XXXXXX")
 op_pid=
 ns_created=0
+node_created=0
+node=
 
 stop_operator() {
   [[ -n $op_pid ]] || return 0
@@ -127,6 +129,7 @@ on_exit() {
   trap - EXIT
   delete_namespace || true
   stop_operator || true
+  if ((node_created && !keep_ns)); then kubectl delete node "$node" --wait=false >/dev/null 2>&1 || true; fi
   log "work directory (operator log, metric snapshots): $work"
   exit "$rc"
 }
@@ -143,12 +146,38 @@ kubectl wait --for condition=established --timeout=60s crd/featurerollouts.rollo
 kubectl create namespace "$ns" >/dev/null || die "could not create namespace $ns"
 ns_created=1
 
+# A kwok node of our own, big enough for every pod plus the surge pods of rolling updates
+# (hack/cluster.sh's kwok-node-0 takes 1,000 pods: 1,000 Deployments of 1-2 replicas fill it, and a
+# full node leaves every restart waiting for a surge pod that never schedules). The Deployments
+# are pinned to it with a nodeSelector; it is deleted at the end.
+node=$ns-node
+pods_cap=$(( count * 4 + 16 ))
+kubectl create -f - >/dev/null <<NODE || die "could not create the kwok node $node"
+apiVersion: v1
+kind: Node
+metadata:
+  name: $node
+  annotations: {kwok.x-k8s.io/node: fake, node.alpha.kubernetes.io/ttl: "0"}
+  labels: {type: kwok, kubernetes.io/hostname: $node, kubernetes.io/os: linux, kubernetes.io/arch: amd64}
+status:
+  allocatable: {cpu: "256", memory: 1Ti, pods: "$pods_cap"}
+  capacity: {cpu: "256", memory: 1Ti, pods: "$pods_cap"}
+NODE
+node_created=1
+kubectl taint node "$node" node.kubernetes.io/not-ready:NoSchedule- >/dev/null 2>&1 || true
+for i in $(seq 1 60); do
+  [[ $(kubectl get node "$node" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]] && break
+  ((i < 60)) || die "the kwok node $node did not become Ready within 60 s (is kwok running?)"
+  sleep 1
+done
+kubectl taint node "$node" node.kubernetes.io/not-ready:NoSchedule- >/dev/null 2>&1 || true
+
 # Create in 4 parallel kubectl clients (one multi-document stream each).
 create_all() {  # kind
   local kind=$1 shards=4 i pids=() failed=0
   ((count < 40)) && shards=1
   for ((i = 0; i < shards; i++)); do
-    $py manifest --kind "$kind" --ns "$ns" --count "$count" --restart-on "$restart_on" --file "$file" \
+    $py manifest --kind "$kind" --ns "$ns" --node "$node" --count "$count" --restart-on "$restart_on" --file "$file" \
       --allowance "$allowance" --pause "$pause" --shard "$i" --shards "$shards" >"$work/$kind-$i.yaml"
     kubectl create -f "$work/$kind-$i.yaml" >"$work/create-$kind-$i.log" 2>&1 &
     pids+=($!)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Helper of hack/bench/cold-start.sh (Python 3 standard library only).
 
-  cold_start.py manifest --kind deployments|rollouts --ns NS --count N --restart-on R --file B
+  cold_start.py manifest --kind deployments|rollouts --ns NS [--node NODE] --count N --restart-on R --file B
                          --allowance A [--pause P] [--shard I --shards K]
       prints a multi-document stream (JSON documents separated by ---) for kubectl create -f -
   cold_start.py states          reads `kubectl get featurerollouts -o jsonpath` lines (one state a
@@ -41,7 +41,10 @@ def manifest(a):
                     "selector": {"matchLabels": {"app": name}},
                     "template": {
                         "metadata": {"labels": {"app": name}},
-                        "spec": {"containers": [{"name": "app", "image": "registry.invalid/app:1"}]},
+                        "spec": {
+                            "nodeSelector": {"kubernetes.io/hostname": a.node} if a.node else None,
+                            "containers": [{"name": "app", "image": "registry.invalid/app:1"}],
+                        },
                     },
                 },
             })
@@ -70,6 +73,10 @@ def manifest(a):
                     }],
                 },
             })
+    for d in docs:
+        tpl = d["spec"].get("template", {}).get("spec", {})
+        if tpl.get("nodeSelector", 0) is None:
+            del tpl["nodeSelector"]
     sys.stdout.write("".join("---\n" + json.dumps(d) + "\n" for d in docs))
 
 
@@ -282,6 +289,7 @@ def main():
     m.add_argument("--kind", choices=["deployments", "rollouts"], required=True)
     m.add_argument("--ns", required=True)
     m.add_argument("--count", type=int, required=True)
+    m.add_argument("--node", default="")
     m.add_argument("--restart-on", default="BooleanChange")
     m.add_argument("--file", default="true")
     m.add_argument("--allowance", default="")
