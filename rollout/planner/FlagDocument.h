@@ -4,7 +4,9 @@
 //                    that ignores percentages is never exposed early;
 //   <ENV>_PERCENT    "0".."100", for apps that bucket users themselves;
 //   flags.flagd.json a flagd flag-definition document; a partial percent becomes a "fractional"
-//                    rule, so OpenFeature SDKs with a flagd provider bucket users as we do.
+//                    rule with "on" first, so with any flagd provider a higher percent only
+//                    adds users; which users depends on the SDK's hash (docs/SDK-COMPATIBILITY.md:
+//                    flagd and the JS core hash like Bucketing's murmur3 engine, Python like cbor).
 // Pure functions of the values: same input, byte-identical output, so "nothing changed" is a
 // string comparison and the checksum annotation only moves when a value does.
 #include <cstdint>
