@@ -10,7 +10,7 @@ pkgs=(
   libyaml-cpp-dev nlohmann-json3-dev libssl-dev
   libcurl4-openssl-dev prometheus-cpp-dev libgtest-dev libgmock-dev googletest
   libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev
-  prometheus kubectl etcd-server valgrind lua5.4 python3
+  prometheus kubectl etcd-server valgrind lua5.4 python3 jq
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -35,3 +35,5 @@ else
   log "Debian packages: all ${#pkgs[@]} present"
 fi
 command -v go >/dev/null 2>&1 || die "Go toolchain not found on PATH (need go >= 1.26 to build the control plane)"
+node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null && command -v npm >/dev/null 2>&1 \
+  || die "Node.js >= 20 with npm not found on PATH (the OpenFeature demo app, demo/openfeature-app, needs it)"

@@ -12,6 +12,7 @@ start=$SECONDS
 "$here/install-deps.sh"
 "$here/build-tools.sh" all
 "$here/install-sdks.sh"
+"$here/install-demo-app.sh" >/dev/null  # npm ci of demo/openfeature-app (tests/demoapp), cached per lock file
 
 BUILD=${FRO_BUILD_DIR:-$FRO_ROOT/build}
 log "building the project in $BUILD"
