@@ -66,7 +66,7 @@ void PlanContext::enterStep(int phaseIdx, int step) {
   st.phaseHash = phaseHash(phaseIdx);
   st.gates.clear();
   const auto& gates = spec.phases[phaseIdx].gates;
-  st.gatesSummary = gates.empty() ? "none" : fmt::format("0/{} Passed, waiting for rollout", gates.size());
+  st.gatesSummary = gates.empty() ? "none" : fmt::format("0/{} Passed, waiting for delivery", gates.size());
 }
 
 void PlanContext::startPhase(int idx, const std::string& why, bool checked) {

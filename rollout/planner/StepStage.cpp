@@ -90,7 +90,7 @@ StepOutcome StepStage::run(PlanContext& c, const Command& command, const std::st
         st.message = fmt::format("{}: waiting for {}", c.stepLabel(), waiting);
         c.requeue(std::chrono::duration_cast<milliseconds>(deadline - c.in.now));
       }
-      st.gatesSummary = p.gates.empty() ? "none" : fmt::format("0/{} Passed, waiting for rollout", p.gates.size());
+      st.gatesSummary = p.gates.empty() ? "none" : fmt::format("0/{} Passed, waiting for delivery", p.gates.size());
       return out;
     }
   }
