@@ -17,32 +17,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
+
+from demoapp_support import get, start_app, wait_for
 
 USERS = 10000
 FLAG = "checkout"
 OTHER = "search"  # held at 30% throughout: another flag's users are bucketed on its own name
-
-
-def wait_for(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=30) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
 
 
 def main():
@@ -81,18 +62,7 @@ def main():
     wait_for(lambda: os.path.exists(flag_file), 10, "the mirrored flag file")
 
     env = dict(os.environ, NODE_PATH=node_modules, FLAGD_RESOLVER="in-process", FLAGD_OFFLINE_FLAG_SOURCE_PATH=flag_file)
-    app = subprocess.Popen(["node", a.app, "--users", str(USERS), "--rate", "200", "--metrics-address", "127.0.0.1:0",
-                            "--control-address", "127.0.0.1:0"], env=env, stderr=subprocess.PIPE, text=True)
-    log_lines = []
-    ports = {}
-
-    def read_log():
-        for line in app.stderr:
-            log_lines.append(line.rstrip())
-            m = re.search(r"serving metrics on http://127\.0\.0\.1:(\d+)/metrics, control on http://127\.0\.0\.1:(\d+)/", line)
-            if m:
-                ports["metrics"], ports["control"] = int(m.group(1)), int(m.group(2))
-    threading.Thread(target=read_log, daemon=True).start()
+    app, ports, log_lines = start_app(a.app, env, USERS)
     try:
         wait_for(lambda: ports, 20, "the app's first log line")
         metrics_url = f"http://127.0.0.1:{ports['metrics']}/metrics"

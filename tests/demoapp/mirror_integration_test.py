@@ -15,24 +15,9 @@ import tempfile
 import threading
 import time
 
+from demoapp_support import kubectl, wait_for
+
 DELAY = 1.0
-
-
-def kubectl(*args, stdin=None):
-    r = subprocess.run(["kubectl", *args], input=stdin, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"kubectl {' '.join(args)}: {r.stderr.strip()}")
-    return r.stdout
-
-
-def wait_for(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def main():

@@ -14,17 +14,13 @@ import threading
 import time
 import unittest
 
+import demoapp_support as support
+
 MIRROR = None
 
 
 def wait_for(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.005)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    return support.wait_for(cond, timeout, what, poll=0.005)  # swaps are timed to a few ms
 
 
 def write_atomic(path, obj):

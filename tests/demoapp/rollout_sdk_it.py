@@ -16,36 +16,18 @@ PROMETHEUS_TARGETS_DIR) and the app's npm dependencies (hack/install-demo-app.sh
 import argparse
 import json
 import os
-import re
 import secrets
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
+
+from demoapp_support import get, kubectl, start_app, wait_for
 
 USERS = 10000
 FLAG = "checkout"
-
-
-def kubectl(*args, stdin=None, check=True):
-    r = subprocess.run(["kubectl", *args], input=stdin, capture_output=True, text=True)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"kubectl {' '.join(args)}: {r.stderr.strip()}")
-    return r.stdout
-
-
-def wait_for(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def free_port():
@@ -54,14 +36,6 @@ def free_port():
     p = s.getsockname()[1]
     s.close()
     return p
-
-
-def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status, r.read().decode()
-    except OSError as e:
-        return 0, str(e)
 
 
 def main():
@@ -146,18 +120,8 @@ def main():
         check(source.startswith(mount_path + "/"), f"the flag file {source} is in the mount {mount_path}")
         app_env = dict(os.environ, NODE_PATH=node_path, FLAGD_RESOLVER=env["FLAGD_RESOLVER"],
                        FLAGD_OFFLINE_FLAG_SOURCE_PATH=vol + source[len(mount_path):])
-        app = subprocess.Popen(["node", a.app, "--users", str(USERS), "--rate", "200", "--metrics-address", "127.0.0.1:0",
-                                "--control-address", "127.0.0.1:0"], env=app_env, stderr=subprocess.PIPE, text=True)
+        app, ports, app_log = start_app(a.app, app_env, USERS)
         procs.append(app)
-        ports = {}
-
-        def read_log():
-            for line in app.stderr:
-                app_log.append(line.rstrip())
-                m = re.search(r"serving metrics on http://127\.0\.0\.1:(\d+)/metrics, control on http://127\.0\.0\.1:(\d+)/", line)
-                if m:
-                    ports["metrics"], ports["control"] = int(m.group(1)), int(m.group(2))
-        threading.Thread(target=read_log, daemon=True).start()
         wait_for(lambda: ports, 30, "the app's first log line")
         with open(targets_file + ".tmp", "w") as f:
             json.dump([{"targets": [f"127.0.0.1:{ports['metrics']}"], "labels": {"job": ns}}], f)
