@@ -163,18 +163,12 @@ Status ChildWriter::releaseTarget(const std::string& ns, const std::string& kind
     auto r = writer_.patch(res, ns, name, kube::PatchType::JsonPatch, ops);
     if (!r.ok() && !kube::ApiError::isNotFound(r.error())) return r.error();
   }
-  const json managed = live->value("/metadata/managedFields"_json_pointer, json::array());  // ours points into it
-  const json* ours = nullptr;
-  for (const auto& mf : managed)
-    if (mf.value("manager", "") == names::kFieldManager && mf.value("operation", "") == "Apply") ours = &mf;
+  const json* ours = ourManagedFields(*live);
   if (!ours) return ok();
-  const json owned =
-      ours->value("/fieldsV1/f:spec/f:template/f:spec/f:containers"_json_pointer, json::object());
   json cs = json::array();
   for (const auto& c : live->value("/spec/template/spec/containers"_json_pointer, json::array())) {
     const std::string cname = c.value("name", "");
-    const std::string key = "k:" + json{{"name", cname}}.dump();
-    if (!owned.contains(key) || !owned[key].contains("f:envFrom")) continue;
+    if (!ownsEnvFrom(ours, cname)) continue;
     json rest = json::array();
     for (const auto& e : c.value("envFrom", json::array()))
       if (!isOurs(e, configMap)) rest.push_back(e);
