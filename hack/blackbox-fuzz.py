@@ -174,10 +174,11 @@ class _Active:
         return self.result
 
 
-def run_many(tasks, jobs=2, timeout=TIMEOUT_S, env=None, address_space=ADDRESS_SPACE_CAP, on_result=None):
+def run_many(tasks, jobs=2, timeout=TIMEOUT_S, env=None, address_space=ADDRESS_SPACE_CAP, on_result=None, stop_at=None):
     """Runs (argv, tag) tasks, at most `jobs` at once, in one thread (poll on pidfds and pipes).
 
-    Returns the RunResults in task order; on_result(result) is called as each one ends."""
+    Returns the RunResults in task order (None for a task not started because time.monotonic()
+    passed stop_at); on_result(result) is called as each one ends."""
     tasks = list(tasks)
     results = [None] * len(tasks)
     pending = list(enumerate(tasks))
@@ -200,8 +201,12 @@ def run_many(tasks, jobs=2, timeout=TIMEOUT_S, env=None, address_space=ADDRESS_S
             fd_owner[fd] = i
 
     while pending or active:
+        if stop_at is not None and time.monotonic() >= stop_at:
+            pending.clear()
         while pending and len(active) < jobs:
             start_next()
+        if not active:
+            break
         now = time.monotonic()
         waits = [a.deadline - now for a in active.values() if not a.exited]
         wait_ms = max(0, int(min(waits) * 1000) + 1) if waits else 50
@@ -1025,8 +1030,8 @@ class Campaign:
 
     # -- corpus ---------------------------------------------------------------------------
 
-    def run_batch(self, items):
-        """items: [(name/origin, bytes)] -> [(cls per command, shapes)]; both commands per input."""
+    def run_batch(self, items, stop_at=None):
+        """items: [(origin, bytes)] -> [(classes, shapes) or None if not run]; every command per input."""
         work = self.out / "work"
         tasks = []
         for k, (origin, data) in enumerate(items):
@@ -1034,17 +1039,20 @@ class Campaign:
             p.write_bytes(data)
             for cmd in self.args.commands:
                 tasks.append((self.command_argv(cmd, str(p)), (cmd, str(p), origin)))
-        results = run_many(tasks, jobs=self.args.jobs, timeout=self.timeout, env=self.env)
+        results = run_many(tasks, jobs=self.args.jobs, timeout=self.timeout, env=self.env, stop_at=stop_at)
         per = len(self.args.commands)
         out = []
         for k in range(len(items)):
-            rs = results[k * per : (k + 1) * per]
+            rs = [r for r in results[k * per : (k + 1) * per] if r is not None]
+            if not rs:
+                out.append(None)
+                continue
+            self.stats.inputs += 1
             classes = [self.record(r) for r in rs]
             shapes = set()
             for r in rs:
                 shapes |= {(r.tag[0], s) for s in message_shapes(r, r.tag[1])}
             out.append((classes, shapes))
-        self.stats.inputs += len(items)
         return out
 
     def run(self):
@@ -1071,10 +1079,11 @@ class Campaign:
             chunk = seeds[i : i + batch_size]
             if budget_runs is not None:
                 chunk = chunk[: max(1, (budget_runs - total_runs) // len(args.commands))]
-            res = self.run_batch([(f"seed {n}", d) for n, d in chunk])
+            res = self.run_batch([(f"seed {n}", d) for n, d in chunk], stop_at=deadline)
             total_runs += len(chunk) * len(args.commands)
-            for (_cls, shapes) in res:
-                self.shapes |= shapes
+            for r in res:
+                if r:
+                    self.shapes |= r[1]
         # Pass 2: mutations.
         while not out_of_budget():
             b += 1
@@ -1092,10 +1101,12 @@ class Campaign:
                     name, data = seeds[rng.randrange(len(seeds))]
                 data, muts = mutate(rng, data, corpus)
                 items.append((f"{name.split(' <- ')[0]} <- {'+'.join(muts)} (seed {args.seed} batch {b} item {k})", data))
-            res = self.run_batch(items)
+            res = self.run_batch(items, stop_at=deadline)
             total_runs += len(items) * len(args.commands)
-            for (origin, data), (_cls, shapes) in zip(items, res):
-                new = shapes - self.shapes
+            for (origin, data), r in zip(items, res):
+                if r is None:
+                    continue
+                new = r[1] - self.shapes
                 if new:
                     self.shapes |= new
                     if len(data) <= (256 << 10) and added < 4000:
