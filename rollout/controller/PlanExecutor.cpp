@@ -62,8 +62,11 @@ ReconcileOutcome PlanExecutor::execute(const std::string& key, json fr, const Pl
   if (opts_.onStatus) opts_.onStatus(in.rollout.nameSpace, in.rollout.name, &plan.status);
 
   // Children before the Events: a rollback's values reach the pods without waiting for them;
-  // the Events are exactly once and re-emitted after a crash, so they may follow.
+  // the Events are exactly once and re-emitted after a crash, so they may follow. A transition's
+  // Event says what reached the cluster: while the children's writes fail it waits (the status
+  // already holds the transition, and the next successful attempt records it).
   const std::optional<ReconcileOutcome> childOutcome = writeChildren(key, fr, in, plan, claimError);
+  if (childOutcome && childOutcome->kind == ReconcileOutcome::Kind::kError) return *childOutcome;
   const bool eventsRecorded = emitEvents(key, fr, in.rollout.status, plan.status);
   if (childOutcome) return *childOutcome;
   if (!eventsRecorded) return ReconcileOutcome::error("recording events failed; they are re-emitted on the next attempt");

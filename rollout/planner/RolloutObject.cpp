@@ -1,5 +1,7 @@
 #include "rollout/planner/RolloutObject.h"
 
+#include <fmt/format.h>
+
 #include "rollout/planner/Annotations.h"
 #include "rollout/planner/FlagDocument.h"
 
@@ -36,7 +38,15 @@ RolloutObject RolloutObject::fromJson(const json& fr) {
   const json& spec = member(fr, "spec");
   std::vector<FieldError> errors;
   auto parsed = RolloutSpec::parse(spec.is_object() ? spec : json::object(), o.name, &errors);
-  if (parsed.ok()) {
+  // The name is the value of the ConfigMap's rollout label (at most 63 characters); the CRD's
+  // rule refuses longer ones, but an object stored before that rule must not fail every write.
+  if (o.name.size() > kMaxNameLength)
+    errors.insert(errors.begin(),
+                  FieldError{"metadata.name",
+                             fmt::format("Invalid value: \"{}\": must be no more than {} characters (it is the value of "
+                                         "the label {} on the flag ConfigMap)",
+                                         o.name, kMaxNameLength, names::kRolloutLabel)});
+  if (parsed.ok() && errors.empty()) {
     o.spec = std::move(*parsed);
     o.configMapName = o.spec->configMapName;
   } else {

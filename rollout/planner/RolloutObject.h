@@ -15,6 +15,9 @@
 namespace fro::rollout {
 
 struct RolloutObject {
+  // Longest metadata.name the operator runs: the name is a label value on the flag ConfigMap.
+  static constexpr std::size_t kMaxNameLength = 63;
+
   std::string nameSpace;
   std::string name;
   std::string uid;

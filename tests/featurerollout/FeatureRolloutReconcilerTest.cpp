@@ -140,6 +140,42 @@ TEST_F(Reconciler, AFailedChildWriteIsAWarningThenStalledWriteFailedUntilItWorks
   EXPECT_EQ(cluster.object(Resource::configMaps(), "shop", "demo-flags")["data"]["CHECKOUT_PERCENT"], "10");
 }
 
+TEST_F(Reconciler, NoTransitionEventIsRecordedForValuesThatWereNotWritten) {
+  // Issue 17: "PhaseStarted ... on for 10% of users" was recorded although the ConfigMap write failed.
+  cluster.failNext("apply", "configmaps", 403, "Forbidden");
+  ASSERT_EQ(reconcile().kind, ReconcileOutcome::Kind::kError);
+  auto reasons = eventReasons();
+  EXPECT_EQ(std::find(reasons.begin(), reasons.end(), "PhaseStarted"), reasons.end())
+      << "the values did not reach the cluster, so the transition's Event must wait";
+  EXPECT_NE(std::find(reasons.begin(), reasons.end(), "WriteFailed"), reasons.end());
+  EXPECT_EQ(rollout()["status"]["phase"], "one") << "the status records the intended step";
+  reconcile();  // the write works now: the Event follows, once
+  reasons = eventReasons();
+  EXPECT_EQ(std::count(reasons.begin(), reasons.end(), "PhaseStarted"), 1);
+  EXPECT_EQ(cluster.object(Resource::configMaps(), "shop", "demo-flags")["data"]["CHECKOUT_PERCENT"], "10");
+}
+
+TEST_F(Reconciler, ANameLongerThanALabelValueIsInvalidSpecAndWritesNothing) {
+  // 64 to 253 characters is a legal object name, but the name is the value of the ConfigMap's
+  // rollout label (at most 63): stored before the CRD's rule existed, it is refused here.
+  const std::string name(64, 'a');
+  cluster.put(Resource::featureRollouts(), {{"apiVersion", "rollouts.featureflags.dev/v1alpha1"},
+                                            {"kind", "FeatureRollout"},
+                                            {"metadata", {{"name", name}, {"namespace", "shop"}}},
+                                            {"spec", json::parse(kSpec)}});
+  cluster.clearWrites();
+  reconciler.reconcile("shop/" + name);
+  for (const auto& w : cluster.writes()) {
+    EXPECT_EQ(w.find("configmaps"), std::string::npos) << w;
+    EXPECT_EQ(w.find("deployments"), std::string::npos) << w;
+  }
+  const json fr = cluster.object(Resource::featureRollouts(), "shop", name);
+  EXPECT_EQ(fr["status"]["state"], "Invalid");
+  EXPECT_NE(fr["status"]["message"].get<std::string>().find("metadata.name"), std::string::npos) << fr["status"].dump();
+  const auto reasons = eventReasons();
+  EXPECT_EQ(std::find(reasons.begin(), reasons.end(), "PhaseStarted"), reasons.end());
+}
+
 TEST_F(Reconciler, AnInjectionKeepsTheUsersEnvFromAndAReleaseGivesBackOnlyOurs) {
   settle();
   EXPECT_EQ(envFromNames(), (std::vector<std::string>{"secret:app-secrets", "configMap:demo-flags"}));
