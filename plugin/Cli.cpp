@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -21,6 +23,7 @@
 #include "plugin/BucketView.h"
 #include "plugin/CommandId.h"
 #include "plugin/HelpText.h"
+#include "plugin/JsonField.h"
 #include "plugin/Linter.h"
 #include "plugin/PlanView.h"
 #include "plugin/RolloutCommands.h"
@@ -65,7 +68,7 @@ Result<SchemaValidator> schemaFor(const std::string& crdPath, std::istream& in) 
   auto docs = YamlLoader::load(*text);
   if (!docs) return Error::of(crdPath + ": " + docs.error().message);
   for (const auto& d : *docs)
-    if (d.value.is_object() && d.value.value("kind", "") == "CustomResourceDefinition") {
+    if (JsonField::text(d.value, "kind") == "CustomResourceDefinition") {
       auto v = SchemaValidator::fromCrd(d.value, "v1alpha1");
       if (!v) return Error::of(crdPath + ": " + v.error().message);
       return v;
@@ -96,7 +99,35 @@ std::optional<int> percentValue(const std::string& text) {
   return v <= 100 ? std::optional<int>(v) : std::nullopt;
 }
 
-int lint(const std::vector<std::string>& files, const std::string& crdPath, Cli::Env& env) {
+// What one FILE argument stands for: itself, or every manifest under a directory (sorted, so the
+// output is the same on every machine).
+struct LintInput {
+  std::string path;
+  std::string argument;  // the FILE argument it came from
+};
+
+bool manifestFile(const std::filesystem::path& p) {
+  const std::string ext = p.extension().string();
+  return ext == ".yaml" || ext == ".yml" || ext == ".json";
+}
+
+Result<std::vector<LintInput>> expand(const std::string& arg) {
+  std::error_code ec;
+  if (arg == "-" || !std::filesystem::is_directory(arg, ec)) return std::vector<LintInput>{{arg, arg}};
+  std::vector<std::string> found;
+  auto it = std::filesystem::recursive_directory_iterator(arg, std::filesystem::directory_options::none, ec);
+  for (; !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code fec;
+    if (it->is_regular_file(fec) && manifestFile(it->path())) found.push_back(it->path().string());
+  }
+  if (ec) return Error::of(fmt::format("cannot read directory {}: {}", arg, ec.message()));
+  std::sort(found.begin(), found.end());
+  std::vector<LintInput> out;
+  for (auto& f : found) out.push_back({std::move(f), arg});
+  return out;
+}
+
+int lint(const std::vector<std::string>& args, const std::string& crdPath, bool allowEmpty, Cli::Env& env) {
   auto schema = schemaFor(crdPath, *env.in);
   if (!schema) {
     *env.err << "Error: " << schema.error().message << "\n";
@@ -104,21 +135,41 @@ int lint(const std::vector<std::string>& files, const std::string& crdPath, Cli:
   }
   Linter linter(*schema);
   WorkloadClaims claims;  // one workload, one rollout: across every file given
-  int errors = 0, warnings = 0, rollouts = 0;
+  int errors = 0, warnings = 0, rollouts = 0, files = 0;
   bool ioError = false;
-  for (const auto& f : files) {
-    auto text = readInput(f, *env.in);
-    if (!text) {
-      *env.err << "Error: " << text.error().message << "\n";
+  for (const auto& arg : args) {
+    auto inputs = expand(arg);
+    if (!inputs) {
+      *env.err << "Error: " << inputs.error().message << "\n";
       ioError = true;
       continue;
     }
-    LintReport r = linter.lintText(*text, f, &claims);
-    for (const auto& line : r.problems) *env.out << line << "\n";
-    for (const auto& line : r.notes) *env.err << "note: " << line << "\n";
-    errors += r.errors;
-    warnings += r.warnings;
-    rollouts += r.featureRollouts;
+    int rolloutsHere = 0;
+    for (const auto& input : *inputs) {
+      auto text = readInput(input.path, *env.in);
+      if (!text) {
+        *env.err << "Error: " << text.error().message << "\n";
+        ioError = true;
+        continue;
+      }
+      ++files;
+      LintReport r = linter.lintText(*text, input.path, &claims);
+      for (const auto& line : r.problems) *env.out << line << "\n";
+      for (const auto& line : r.notes) *env.err << "note: " << line << "\n";
+      errors += r.errors;
+      warnings += r.warnings;
+      rolloutsHere += r.featureRollouts;
+    }
+    rollouts += rolloutsHere;
+    // In CI, "ok" over a directory of nothing (or of other kinds) would pass whatever it holds.
+    if (rolloutsHere == 0 && !allowEmpty) {
+      const bool dir = !(inputs->size() == 1 && inputs->front().path == arg);
+      *env.out << fmt::format("{}: no FeatureRollout found{} (hint: pass --allow-empty if that is expected)\n", arg,
+                              dir ? fmt::format(" in {} manifest file{} (*.yaml, *.yml, *.json) under this directory",
+                                                inputs->size(), inputs->size() == 1 ? "" : "s")
+                                  : "");
+      ++errors;
+    }
   }
   for (const auto& c : claims.conflicts()) {
     *env.out << Linter::format(c.file, c.doc, c.problem) << "\n";
@@ -127,7 +178,7 @@ int lint(const std::vector<std::string>& files, const std::string& crdPath, Cli:
   auto plural = [](int n, const char* what) { return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s"); };
   const std::string andWarnings = warnings > 0 ? " and " + plural(warnings, "warning") : "";
   if (errors > 0)
-    *env.err << plural(errors, "problem") << andWarnings << " in " << plural(static_cast<int>(files.size()), "file") << "\n";
+    *env.err << plural(errors, "problem") << andWarnings << " in " << plural(files, "file") << "\n";
   else if (!ioError)
     *env.err << "ok: " << plural(rollouts, "FeatureRollout") << " checked, no problems"
              << (warnings > 0 ? ", " + plural(warnings, "warning") : "") << (rollouts == 0 ? " (no FeatureRollout found)" : "")
@@ -149,10 +200,8 @@ int plan(const std::string& file, const std::string& name, Cli::Env& env) {
   std::vector<const YamlDocument*> found;
   std::string names;
   for (const auto& d : *docs) {
-    if (!d.value.is_object() || d.value.value("kind", "") != "FeatureRollout") continue;
-    std::string n = d.value.contains("/metadata/name"_json_pointer) && d.value["metadata"]["name"].is_string()
-                        ? d.value["metadata"]["name"].get<std::string>()
-                        : "";
+    if (JsonField::text(d.value, "kind") != "FeatureRollout") continue;
+    std::string n = JsonField::text(JsonField::at(d.value, {"metadata"}), "name");
     names += (names.empty() ? "" : ", ") + n;
     if (name.empty() || n == name) found.push_back(&d);
   }
@@ -172,6 +221,14 @@ int plan(const std::string& file, const std::string& name, Cli::Env& env) {
   }
   const YamlDocument& d = *found.front();
   std::vector<LintProblem> problems;
+  // A duplicate key is read as kubectl reads it (the last value): the plan shows that, and says so.
+  for (const auto& p : d.problems) {
+    if (p.refused) problems.push_back({p.field, p.message, "kubectl refuses this document"});
+    else
+      *env.err << Linter::format(file, d.index,
+                                 {p.field, p.message, "the plan below uses the value kubectl keeps", Severity::Warning})
+               << "\n";
+  }
   for (auto& p : Linter(*schema).lintObject(d.value)) {
     if (p.severity == Severity::Warning) *env.err << Linter::format(file, d.index, p) << "\n";
     else problems.push_back(std::move(p));
@@ -182,13 +239,13 @@ int plan(const std::string& file, const std::string& name, Cli::Env& env) {
              << "); the operator would not start it\n";
     return 1;
   }
-  const json& meta = d.value["metadata"];
-  auto spec = rollout::RolloutSpec::parse(d.value["spec"], meta.value("name", ""));
+  const json& meta = JsonField::at(d.value, {"metadata"});
+  auto spec = rollout::RolloutSpec::parse(JsonField::at(d.value, {"spec"}), JsonField::text(meta, "name"));
   if (!spec) {
     *env.err << "Error: " << spec.error().message << "\n";
     return 1;
   }
-  *env.out << PlanView::render(*spec, meta.value("name", ""), meta.value("namespace", ""));
+  *env.out << PlanView::render(*spec, JsonField::text(meta, "name"), JsonField::text(meta, "namespace"));
   return 0;
 }
 
@@ -320,7 +377,7 @@ int Cli::run(const std::vector<std::string>& args, Env& env) {
   std::string crd, file, name, flagKey, color = "auto", wait = "30s";
   std::vector<std::string> users;
   std::string percentText, engineName = "murmur3";
-  bool full = false, force = false, noWait = false, all = false, watch = false;
+  bool allowEmpty = false, full = false, force = false, noWait = false, all = false, watch = false;
   ClusterAccess access;
   auto cluster = [&](CLI::App* sub) {
     sub->add_option("-n,--namespace", access.ns);
@@ -335,6 +392,7 @@ int Cli::run(const std::vector<std::string>& args, Env& env) {
   CLI::App* lintCmd = sub("lint");
   lintCmd->add_option("FILE", files)->required();
   lintCmd->add_option("--crd", crd);
+  lintCmd->add_flag("--allow-empty", allowEmpty);
   CLI::App* planCmd = sub("plan");
   planCmd->add_option("FILE", file)->required();
   planCmd->add_option("--name", name);
@@ -383,7 +441,7 @@ int Cli::run(const std::vector<std::string>& args, Env& env) {
     return usage(fmt::format("invalid value \"{}\" for --color: must be auto, always or never", color));
   const Style style = Style::decide(color, env.stdoutIsTerminal, env.noColor);
 
-  if (lintCmd->parsed()) return lint(files, crd, env);
+  if (lintCmd->parsed()) return lint(files, crd, allowEmpty, env);
   if (planCmd->parsed()) return plan(file, name, env);
   if (bucketCmd->parsed()) {
     std::optional<int> percent;

@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "plugin/JsonField.h"
 #include "plugin/YamlLoader.h"
+#include "rollout/planner/RolloutObject.h"
 #include "rollout/planner/RolloutSpec.h"
 
 namespace fro::plugin {
@@ -18,6 +20,7 @@ constexpr const char* kGroup = "rollouts.featureflags.dev";
 constexpr const char* kApiVersion = "rollouts.featureflags.dev/v1alpha1";
 constexpr const char* kKind = "FeatureRollout";
 const std::regex kDnsLabel("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+const std::regex kDnsSubdomain("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
 
 const std::set<std::string> kMetadataFields = {
     "name", "namespace", "labels", "annotations", "generateName", "uid", "resourceVersion", "generation",
@@ -45,7 +48,7 @@ std::string specHint(const std::string& message, const json& spec) {
     return f.empty() ? "spec.flags declares no flags" : "declared flags: " + f;
   }
   if (message.find("not a gate declared in spec.analysis.gates") != std::string::npos) {
-    std::string g = names(spec.value("/analysis/gates"_json_pointer, json()), "name");
+    std::string g = names(JsonField::at(spec, {"analysis", "gates"}), "name");
     return g.empty() ? "spec.analysis.gates declares no gates" : "declared gates: " + g;
   }
   if (message.find("already enabled by phase") != std::string::npos)
@@ -94,6 +97,8 @@ std::vector<LintProblem> Linter::lintObject(const json& obj) const {
   }
   const json kind = obj.value("kind", json());
   if (kind.is_null()) out.push_back({"kind", "Required value", std::string("write kind: ") + kKind});
+  else if (!kind.is_string())
+    out.push_back({"kind", fmt::format("Invalid value: {}: must be a string", kind.dump()), std::string("write kind: ") + kKind});
   else if (kind != kKind)
     out.push_back({"kind", fmt::format("Unsupported value: {}: supported values: {}", kind.dump(), kKind),
                    "kinds are case-sensitive"});
@@ -112,13 +117,21 @@ std::vector<LintProblem> Linter::lintObject(const json& obj) const {
       out.push_back({"metadata.name", fmt::format("Invalid value: {}: must be a string", n.dump()), "quote the name"});
     } else {
       name = n.get<std::string>();
-      if (name.size() > 63 || !std::regex_match(name, kDnsLabel))
+      // What the API server takes (a DNS subdomain: dots allowed) and the CRD's rule adds: at most
+      // 63 characters, since the name is a label value on the flag ConfigMap.
+      if (name.size() > rollout::RolloutObject::kMaxNameLength)
         out.push_back({"metadata.name",
-                       fmt::format("Invalid value: \"{}\": must be a lowercase DNS label (letters, digits and '-', at most 63 "
-                                   "characters)",
-                                   name),
+                       fmt::format("Invalid value: \"{}\": must be no more than {} characters, got {}",
+                                   name.size() > 80 ? name.substr(0, 77) + "..." : name,
+                                   rollout::RolloutObject::kMaxNameLength, name.size()),
                        "the name is also the value of the label rollouts.featureflags.dev/rollout on the flag ConfigMap, "
                        "and label values are at most 63 characters"});
+      else if (!std::regex_match(name, kDnsSubdomain))
+        out.push_back({"metadata.name",
+                       fmt::format("Invalid value: \"{}\": must be lowercase letters, digits, '-' and '.', starting and "
+                                   "ending with a letter or digit",
+                                   name),
+                       "the API server takes a lowercase DNS subdomain, e.g. web-rollout or web.rollout"});
     }
     if (const json ns = metadata.value("namespace", json()); !ns.is_null()) {
       if (!ns.is_string() || ns.get<std::string>().size() > 63 || !std::regex_match(ns.get<std::string>(), kDnsLabel))
@@ -174,7 +187,7 @@ std::vector<LintProblem> Linter::lintObject(const json& obj) const {
       if (ph.is_object() && ph.value("gates", json()).is_array())
         for (const auto& g : ph["gates"])
           if (g.is_string()) used.insert(g.get<std::string>());
-    const json address = spec.value("/prometheus/address"_json_pointer, json());
+    const json& address = JsonField::at(spec, {"prometheus", "address"});
     if (!used.empty() && (address.is_null() || (address.is_string() && address.get<std::string>().empty()))) {
       std::string gates;
       for (const auto& g : used) gates += (gates.empty() ? "" : ", ") + g;
@@ -199,19 +212,25 @@ LintReport Linter::lintText(const std::string& text, const std::string& file, Wo
   }
   for (const auto& d : *docs) {
     const json& v = d.value;
-    std::string kind = v.is_object() ? v.value("kind", "") : "";
-    std::string apiVersion = v.is_object() && v.value("apiVersion", json()).is_string() ? v["apiVersion"].get<std::string>() : "";
-    bool ours = kind == kKind || apiVersion.rfind(std::string(kGroup) + "/", 0) == 0 || (kind.empty() && apiVersion.empty());
+    // Any type may stand where a string belongs: a kind that is not a string is not another
+    // kind's document, so it is checked (and refused) as ours.
+    const json kindValue = v.is_object() ? v.value("kind", json()) : json();
+    std::string kind = JsonField::text(v, "kind");
+    std::string apiVersion = JsonField::text(v, "apiVersion");
+    bool ours = kind == kKind || apiVersion.rfind(std::string(kGroup) + "/", 0) == 0 || (kind.empty() && apiVersion.empty()) ||
+                (!kindValue.is_null() && !kindValue.is_string());
     if (!ours) {
       std::string what = kind.empty() ? "document" : kind;
-      if (v.is_object() && v.contains("/metadata/name"_json_pointer) && v["metadata"]["name"].is_string())
-        what += fmt::format(" \"{}\"", v["metadata"]["name"].get<std::string>());
+      if (const json& n = JsonField::at(v, {"metadata", "name"}); n.is_string()) what += fmt::format(" \"{}\"", n.get<std::string>());
       report.notes.push_back(fmt::format("{}:{}: skipped {} ({}): not a FeatureRollout", file, d.index, what, apiVersion));
       continue;
     }
     ++report.featureRollouts;
     std::vector<LintProblem> problems;
-    for (const auto& [field, message] : d.problems) problems.push_back({field, message, "kubectl refuses this document"});
+    for (const auto& p : d.problems)
+      problems.push_back({p.field, p.message,
+                          p.refused ? "kubectl refuses this document"
+                                    : "remove one of them: the value kubectl keeps may not be the one you meant"});
     for (auto& p : lintObject(v)) problems.push_back(std::move(p));
     for (const auto& p : problems) {
       report.problems.push_back(format(file, d.index, p));

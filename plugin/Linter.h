@@ -1,7 +1,8 @@
 #pragma once
 // `kubectl featurerollout lint`: the checks the API server and the operator would apply to a
 // FeatureRollout manifest, offline. Three layers, deduplicated (one problem per field):
-//   1. apiVersion, kind and metadata (name a DNS label: it is also a label value on the ConfigMap);
+//   1. apiVersion, kind and metadata (name a DNS subdomain of at most 63 characters: it is also a
+//      label value on the ConfigMap);
 //   2. the CRD's structural schema (SchemaValidator: unknown fields, types, enum, patterns,
 //      bounds, duplicates in set/map lists);
 //   3. fro::rollout::RolloutSpec::parse, the operator's own validation, which also covers the

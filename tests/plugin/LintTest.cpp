@@ -84,7 +84,7 @@ TEST(LintParity, ChecksBeyondRolloutSpecParse) {
   EXPECT_EQ(missed, (std::vector<std::string>{"05-target-name-invalid.yaml", "06-target-containers-duplicate.yaml",
                                               "17-prometheus-insecure-skip-verify.yaml", "25-gate-query-empty.yaml",
                                               "33-unknown-spec-field.yaml", "39-phase-steps-too-many.yaml",
-                                              "54-flag-description-too-long.yaml"}));
+                                              "54-flag-description-too-long.yaml", "62-name-too-long.yaml"}));
 }
 
 TEST(LintParity, SamplesAndTheSharedExampleAreClean) {
@@ -237,12 +237,16 @@ TEST(YamlLoader, ReadsScalarsLikeKubectl) {
                                                  "i":"12","j":8.0,"k":false,"l":-3})"));
 }
 
-TEST(YamlLoader, DuplicateKeysAndSyntaxErrorsAreReported) {
+TEST(YamlLoader, DuplicateKeysKeepTheLastValueAsKubectlDoesAndSyntaxErrorsAreReported) {
   auto docs = YamlLoader::load("a: 1\nb:\n  c: 1\n  c: 2\n");
   ASSERT_TRUE(docs.ok());
+  EXPECT_EQ(docs->front().value["b"]["c"], 2) << "go-yaml v2, which kubectl reads with, keeps the last value";
   ASSERT_EQ(docs->front().problems.size(), 1u);
-  EXPECT_EQ(docs->front().problems[0].first, "b.c");
-  EXPECT_EQ(docs->front().problems[0].second, "Duplicate key: \"c\" is set twice in this mapping (line 4)");
+  EXPECT_EQ(docs->front().problems[0].field, "b.c");
+  EXPECT_FALSE(docs->front().problems[0].refused);
+  EXPECT_EQ(docs->front().problems[0].message,
+            "Duplicate key: \"c\" is set twice in this mapping (lines 3 and 4); kubectl apply keeps the last value, 2, "
+            "and drops 1");
   auto bad = YamlLoader::load("a: [1, 2\n");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("YAML syntax error at line"), std::string::npos) << bad.error().message;
