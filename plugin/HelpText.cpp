@@ -42,16 +42,22 @@ std::vector<CommandDoc> build() {
       "ignored. The id (RFC 3339 time with milliseconds and four random characters) makes every request unique.";
   std::vector<CommandDoc> c;
   c.push_back({"lint", "check FeatureRollout manifests offline, with the API server's and the operator's rules",
-               "kubectl featurerollout lint FILE... [--crd CRD_FILE]",
-               "Validates every FeatureRollout in the YAML files (several documents per file; '-' reads standard input) "
-               "without a cluster, for CI pipelines. The checks are those of the API server (the CRD's schema compiled into "
+               "kubectl featurerollout lint FILE|DIR... [--crd CRD_FILE] [--allow-empty]",
+               "Validates every FeatureRollout in the YAML files (several documents per file; '-' reads standard input; a "
+               "directory stands for every *.yaml, *.yml and *.json file under it, recursively) without a cluster, for CI "
+               "pipelines. The checks are those of the API server (the CRD's schema compiled into "
                "the plugin: types, required and unknown fields, enums, patterns, length and item bounds, duplicate list "
-               "entries; apiVersion, kind, metadata.name as a DNS label) and the operator's own validation "
+               "entries; apiVersion, kind, metadata.name as a DNS subdomain of at most 63 characters) and the operator's "
+               "own validation "
                "(RolloutSpec::parse, which covers the CRD's CEL rules: references between phases, flags and gates, step "
                "percents that never decrease, one enabling phase per flag, env var clashes). Documents of other kinds are "
                "skipped with a note on standard error. Across all files and documents given: two FeatureRollouts in one "
                "namespace (none set counts as the same one) that target the same workload are an error on the later one "
-               "(one workload, one rollout). Each problem is one line on standard output: "
+               "(one workload, one rollout). A FILE or DIR without any FeatureRollout is an error (so a pipeline that lints "
+               "the wrong directory fails) unless --allow-empty is given. Files are read as kubectl reads them: a key set "
+               "twice keeps its last value and is an error that says which value kubectl keeps; bytes that are not UTF-8, "
+               "control characters, aliases that refer to themselves or expand beyond a budget and nesting beyond 256 "
+               "levels are errors with their line. Each problem is one line on standard output: "
                "FILE:DOC: FIELD: MESSAGE (hint: ...), where DOC is the document's position in the file (1 for the first). "
                "Warnings, FILE:DOC: warning: FIELD: MESSAGE, are accepted by the cluster but likely wrong (gated phases "
                "without spec.prometheus.address, which then depend on the operator's --default-prometheus-address); they "
@@ -59,8 +65,10 @@ std::vector<CommandDoc> build() {
                {{"--crd PATH", "Check against the schema of this CRD file instead of the built-in one (e.g. the CRD installed "
                                "in a cluster: kubectl get crd featurerollouts.rollouts.featureflags.dev -o yaml). Default: the "
                                "built-in CRD."},
+                {"--allow-empty", "A FILE or DIR without a FeatureRollout is not an error. Default: it is one."},
                 kHelp},
                {{"Check a manifest:", "kubectl featurerollout lint rollout.yaml"},
+                {"Check every manifest of a repository's folder:", "kubectl featurerollout lint deploy/"},
                 {"Check everything a kustomization renders:", "kustomize build overlays/prod | kubectl featurerollout lint -"}}});
   c.push_back({"plan", "print the timeline the operator would run, step by step",
                "kubectl featurerollout plan FILE [--name NAME]",
