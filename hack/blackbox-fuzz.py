@@ -269,19 +269,22 @@ def normalise(line: str, path: str | None = None) -> str:
     return line.strip()[:200]
 
 
+def failure_line(stderr: bytes, path: str | None = None) -> str:
+    """The line that names a failure: an exception's what(), a sanitizer's SUMMARY or ERROR, "terminate called"."""
+    lines = [l for l in stderr.decode("utf-8", "replace").splitlines() if l.strip()]
+    for marker in ("what():", "SUMMARY:", "ERROR: AddressSanitizer", "runtime error:", "terminate called"):
+        for l in lines:
+            if marker in l:
+                return normalise(l, path)
+    return ""
+
+
 def top_stderr_line(stderr: bytes, path: str | None = None) -> str:
-    """The line that names the failure: an exception's what(), a sanitizer's SUMMARY, else the first."""
-    text = stderr.decode("utf-8", "replace")
-    lines = [l for l in text.splitlines() if l.strip()]
-    for l in lines:
-        if "what():" in l:
-            return normalise(l, path)
-    for l in lines:
-        if l.startswith("SUMMARY:"):
-            return normalise(l, path)
-    for l in lines:
-        if "terminate called" in l:
-            return normalise(l, path)
+    """failure_line, else the first line."""
+    top = failure_line(stderr, path)
+    if top:
+        return top
+    lines = [l for l in stderr.decode("utf-8", "replace").splitlines() if l.strip()]
     return normalise(lines[0], path) if lines else ""
 
 
@@ -302,14 +305,25 @@ def classify(r: RunResult, memory_limit_mib=MEMORY_LIMIT_MIB) -> str:
 
 
 def signature(r: RunResult, cls: str, path: str | None = None) -> str:
-    top = top_stderr_line(r.stderr, path)
+    """What deduplicates findings (with the command and the class). A crash is named by its
+    failure line, else by its signal or exit status: ordinary output before a SIGSEGV (warnings
+    about the input) says nothing about the bug."""
     if cls == "timeout":
+        top = failure_line(r.stderr, path)
         return ("timeout; " + top) if top else "timeout"
     if cls == "memory":
+        top = failure_line(r.stderr, path)
         return ("peak RSS over the limit; " + top) if top else "peak RSS over the limit"
-    if r.signal is not None and not top:
-        return f"signal {r.signal} ({signal_name(r.signal)})"
-    return top
+    if cls == "crash":
+        top = failure_line(r.stderr, path)
+        if top:
+            return top
+        if r.signal is not None:
+            return f"signal {r.signal} ({signal_name(r.signal)})"
+        return f"exit {r.exit_code}"
+    if cls == "exit":
+        return f"exit {r.exit_code}; " + top_stderr_line(r.stderr, path)
+    return top_stderr_line(r.stderr, path)
 
 
 def message_shapes(r: RunResult, path: str) -> set:
@@ -1221,10 +1235,8 @@ def ddmin(data: bytes, still_fails, deadline: float) -> bytes:
     lines = data.split(b"\n")
     lines = chunks_pass(lines, lambda u: b"\n".join(u))
     data = b"\n".join(lines)
-    if len(data) <= 4096:
-        units = [bytes([c]) for c in data]
-        data = b"".join(chunks_pass(units, lambda u: b"".join(u)))
-    return data
+    units = [bytes([c]) for c in data]  # halves first, so long scalars shrink fast
+    return b"".join(chunks_pass(units, lambda u: b"".join(u)))
 
 
 def print_figures(fig: dict, out=sys.stdout) -> None:

@@ -160,6 +160,12 @@ class Signatures(unittest.TestCase):
         e = bf.RunResult(argv=[], exit_code=1, stderr=b"Error: /tmp/w/in-009.yaml: bad at line 40\n")
         self.assertEqual(bf.signature(d, "silent", "/tmp/w/in-003.yaml"), bf.signature(e, "silent", "/tmp/w/in-009.yaml"))
 
+    def test_a_signal_names_a_crash_whatever_was_printed_before(self):
+        a = bf.RunResult(argv=[], signal=11, stderr=b"f.yaml:1: warning: spec.x: Duplicate key\n")
+        b = bf.RunResult(argv=[], signal=11, stderr=b"")
+        self.assertEqual(bf.signature(a, "crash"), "signal 11 (SIGSEGV)")
+        self.assertEqual(bf.signature(a, "crash"), bf.signature(b, "crash"))
+
     def test_timeout_signature_does_not_depend_on_the_kill(self):
         r = bf.RunResult(argv=[], signal=9, timed_out=True)
         self.assertEqual(bf.signature(r, "timeout"), "timeout")
