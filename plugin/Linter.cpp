@@ -1,12 +1,12 @@
 #include "plugin/Linter.h"
 
-#include <regex>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "plugin/JsonField.h"
 #include "plugin/YamlLoader.h"
+#include "rollout/planner/NameSyntax.h"
 #include "rollout/planner/RolloutObject.h"
 #include "rollout/planner/RolloutSpec.h"
 
@@ -19,8 +19,6 @@ namespace {
 constexpr const char* kGroup = "rollouts.featureflags.dev";
 constexpr const char* kApiVersion = "rollouts.featureflags.dev/v1alpha1";
 constexpr const char* kKind = "FeatureRollout";
-const std::regex kDnsLabel("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
-const std::regex kDnsSubdomain("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
 
 const std::set<std::string> kMetadataFields = {
     "name", "namespace", "labels", "annotations", "generateName", "uid", "resourceVersion", "generation",
@@ -126,7 +124,7 @@ std::vector<LintProblem> Linter::lintObject(const json& obj) const {
                                    rollout::RolloutObject::kMaxNameLength, name.size()),
                        "the name is also the value of the label rollouts.featureflags.dev/rollout on the flag ConfigMap, "
                        "and label values are at most 63 characters"});
-      else if (!std::regex_match(name, kDnsSubdomain))
+      else if (!rollout::NameSyntax::dnsSubdomain(name))
         out.push_back({"metadata.name",
                        fmt::format("Invalid value: \"{}\": must be lowercase letters, digits, '-' and '.', starting and "
                                    "ending with a letter or digit",
@@ -134,7 +132,7 @@ std::vector<LintProblem> Linter::lintObject(const json& obj) const {
                        "the API server takes a lowercase DNS subdomain, e.g. web-rollout or web.rollout"});
     }
     if (const json ns = metadata.value("namespace", json()); !ns.is_null()) {
-      if (!ns.is_string() || ns.get<std::string>().size() > 63 || !std::regex_match(ns.get<std::string>(), kDnsLabel))
+      if (!ns.is_string() || ns.get<std::string>().size() > 63 || !rollout::NameSyntax::dnsLabel(ns.get<std::string>()))
         out.push_back({"metadata.namespace", fmt::format("Invalid value: {}: must be a lowercase DNS label", ns.dump()),
                        "namespace names are lowercase letters, digits and '-'"});
     }

@@ -15,6 +15,8 @@ namespace fro::plugin {
 
 using nlohmann::json;
 
+constexpr std::size_t kMaxPatternText = 4096;
+
 namespace {
 
 std::string typeOf(const json& v) {
@@ -222,9 +224,25 @@ void SchemaValidator::walk(const json& v, const json& s, const std::string& path
                      hint(s)});
       return;
     }
-    if (s.contains("pattern")) {
+    // A pattern only on bounded text: libstdc++'s regex recurses per character (a schema from
+    // --crd may lack the maxLength that the built-in one has everywhere).
+    if (s.contains("pattern") && s["pattern"].is_string() && str.size() > kMaxPatternText) {
+      out.push_back({path, fmt::format("Too long: {} characters is more than this checks against a pattern ({})", n,
+                                       kMaxPatternText),
+                     hint(s)});
+      return;
+    }
+    if (s.contains("pattern") && s["pattern"].is_string()) {
       const std::string p = s["pattern"].get<std::string>();
-      if (!std::regex_search(str, std::regex(p, std::regex::ECMAScript))) {
+      bool matches = true;
+      try {
+        matches = std::regex_search(str, std::regex(p, std::regex::ECMAScript));
+      } catch (const std::regex_error&) {
+        out.push_back({path, fmt::format("the schema's pattern {} is not a regular expression this can check", json(p).dump()),
+                       "check the CRD given with --crd"});
+        return;
+      }
+      if (!matches) {
         out.push_back({path, fmt::format("Invalid value: {}: must be {}", show(v), patternInWords(p)), hint(s)});
         return;
       }

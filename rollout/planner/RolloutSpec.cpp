@@ -3,12 +3,12 @@
 #include <cstdio>
 #include <algorithm>
 #include <map>
-#include <regex>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "runtime/common/Duration.h"
+#include "rollout/planner/NameSyntax.h"
 
 namespace fro::rollout {
 
@@ -138,13 +138,9 @@ class Reader {
   }
 };
 
-const std::regex kEnvVar("^[A-Za-z_][A-Za-z0-9_]*$");
-const std::regex kDnsLabel("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
-const std::regex kFlagName("^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$");
 
 std::string idx(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
 
-const std::regex kMountPath("^/([A-Za-z0-9._-]+/?)+$");
 
 Delivery parseDelivery(Reader& r, const json& spec, std::chrono::milliseconds progressDeadline) {
   Delivery d;
@@ -168,13 +164,13 @@ Delivery parseDelivery(Reader& r, const json& spec, std::chrono::milliseconds pr
   const json& file = section("file");
   d.file = r.boolean(file, "enabled", "spec.delivery.file", true);
   d.mountPath = r.str(file, "mountPath", "spec.delivery.file", false, d.mountPath);
-  if (!std::regex_match(d.mountPath, kMountPath) || d.mountPath.find("/../") != std::string::npos ||
+  if (!NameSyntax::mountPath(d.mountPath) || d.mountPath.find("/../") != std::string::npos ||
       d.mountPath.ends_with("/..") || d.mountPath.size() > 200)
     r.fail("spec.delivery.file.mountPath",
            "Invalid value: \"" + d.mountPath + "\": must be an absolute directory path without '..' (e.g. /etc/feature-flags)");
   while (d.mountPath.size() > 1 && d.mountPath.back() == '/') d.mountPath.pop_back();
   d.volumeName = r.str(file, "volumeName", "spec.delivery.file", false, d.volumeName);
-  if (!std::regex_match(d.volumeName, kDnsLabel))
+  if (!NameSyntax::dnsLabel(d.volumeName))
     r.fail("spec.delivery.file.volumeName", "Invalid value: \"" + d.volumeName + "\": must be a lowercase DNS label");
   const json& env = section("env");
   const std::string restart = r.str(env, "restartOn", "spec.delivery.env", false, "BooleanChange");
@@ -244,7 +240,7 @@ Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name
       s.configMapName = configMapNameOf(json::object(), name);
       if (s.configMapName.size() > 253)
         r.fail("spec.configMapName", "Required value: the default \"<name>-flags\" is longer than 253 characters");
-    } else if (!std::regex_match(s.configMapName, kDnsLabel) || s.configMapName.size() > 63) {
+    } else if (!NameSyntax::dnsLabel(s.configMapName) || s.configMapName.size() > 63) {
       r.fail("spec.configMapName", "Invalid value: \"" + s.configMapName + "\": must be a lowercase DNS label");
     }
 
@@ -254,9 +250,9 @@ Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name
       std::string p = idx("spec.flags", i);
       Flag f{r.str(flags[i], "name", p, true), r.str(flags[i], "envVar", p, true),
              r.boolean(flags[i], "default", p, false), r.str(flags[i], "description", p, false)};
-      if (!f.name.empty() && !std::regex_match(f.name, kFlagName))
+      if (!f.name.empty() && !NameSyntax::flagName(f.name))
         r.fail(p + ".name", "Invalid value: \"" + f.name + "\": letters, digits, '-', '_' and '.' only");
-      if (!f.envVar.empty() && !std::regex_match(f.envVar, kEnvVar))
+      if (!f.envVar.empty() && !NameSyntax::envVar(f.envVar))
         r.fail(p + ".envVar", "Invalid value: \"" + f.envVar + "\": must be a valid environment variable name");
       if (!f.name.empty() && !flagNames.insert(f.name).second)
         r.fail(p + ".name", "Duplicate value: flag \"" + f.name + "\" is declared twice");
@@ -291,7 +287,7 @@ Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name
         std::string p = idx("spec.analysis.gates", i);
         Gate g;
         g.name = r.str(gates[i], "name", p, true);
-        if (!g.name.empty() && !std::regex_match(g.name, kDnsLabel))
+        if (!g.name.empty() && !NameSyntax::dnsLabel(g.name))
           r.fail(p + ".name", "Invalid value: \"" + g.name + "\": must be a lowercase DNS label");
         g.query = r.str(gates[i], "query", p, true);
         g.warning = r.threshold(gates[i], "warning", p);
@@ -332,7 +328,7 @@ Result<RolloutSpec> RolloutSpec::parse(const json& spec, const std::string& name
       const json& ph = phases[i];
       Phase phase;
       phase.name = r.str(ph, "name", p, true);
-      if (!phase.name.empty() && !std::regex_match(phase.name, kDnsLabel))
+      if (!phase.name.empty() && !NameSyntax::dnsLabel(phase.name))
         r.fail(p + ".name", "Invalid value: \"" + phase.name + "\": must be a lowercase DNS label");
       if (!phase.name.empty() && !phaseNames.insert(phase.name).second)
         r.fail(p + ".name", "Duplicate value: phase \"" + phase.name + "\" is declared twice");

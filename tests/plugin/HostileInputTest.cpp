@@ -195,6 +195,23 @@ TEST_F(HostileInput, NamesAreCheckedAsTheApiServerAndTheCrdCheckThem) {
   EXPECT_EQ(run({"lint", "-"}, text), 1) << out.str();
 }
 
+TEST_F(HostileInput, AMegabyteNameIsRefusedByLengthNotAStackOverflow) {
+  // std::regex recursed once per character: a 1 MiB flag name, env var or mount path was SIGSEGV.
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"name: new-checkout", "name: " + std::string(1 << 20, 'a')},
+           {"envVar: NEW_CHECKOUT", "envVar: " + std::string(1 << 20, 'A')},
+           {"  phases:", "  delivery: {file: {mountPath: /" + std::string(1 << 20, 'a') + "}}\n  phases:"},
+           {"name: quick", "name: " + std::string(1 << 20, 'q')}}) {
+    std::string text = quick();
+    text.replace(text.find(from), from.size(), to);
+    EXPECT_EQ(run({"lint", "-"}, text), 1) << from;
+    const bool refusedByLength = out.str().find("Too long") != std::string::npos ||
+                                 out.str().find("must be no more than 63 characters, got 1048576") != std::string::npos;
+    EXPECT_TRUE(refusedByLength) << from << ": " << out.str().substr(0, 300);
+    EXPECT_EQ(run({"plan", "-"}, text), 1) << from;
+  }
+}
+
 TEST_F(HostileInput, KeysBecomeStringsAndMergeKeysMergeAsInKubectl) {
   auto docs = YamlLoader::load("yes: 1\n3: b\n0x10: c\nbase: &b {x: 1, z: 2}\nm:\n  <<: *b\n  z: 3\n");
   ASSERT_TRUE(docs.ok()) << docs.error().message;
