@@ -3,7 +3,6 @@
 // ("2026-11-29T04:47:40.123456Z"), always UTC.
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -16,40 +15,55 @@ class Rfc3339 {
   static std::string format(std::chrono::system_clock::time_point t) { return render(t, false); }
   static std::string formatMicro(std::chrono::system_clock::time_point t) { return render(t, true); }
 
-  // Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)"; nullopt for anything else.
+  // Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)" (RFC 3339; 't' and 'z' too), every field a
+  // run of digits in range (a day that exists in its month, a leap second allowed); fractions past
+  // microseconds are dropped. nullopt for anything else, and for instants system_clock cannot hold
+  // (its nanoseconds span about 1678..2262): converting those would overflow.
   static std::optional<std::chrono::system_clock::time_point> parse(std::string_view s) {
-    int Y, M, D, h, m, sec, n = 0;
-    std::string str(s);
-    if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &n) != 6 || n != 19)
+    using namespace std::chrono;
+    const auto field = [&s](std::size_t at, std::size_t n, int& out) {
+      if (at + n > s.size()) return false;
+      out = 0;
+      for (std::size_t i = at; i < at + n; ++i) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        out = out * 10 + (s[i] - '0');
+      }
+      return true;
+    };
+    int Y, M, D, h, m, sec;
+    if (!field(0, 4, Y) || s.size() < 20 || s[4] != '-' || !field(5, 2, M) || s[7] != '-' || !field(8, 2, D) ||
+        (s[10] != 'T' && s[10] != 't') || !field(11, 2, h) || s[13] != ':' || !field(14, 2, m) || s[16] != ':' ||
+        !field(17, 2, sec))
       return std::nullopt;
-    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60) return std::nullopt;
-    size_t i = 19;
+    const year_month_day date{year{Y}, month{static_cast<unsigned>(M)}, day{static_cast<unsigned>(D)}};
+    if (!date.ok() || h > 23 || m > 59 || sec > 60) return std::nullopt;
+    std::size_t i = 19;
     long long micros = 0;
-    if (i < str.size() && str[i] == '.') {
+    if (s[i] == '.') {
       ++i;
       int digits = 0;
-      while (i < str.size() && str[i] >= '0' && str[i] <= '9') {
-        if (digits < 6) micros = micros * 10 + (str[i] - '0');
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+        if (digits < 6) micros = micros * 10 + (s[i] - '0');
         ++digits, ++i;
       }
       if (digits == 0) return std::nullopt;
       for (int d = digits; d < 6; ++d) micros *= 10;
     }
-    long offset = 0;
-    if (i < str.size() && (str[i] == 'Z' || str[i] == 'z')) {
-      ++i;
-    } else if (i + 6 == str.size() && (str[i] == '+' || str[i] == '-') && str[i + 3] == ':') {
-      int oh = std::atoi(str.substr(i + 1, 2).c_str()), om = std::atoi(str.substr(i + 4, 2).c_str());
-      offset = (str[i] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
-      i += 6;
+    long long offset = 0;
+    int oh = 0, om = 0;
+    if (i + 1 == s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+      // UTC
+    } else if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && field(i + 1, 2, oh) && s[i + 3] == ':' &&
+               field(i + 4, 2, om) && oh <= 23 && om <= 59) {
+      offset = (s[i] == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
     } else {
       return std::nullopt;
     }
-    if (i != str.size()) return std::nullopt;
-    std::tm tm{};
-    tm.tm_year = Y - 1900, tm.tm_mon = M - 1, tm.tm_mday = D, tm.tm_hour = h, tm.tm_min = m, tm.tm_sec = sec;
-    std::time_t t = timegm(&tm) - offset;
-    return std::chrono::system_clock::from_time_t(t) + std::chrono::microseconds(micros);
+    const long long secs = sys_days(date).time_since_epoch().count() * 86400LL + h * 3600LL + m * 60LL + sec - offset;
+    constexpr long long kMin = duration_cast<seconds>(system_clock::time_point::min().time_since_epoch()).count() + 1;
+    constexpr long long kMax = duration_cast<seconds>(system_clock::time_point::max().time_since_epoch()).count() - 1;
+    if (secs < kMin || secs > kMax) return std::nullopt;
+    return system_clock::time_point(duration_cast<system_clock::duration>(seconds(secs) + microseconds(micros)));
   }
 
  private:
