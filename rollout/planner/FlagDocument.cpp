@@ -4,15 +4,35 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
+
+#include "runtime/common/Utf8.h"
 
 namespace fro::rollout {
 
 using nlohmann::json;
 
+namespace {
+
+// flagd's schema keys "flags" by ^.{1,}$ with additionalProperties false: at least one character
+// and, as ECMAScript's and Java's '.' read it, no line terminator. JSON needs valid UTF-8.
+bool flagdKey(std::string_view name) {
+  if (name.empty() || !Utf8::valid(name)) return false;
+  for (std::string_view bad : {"\n", "\r", "\xc2\x85", "\xe2\x80\xa8", "\xe2\x80\xa9"})
+    if (name.find(bad) != std::string_view::npos) return false;
+  return true;
+}
+
+}  // namespace
+
 json FlagDocument::flagd(const std::vector<FlagValue>& flags, const DocumentMetadata& meta) {
   json doc = {{"$schema", "https://flagd.dev/schema/v0/flags.json"}, {"flags", json::object()}};
-  if (meta.revision > 0) doc["metadata"] = {{"rollout", meta.rollout}, {"revision", meta.revision}};
+  if (meta.revision > 0) doc["metadata"] = {{"rollout", Utf8::sanitize(meta.rollout)}, {"revision", meta.revision}};
   for (const auto& f : flags) {
+    // RolloutSpec admits no other names. One flagd cannot key would make the provider refuse the
+    // whole document (and invalid UTF-8 would make dump() throw), so it is left out; its <ENV>
+    // keys still carry its value.
+    if (!flagdKey(f.name)) continue;
     int p = std::clamp(f.percent, 0, 100);
     json def = {{"state", "ENABLED"},
                 {"variants", {{"on", true}, {"off", false}}},

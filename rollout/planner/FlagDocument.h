@@ -7,6 +7,8 @@
 //                    rule with "on" first, so with any flagd provider a higher percent only
 //                    adds users; which users depends on the SDK's hash (docs/SDK-COMPATIBILITY.md:
 //                    flagd and the JS core hash like Bucketing's murmur3 engine, Python like cbor).
+//                    Only names flagd's schema can key are in it (not empty, valid UTF-8, no line
+//                    break); RolloutSpec admits no others. metadata.rollout is made valid UTF-8.
 // Pure functions of the values: same input, byte-identical output, so "nothing changed" is a
 // string comparison and the checksum annotation only moves when a value does.
 #include <cstdint>
