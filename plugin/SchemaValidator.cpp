@@ -77,9 +77,10 @@ std::string patternInWords(const std::string& p) {
        "letters, digits, '-', '_' and '.', starting and ending with a letter or digit"},
       {"^https?://[^\\s]+$", "an http:// or https:// URL without spaces"},
       {"^[-._a-zA-Z0-9]+$", "letters, digits, '-', '_' and '.'"},
+      {"^(/[A-Za-z0-9._-]+)+/?$", "an absolute path of letters, digits, '.', '_' and '-' (e.g. /etc/feature-flags)"},
   };
   auto it = words.find(p);
-  return it == words.end() ? "must match the pattern " + p : it->second;
+  return it == words.end() ? "text matching the pattern " + p : it->second;
 }
 
 std::string firstSentence(std::string d) {

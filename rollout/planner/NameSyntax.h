@@ -16,7 +16,7 @@ class NameSyntax {
   static bool envVar(std::string_view s);
   // [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])? (flag keys; a ConfigMap key's characters)
   static bool flagName(std::string_view s);
-  // /([A-Za-z0-9._-]+/?)+ (an absolute path of those characters, no empty segment)
+  // (/[A-Za-z0-9._-]+)+/? (an absolute path of those characters, no empty segment)
   static bool mountPath(std::string_view s);
 };
 

@@ -14,7 +14,7 @@ TEST(NameSyntax, AgreesWithTheCrdPatternsOnShortNames) {
   // Every string of up to 3 characters over an alphabet with each class's edge cases.
   const std::string alphabet = "aZ0-_./";
   const std::regex label("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"), subdomain("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"),
-      env("^[A-Za-z_][A-Za-z0-9_]*$"), flag("^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"), mount("^/([A-Za-z0-9._-]+/?)+$");
+      env("^[A-Za-z_][A-Za-z0-9_]*$"), flag("^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"), mount("^(/[A-Za-z0-9._-]+)+/?$");
   std::vector<std::string> all = {""};
   for (int len = 1; len <= 4; ++len) {
     std::vector<std::string> next;

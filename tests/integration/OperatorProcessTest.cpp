@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -308,6 +309,9 @@ TEST_F(OperatorProcess, RunsARolloutWithExactlyTheChartsRbacAndNamesAMissingPerm
                         e.value("message", "").find("cannot patch resource \"deployments\" in API group \"apps\"") !=
                             std::string::npos);
   EXPECT_TRUE(warned) << "no Warning Event about the missing permission";
+  // Issue 17: nothing reached the workload, so no Event may say a phase started for its users.
+  EXPECT_EQ(std::count(secondReasons.begin(), secondReasons.end(), "PhaseStarted"), 0)
+      << "a transition Event for values that were never written";
   // And status says so too (kstatus: Failed), instead of "making progress".
   std::string stalledReason, stalledMessage;
   for (auto& c : second->value("/status/conditions"_json_pointer, json::array()))

@@ -212,6 +212,16 @@ TEST_F(HostileInput, AMegabyteNameIsRefusedByLengthNotAStackOverflow) {
   }
 }
 
+TEST_F(HostileInput, APatternCheckDoesNotBacktrackExponentially) {
+  // The black-box fuzzer's ReDoS: 30 characters and a '!' against the CRD's old mountPath pattern
+  // '^/([A-Za-z0-9._-]+/?)+$' kept lint busy past its 10 s limit (2^30 ways to split the path).
+  std::string text = quick();
+  text.replace(text.find("  phases:"), 9, "  delivery: {file: {mountPath: /" + std::string(30, 'a') + "!}}\n  phases:");
+  EXPECT_EQ(run({"lint", "-"}, text), 1);
+  EXPECT_NE(out.str().find("spec.delivery.file.mountPath: Invalid value: \"/" + std::string(30, 'a') + "!\""), std::string::npos)
+      << out.str();
+}
+
 TEST_F(HostileInput, KeysBecomeStringsAndMergeKeysMergeAsInKubectl) {
   auto docs = YamlLoader::load("yes: 1\n3: b\n0x10: c\nbase: &b {x: 1, z: 2}\nm:\n  <<: *b\n  z: 3\n");
   ASSERT_TRUE(docs.ok()) << docs.error().message;
