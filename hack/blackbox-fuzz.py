@@ -551,8 +551,20 @@ def _depth(rng) -> int:
     return int(2 ** rng.uniform(1, 17))  # 2 .. 131072, log-uniform
 
 
+def _regex_bait(rng) -> bytes:
+    """A long run of what a CRD pattern accepts, then one byte it does not: the input that makes a
+    backtracking regex engine (std::regex) take exponential time or recurse per character."""
+    prefix = rng.choice([b"", b"/", b"a", b"1", b"http://", b"-"])
+    unit = rng.choice([b"a", b"a/", b"a-", b"a.", b"a.a", b"1", b"1s", b"1.5", b"0.", b"A", b"_", b"ab/"])
+    n = int(2 ** rng.uniform(3, 15.5))
+    end = rng.choice([b"!", b"-", b"/", b".", b"", b"\xc0", b"A", b"a", b" ", b"x"])
+    return prefix + unit * n + end
+
+
 def _random_scalar(rng) -> bytes:
     r = rng.random()
+    if r < 0.08:
+        return _regex_bait(rng)
     if r < 0.7:
         return rng.choice(SCALARS)
     if r < 0.8:
