@@ -144,7 +144,7 @@ int lint(const std::vector<std::string>& args, const std::string& crdPath, bool 
       ioError = true;
       continue;
     }
-    int rolloutsHere = 0;
+    int rolloutsHere = 0, errorsHere = 0;
     for (const auto& input : *inputs) {
       auto text = readInput(input.path, *env.in);
       if (!text) {
@@ -157,12 +157,13 @@ int lint(const std::vector<std::string>& args, const std::string& crdPath, bool 
       for (const auto& line : r.problems) *env.out << line << "\n";
       for (const auto& line : r.notes) *env.err << "note: " << line << "\n";
       errors += r.errors;
+      errorsHere += r.errors;
       warnings += r.warnings;
       rolloutsHere += r.featureRollouts;
     }
     rollouts += rolloutsHere;
     // In CI, "ok" over a directory of nothing (or of other kinds) would pass whatever it holds.
-    if (rolloutsHere == 0 && !allowEmpty) {
+    if (rolloutsHere == 0 && errorsHere == 0 && !allowEmpty) {  // an unreadable file already failed
       const bool dir = !(inputs->size() == 1 && inputs->front().path == arg);
       *env.out << fmt::format("{}: no FeatureRollout found{} (hint: pass --allow-empty if that is expected)\n", arg,
                               dir ? fmt::format(" in {} manifest file{} (*.yaml, *.yml, *.json) under this directory",
