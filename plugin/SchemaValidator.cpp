@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "plugin/EmbeddedCrd.h"
+#include "plugin/JsonField.h"
 #include "plugin/YamlLoader.h"
 
 namespace fro::plugin {
@@ -126,13 +127,55 @@ std::vector<std::string> segments(const std::string& path) {
 
 SchemaValidator::SchemaValidator(json schema) : schema_(std::move(schema)) {}
 
-Result<SchemaValidator> SchemaValidator::fromCrd(const json& crd, const std::string& version) {
-  const json versions = crd.value("/spec/versions"_json_pointer, json::array());
-  for (const auto& v : versions)
-    if (v.is_object() && v.value("name", "") == version) {
-      auto p = "/schema/openAPIV3Schema"_json_pointer;
-      if (v.contains(p) && v[p].is_object()) return SchemaValidator(v[p]);
+namespace {
+
+// A schema from --crd is outside input too: every keyword the walk reads must have its type, so the
+// walk never meets a value it would throw on. Returns the first misfit as "path: problem".
+std::string malformed(const json& s, const std::string& path, int depth = 0) {
+  if (depth > 64) return path + ": nests deeper than 64 levels";
+  if (!s.is_object()) return path + ": a schema must be an object";
+  auto bad = [&](const char* key, const char* what) { return fmt::format("{}.{}: must be {}", path, key, what); };
+  for (const char* k : {"type", "pattern", "description", "x-kubernetes-list-type"})
+    if (s.contains(k) && !s[k].is_string()) return bad(k, "a string");
+  for (const char* k : {"minLength", "maxLength", "minItems", "maxItems"})
+    if (s.contains(k) && !(s[k].is_number_integer() && s[k].get<long long>() >= 0)) return bad(k, "a non-negative integer");
+  for (const char* k : {"minimum", "maximum"})
+    if (s.contains(k) && !s[k].is_number()) return bad(k, "a number");
+  for (const char* k : {"nullable", "x-kubernetes-preserve-unknown-fields"})
+    if (s.contains(k) && !s[k].is_boolean()) return bad(k, "true or false");
+  if (s.contains("enum") && !s["enum"].is_array()) return bad("enum", "a list");
+  for (const char* k : {"required", "x-kubernetes-list-map-keys"})
+    if (s.contains(k)) {
+      if (!s[k].is_array()) return bad(k, "a list of strings");
+      for (const auto& e : s[k])
+        if (!e.is_string()) return bad(k, "a list of strings");
     }
+  if (s.contains("additionalProperties") && !s["additionalProperties"].is_boolean()) {
+    if (auto m = malformed(s["additionalProperties"], path + ".additionalProperties", depth + 1); !m.empty()) return m;
+  }
+  if (s.contains("items"))
+    if (auto m = malformed(s["items"], path + ".items", depth + 1); !m.empty()) return m;
+  if (s.contains("properties")) {
+    if (!s["properties"].is_object()) return bad("properties", "an object");
+    for (auto it = s["properties"].begin(); it != s["properties"].end(); ++it)
+      if (auto m = malformed(it.value(), path + ".properties." + it.key(), depth + 1); !m.empty()) return m;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<SchemaValidator> SchemaValidator::fromCrd(const json& crd, const std::string& version) {
+  const json& versions = JsonField::at(crd, {"spec", "versions"});
+  if (!versions.is_array()) return Error::of("the CRD has no spec.versions list");
+  for (const auto& v : versions) {
+    if (JsonField::text(v, "name") != version) continue;
+    const json& schema = JsonField::at(v, {"schema", "openAPIV3Schema"});
+    if (!schema.is_object()) continue;
+    if (auto m = malformed(schema, "openAPIV3Schema"); !m.empty())
+      return Error::of("the CRD's schema for version " + version + " is malformed: " + m);
+    return SchemaValidator(schema);
+  }
   return Error::of("the CRD has no openAPIV3Schema for version " + version);
 }
 

@@ -222,6 +222,23 @@ TEST_F(HostileInput, APatternCheckDoesNotBacktrackExponentially) {
       << out.str();
 }
 
+TEST_F(HostileInput, AMalformedCrdGivenWithCrdIsRefusedNamingTheKeyword) {
+  const auto d = tempDir();
+  std::string crd = slurp(sourcePath("crds/featurerollouts.rollouts.featureflags.dev.yaml"));
+  const std::string from = "maxLength: 200";
+  ASSERT_NE(crd.find(from), std::string::npos);
+  crd.replace(crd.find(from), from.size(), "maxLength: [200]");
+  std::ofstream(d / "crd.yaml") << crd;
+  EXPECT_EQ(run({"lint", "--crd", (d / "crd.yaml").string(), "-"}, quick()), 2);
+  EXPECT_NE(err.str().find("is malformed: openAPIV3Schema.properties.spec.properties.delivery.properties.file.properties."
+                           "mountPath.maxLength: must be a non-negative integer"),
+            std::string::npos)
+      << err.str();
+  std::ofstream(d / "list.yaml") << "kind: CustomResourceDefinition\nspec: [versions]\n";
+  EXPECT_EQ(run({"lint", "--crd", (d / "list.yaml").string(), "-"}, quick()), 2);
+  EXPECT_NE(err.str().find("the CRD has no spec.versions list"), std::string::npos) << err.str();
+}
+
 TEST_F(HostileInput, KeysBecomeStringsAndMergeKeysMergeAsInKubectl) {
   auto docs = YamlLoader::load("yes: 1\n3: b\n0x10: c\nbase: &b {x: 1, z: 2}\nm:\n  <<: *b\n  z: 3\n");
   ASSERT_TRUE(docs.ok()) << docs.error().message;
