@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "runtime/kube/JsonRead.h"
+
 namespace fro::kube {
 
 namespace {
@@ -30,15 +32,15 @@ Error ApiError::fromResponse(const std::string& verb, const std::string& path, c
   std::string reason = defaultReason(resp.status);
   std::string message;
   auto status = nlohmann::json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
-  if (status.is_object() && status.value("kind", "") == "Status") {
-    reason = status.value("reason", reason);
-    message = status.value("message", "");
+  if (JsonRead::text(status, "kind") == "Status") {
+    reason = JsonRead::text(status, "reason", reason);
+    message = JsonRead::text(status, "message");
     // Field causes say exactly which field of the object was rejected and why.
     if (auto d = status.find("details"); d != status.end() && d->is_object()) {
       if (auto c = d->find("causes"); c != d->end() && c->is_array()) {
         for (const auto& cause : *c) {
-          std::string field = cause.value("field", "");
-          std::string msg = cause.value("message", "");
+          std::string field = JsonRead::text(cause, "field");
+          std::string msg = JsonRead::text(cause, "message");
           if (!field.empty() && message.find(field) == std::string::npos) message += fmt::format("; {}: {}", field, msg);
         }
       }

@@ -8,6 +8,7 @@
 
 #include "runtime/kube/ApiError.h"
 #include "runtime/kube/Base64.h"
+#include "runtime/kube/JsonRead.h"
 
 namespace fro::kube {
 
@@ -232,8 +233,8 @@ Result<WatchEnd> KubeClient::watch(const Resource& r, const std::string& ns, con
         end.reason = WatchEnd::Reason::Expired;
       } else {
         decodeError = ApiError::fromStatus(ev->errorCode(),
-                                           fmt::format("watch {}: {}", path, ev->object.value("message", "error event")),
-                                           ev->object.value("reason", "WatchError"));
+                                           fmt::format("watch {}: {}", path, JsonRead::text(ev->object, "message", "error event")),
+                                           JsonRead::text(ev->object, "reason", "WatchError"));
       }
       return false;
     }

@@ -2,12 +2,16 @@
 
 #include <fmt/format.h>
 
+#include "runtime/kube/JsonRead.h"
+
 namespace fro::kube {
+
+int WatchEvent::errorCode() const { return JsonRead::integer(object, "code"); }
 
 std::string WatchEvent::resourceVersion() const {
   auto m = object.find("metadata");
-  if (m == object.end() || !m->is_object()) return {};
-  return m->value("resourceVersion", "");
+  if (m == object.end()) return {};
+  return JsonRead::text(*m, "resourceVersion");
 }
 
 Result<WatchEvent> WatchEvent::parse(std::string_view line) {

@@ -14,8 +14,10 @@ struct WatchEvent {
   Type type = Type::Added;
   nlohmann::json object;
 
-  // For Error events: the Status code (410 means the resourceVersion is too old: relist).
-  int errorCode() const { return object.value("code", 0); }
+  // For Error events: the Status code (410 means the resourceVersion is too old: relist); 0 when
+  // it is missing or not an int. resourceVersion(): metadata.resourceVersion, "" when it is
+  // missing or not a string. Neither throws: the line came from outside.
+  int errorCode() const;
   std::string resourceVersion() const;
 
   // Parses one line; garbage or an unknown type is an Error value naming what was wrong.
