@@ -16,7 +16,10 @@
 #                           ServiceAccount and RBAC exist; `kubectl auth can-i --as` the
 #                           ServiceAccount for every granted verb (yes) and for verbs it must not
 #                           have (no); a second release with watchNamespaces and
-#                           gates.readSecrets=false is limited to its namespaces; helm uninstall
+#                           gates.readSecrets=false is limited to its namespaces; ServiceAccounts
+#                           bound to the standard view and edit roles can read (view) and change
+#                           (edit) FeatureRollouts through the aggregated ClusterRoles; the PDB
+#                           exists; the CRD upgrade path of the README works; helm uninstall
 #                           removes everything but the CRD.
 # Needs helm (hack/build-tools.sh helm), kubectl and python3; promtool (Debian prometheus package)
 # for the alert tests; install also needs KUBECONFIG (hack/cluster.sh up; eval "$(hack/cluster.sh env)").
@@ -82,8 +85,10 @@ render_tests() {
 
   # --- render and check each values set -------------------------------------------------------------
   local case args
-  for case in default namespaced monitoring no-secrets no-leader-election; do
+  for case in default namespaced monitoring no-secrets no-leader-election no-aggregation network-policy; do
     case $case in
+      no-aggregation) args=(--set rbac.aggregateToStandardRoles=false) ;;
+      network-policy) args=(--set networkPolicy.enabled=true) ;;
       default) args=() ;;
       namespaced) args=(--set 'watchNamespaces={team-a,team-b}') ;;
       monitoring) args=(--set serviceMonitor.enabled=true --set prometheusRule.enabled=true) ;;
@@ -167,15 +172,76 @@ render_tests() {
     fi
   done <<'EOF'
 --set leaderElection.enabled=false|replicaCount > 1 needs leaderElection.enabled=true
---set watchNamespaces={Team_A}|watchNamespaces: "Team_A" is not a valid namespace name
---set logging.format=xml|logging.format must be json or text
+--set watchNamespaces={Team_A}|at '/watchNamespaces/0': 'Team_A' does not match pattern
+--set logging.format=xml|at '/logging/format': value must be one of 'json', 'text'
 --set serviceAccount.create=false|serviceAccount.name is required when serviceAccount.create is false
+--set replicaCount=two|at '/replicaCount': got string, want integer
+--set workers=0|at '/workers': minimum: got 0, want 1
+--set workers=1001|at '/workers': maximum: got 1,001, want 1,000
+--set serviceMonitor.enable=true|at '/serviceMonitor': additional properties 'enable' not allowed
+--set replicaCoun=2|additional properties 'replicaCoun' not allowed
+--set kubeClient.qps=0|at '/kubeClient/qps': exclusiveMinimum: got 0, want 0
+--set leaderElection.leaseDuration=15|at '/leaderElection/leaseDuration': got number, want string
+--set shutdownTimeout=30sec|at '/shutdownTimeout': '30sec' does not match pattern
+--set image.pullPolicy=Sometimes|at '/image/pullPolicy': value must be one of
+--set image.digest=sha256:0123|at '/image/digest': 'sha256:0123' does not match pattern
+--set defaultPrometheusAddress=prometheus:9090|at '/defaultPrometheusAddress': 'prometheus:9090' does not match pattern
+--set podDisruptionBudget.maxUnavailable=0|at '/podDisruptionBudget/maxUnavailable': minimum: got 0, want 1
+--set networkPolicy.apiServer.cidrs={10.0.0.1}|at '/networkPolicy/apiServer/cidrs/0': '10.0.0.1' does not match pattern
 EOF
   # The image can be pinned: tag and digest.
   out=$(helm template fro "$CHART" --set image.repository=registry.example/fro --set image.tag=1.2.3 | grep 'image:' || true)
   [[ $out == *'image: "registry.example/fro:1.2.3"'* ]] && ok "image.repository/tag used" || fail "image.tag not used: $out"
-  out=$(helm template fro "$CHART" --set image.digest=sha256:0123 | grep 'image:' || true)
-  [[ $out == *'image: "feature-rollout-operator@sha256:0123"'* ]] && ok "image.digest used" || fail "image.digest not used: $out"
+  local digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+  out=$(helm template fro "$CHART" --set image.digest=$digest | grep 'image:' || true)
+  [[ $out == *"image: \"feature-rollout-operator@$digest\""* ]] && ok "image.digest used" || fail "image.digest not used: $out"
+  # Every value of values.yaml passes the schema as it is (and the schema names each of them).
+  if out=$(python3 - "$CHART/values.yaml" "$CHART/values.schema.json" <<'PY'
+import json, re, sys
+schema = json.load(open(sys.argv[2]))
+stack, missing = [], []
+for line in open(sys.argv[1]).read().splitlines():
+    m = re.match(r"^( *)([A-Za-z0-9_]+):", line)
+    if not m or line.lstrip().startswith("#"):
+        continue
+    depth = len(m.group(1)) // 2
+    stack = stack[:depth] + [m.group(2)]
+    node = schema
+    for k in stack:
+        node = node.get("properties", {}).get(k) if isinstance(node, dict) else None
+        if node is None:
+            break
+    # A map the schema leaves open (resources, securityContext, ...) documents what is inside it.
+    parent = schema
+    for k in stack[:-1]:
+        parent = parent.get("properties", {}).get(k, {}) if isinstance(parent, dict) else {}
+    if node is None and parent.get("additionalProperties") is False:
+        missing.append(".".join(stack))
+print("\n".join(missing))
+sys.exit(1 if missing else 0)
+PY
+  ); then ok "values.schema.json describes every value of values.yaml"; else fail "values.schema.json lacks:"$'\n'"$out"; fi
+  # NOTES.txt names only files the packaged chart contains.
+  helm package "$CHART" -d "$tmp/pkg" >/dev/null
+  local tgz notes paths missing=""
+  tgz=$(ls "$tmp"/pkg/*.tgz)
+  # (helm renders NOTES only when installing, which needs a cluster; the paths are written as
+  # {{ .Chart.Name }}/..., so they are read from the template itself.)
+  notes=$(sed 's/{{ *\.Chart\.Name *}}/feature-rollout-operator/g' "$CHART/templates/NOTES.txt")
+  paths=$(grep -oE 'feature-rollout-operator/[A-Za-z0-9_./-]+\.(yaml|yml|json|lua)' <<<"$notes" | sort -u)
+  local listing; listing=$(tar -tzf "$tgz")  # once: grep -q in a pipe would SIGPIPE tar (pipefail)
+  for p in $paths; do grep -qx "$p" <<<"$listing" || missing+=" $p"; done
+  grep -q 'crds/samples' <<<"$notes" && missing+=" crds/samples/... (the repository's, not the chart's)"
+  if [[ -n $paths && -z $missing ]]; then
+    ok "NOTES.txt names only files in the packaged chart ($(wc -w <<<"$paths") paths)"
+  else
+    fail "NOTES.txt names files the packaged chart lacks:${missing:- (no path found in NOTES)}"
+  fi
+  if cmp -s "$root/crds/samples/quick.yaml" "$CHART/examples/quick.yaml"; then
+    ok "the chart's examples/quick.yaml is crds/samples/quick.yaml"
+  else
+    fail "charts/feature-rollout-operator/examples/quick.yaml differs from crds/samples/quick.yaml (re-copy it)"
+  fi
   out=$(helm template fro "$CHART" --set defaultPrometheusAddress=http://prom.monitoring.svc:9090 | grep -- '--default-prometheus-address' || true)
   [[ $out == *'--default-prometheus-address=http://prom.monitoring.svc:9090'* ]] && ok "defaultPrometheusAddress passed as a flag" \
     || fail "defaultPrometheusAddress not passed: $out"
@@ -275,6 +341,53 @@ install_tests() {
     if [[ $line == ok:* ]]; then echo "$line"; else fail "${line#FAIL: }"; fi
   done
 
+  # --- people: the standard view and edit roles gain FeatureRollouts (aggregated ClusterRoles) -------
+  k get pdb "$fq" -n "$NS" -o jsonpath='{.spec.maxUnavailable}' | grep -qx 1 && ok "PodDisruptionBudget $fq: maxUnavailable 1" \
+    || fail "PodDisruptionBudget $fq missing"
+  k create serviceaccount viewer -n "$WA" >/dev/null && k create serviceaccount editor -n "$WA" >/dev/null
+  k create rolebinding viewer --clusterrole=view --serviceaccount="$WA:viewer" -n "$WA" >/dev/null
+  k create rolebinding editor --clusterrole=edit --serviceaccount="$WA:editor" -n "$WA" >/dev/null
+  # kube-controller-manager aggregates the rules into view and edit asynchronously.
+  local t
+  for ((t = 0; t < 30; t++)); do
+    [[ $(k auth can-i patch "$frg" -n "$WA" --as="system:serviceaccount:$WA:editor" 2>/dev/null) == yes ]] && break
+    sleep 1
+  done
+  checks=("viewer yes get $frg" "viewer yes list $frg" "viewer yes watch $frg" "viewer yes get $frg --subresource=status"
+          "viewer no patch $frg" "viewer no create $frg" "viewer no delete $frg" "viewer no update $frg --subresource=status"
+          "editor yes get $frg" "editor yes list $frg" "editor yes create $frg" "editor yes update $frg" "editor yes patch $frg"
+          "editor yes delete $frg" "editor no update $frg --subresource=status" "editor no patch $frg --subresource=status")
+  i=0
+  for c in "${checks[@]}"; do
+    # shellcheck disable=SC2086
+    can "$WA" $c -n "$WA" >"$tmp/can/$i" &
+    i=$((i + 1))
+    while (($(jobs -rp | wc -l) >= 4)); do wait -n || true; done
+  done
+  wait
+  checks=("viewer no get $frg -n $WB" "editor no patch $frg -n $WB")  # bound in $WA only
+  for c in "${checks[@]}"; do
+    # shellcheck disable=SC2086
+    can "$WA" $c >"$tmp/can/$i"
+    i=$((i + 1))
+  done
+  for ((n = 0; n < i; n++)); do
+    line=$(<"$tmp/can/$n")
+    if [[ $line == ok:* ]]; then echo "aggregated roles: $line"; else fail "aggregated roles: ${line#FAIL: }"; fi
+  done
+
+  # --- the CRD upgrade path the chart README documents ----------------------------------------------
+  k apply -n "$WA" -f "$root/crds/samples/quick.yaml" >/dev/null || fail "cannot create a FeatureRollout before the upgrade"
+  if out=$(k apply --server-side --force-conflicts -f "$CHART/crds/$CRD_NAME.yaml" 2>&1) \
+      && out+=$(helm upgrade "$REL" "$CHART" -n "$NS" --reuse-values --wait --timeout 120s 2>&1); then
+    ok "CRD upgrade path: kubectl apply --server-side --force-conflicts of the chart's CRD, then helm upgrade --reuse-values"
+  else
+    fail "CRD upgrade path failed:"$'\n'"$out"
+  fi
+  k get featurerollout quick -n "$WA" >/dev/null && ok "a FeatureRollout stored before the upgrade is still there" \
+    || fail "the FeatureRollout created before the upgrade is gone"
+  k delete featurerollout quick -n "$WA" --wait=false >/dev/null 2>&1 || true
+
   # --- namespaced release: watchNamespaces and no Secrets -----------------------------------------
   if out=$(helm install "$REL2" "$CHART" -n "$NS2" --set "watchNamespaces={$WA,$WB}" --set gates.readSecrets=false \
       --set replicaCount=0 --wait --timeout 60s 2>&1); then
@@ -305,7 +418,7 @@ install_tests() {
   helm uninstall "$REL" -n "$NS" --wait --timeout 60s >/dev/null && helm uninstall "$REL2" -n "$NS2" --wait --timeout 60s >/dev/null \
     && ok "helm uninstall of both releases" || fail "helm uninstall failed"
   local left
-  left=$(k get clusterrole,clusterrolebinding -o name | grep -E "/($fq|$fq2)\$" || true)
+  left=$(k get clusterrole,clusterrolebinding -o name | grep -E "/($fq|$fq2)(-aggregate-to-(view|edit))?\$" || true)
   left+=$(k get serviceaccount,role,rolebinding,deployment,service -n "$NS" -o name 2>/dev/null | grep "$fq" || true)
   left+=$(k get role,rolebinding -n "$WA" -o name 2>/dev/null | grep "$fq2" || true)
   [[ -z $left ]] && ok "uninstall left nothing of the releases behind" || fail "left after uninstall: $left"

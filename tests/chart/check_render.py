@@ -194,8 +194,31 @@ if case == "no-leader-election":
 else:
     expect([(k, ns) for k, ns, _ in lease_roles] == [("Role", release_ns)],
            "Lease permission only in a Role in the release namespace " + release_ns, str(lease_roles))
+# Aggregation ClusterRoles extend the cluster's view/edit/admin for people; they grant the operator
+# nothing: no binding of the chart refers to them, and view's is read-only.
+AGG = "rbac.authorization.k8s.io/aggregate-to-"
+aggregated = {o["metadata"]["name"]: o for o in objs if o["kind"] == "ClusterRole"
+              and any(k.startswith(AGG) for k in o["metadata"].get("labels", {}))}
+bound = {o.get("roleRef", {}).get("name") for o in objs if o["kind"] in BINDING_KINDS}
+if case == "no-aggregation":
+    expect(not aggregated, "no aggregated ClusterRoles with rbac.aggregateToStandardRoles=false", str(sorted(aggregated)))
+else:
+    to = sorted((k[len(AGG):], n) for n, o in aggregated.items() for k, v in o["metadata"]["labels"].items()
+                if k.startswith(AGG) and v == "true")
+    expect([t for t, _ in to] == ["admin", "edit", "view"], "aggregated into admin, edit and view", str(to))
+    expect(not (bound & set(aggregated)), "no binding of the chart refers to an aggregated ClusterRole")
+    for n, o in aggregated.items():
+        labels = o["metadata"]["labels"]
+        verbs = {v for r in o.get("rules", []) for v in r.get("verbs", [])}
+        if labels.get(AGG + "view") == "true":
+            expect(verbs == {"get", "list", "watch"}, "view's aggregated role is read-only", str(sorted(verbs)))
+        status = [r for r in o.get("rules", []) if "featurerollouts/status" in r.get("resources", [])]
+        expect(all(set(r.get("verbs", [])) <= {"get", "list", "watch"} for r in status),
+               "%s: status stays the operator's (read only)" % n, json.dumps(status))
 if case == "namespaced":
-    expect("ClusterRole" not in by_kind and "ClusterRoleBinding" not in by_kind, "no ClusterRole or ClusterRoleBinding")
+    expect("ClusterRoleBinding" not in by_kind, "no ClusterRoleBinding")
+    expect(all(o["metadata"]["name"] in aggregated for o in objs if o["kind"] == "ClusterRole"),
+           "no ClusterRole but the aggregation ones (which the operator is not bound to)")
     role_ns = sorted(ns for k, ns, _ in roles if k == "Role" and (k, ns, _) not in lease_roles)
     expect(role_ns == ["team-a", "team-b"], "one operator Role in each of team-a, team-b", str(role_ns))
 secret_rules = [l for l in lines if "/secrets" in l]
@@ -230,8 +253,39 @@ else:
     expect("ServiceMonitor" not in by_kind and "PrometheusRule" not in by_kind,
            "no ServiceMonitor or PrometheusRule unless enabled")
 
+# --- availability and network ----------------------------------------------------------------------
+dep = one("Deployment")
+pod_labels = dep["spec"]["template"]["metadata"]["labels"]
+pdbs = [o for o in objs if o["kind"] == "PodDisruptionBudget"]
+if dep["spec"]["replicas"] > 1:
+    expect(len(pdbs) == 1, "a PodDisruptionBudget with %d replicas" % dep["spec"]["replicas"], str(len(pdbs)))
+    for pdb in pdbs:
+        sel = pdb["spec"].get("selector", {}).get("matchLabels", {})
+        expect(sel and all(pod_labels.get(k) == v for k, v in sel.items()), "the PodDisruptionBudget selects the operator pods")
+        expect(pdb["spec"].get("maxUnavailable") == 1 and "minAvailable" not in pdb["spec"], "maxUnavailable: 1",
+               json.dumps(pdb["spec"]))
+else:
+    expect(not pdbs, "no PodDisruptionBudget with one replica (it would block every drain)")
+nps = [o for o in objs if o["kind"] == "NetworkPolicy"]
+if case == "network-policy":
+    expect(len(nps) == 1, "one NetworkPolicy with networkPolicy.enabled")
+    np = nps[0]["spec"]
+    sel = np.get("podSelector", {}).get("matchLabels", {})
+    expect(sel and all(pod_labels.get(k) == v for k, v in sel.items()), "the NetworkPolicy selects the operator pods")
+    expect(sorted(np.get("policyTypes", [])) == ["Egress", "Ingress"], "it restricts ingress and egress")
+    ports = lambda rules: sorted(p["port"] for r in rules for p in r.get("ports", []))
+    c = dep["spec"]["template"]["spec"]["containers"][0]
+    cports = sorted(p["containerPort"] for p in c.get("ports", []))
+    expect(ports(np.get("ingress", [])) == cports, "ingress only to the container's ports (metrics, probes)",
+           "%s vs %s" % (ports(np.get("ingress", [])), cports))
+    expect(all(r.get("ports") for r in np.get("egress", [])), "every egress rule names its ports")
+    expect(ports(np.get("egress", [])) == [53, 53, 443, 6443, 9090], "egress: API server, Prometheus, DNS",
+           str(ports(np.get("egress", []))))
+else:
+    expect(not nps, "no NetworkPolicy unless enabled")
+
 expect(set(by_kind) <= {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment",
-                        "Service", "ServiceMonitor", "PrometheusRule"},
+                        "Service", "ServiceMonitor", "PrometheusRule", "PodDisruptionBudget", "NetworkPolicy"},
        "only the expected kinds rendered", str(sorted(by_kind)))
 print("check_render %s: %d objects, %d failure(s)" % (case, len(objs), failures))
 sys.exit(1 if failures else 0)
