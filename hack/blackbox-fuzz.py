@@ -425,6 +425,13 @@ def generated_seeds() -> dict:
         g[f"gen-alias-bomb-{levels}x{width}.yaml"] = alias_bomb(levels, width)
     g["gen-alias-bomb-key-6x10.yaml"] = alias_bomb(6, 10, "key")
     g["gen-alias-bomb-description-9x10.yaml"] = alias_bomb(9, 10, "description")
+    # Few nodes, big scalars: an alias copies its anchor's text each time it is expanded.
+    head = b"apiVersion: rollouts.featureflags.dev/v1alpha1\nkind: FeatureRollout\nmetadata: {name: amp}\n"
+    g["gen-alias-scalar-100KiBx10000.yaml"] = head + b"s: &s " + b"y" * 100000 + b"\nspec: {flags: [" + b", ".join([b"*s"] * 10000) + b"]}\n"
+    g["gen-alias-scalar-1MiBx1000.yaml"] = head + b"s: &s " + long + b"\nspec: {flags: [" + b", ".join([b"*s"] * 1000) + b"]}\n"
+    g["gen-alias-key-1MiBx100.yaml"] = head + b"s: &s " + long + b"\nspec: {" + b", ".join([b"*s : %d" % i for i in range(100)]) + b"}\n"
+    g["gen-alias-description-1MiBx50.yaml"] = head + b"d: &d " + long + b"\nspec:\n  flags:\n" + b"".join(
+        b"    - {name: f%d, envVar: F%d, description: *d}\n" % (i, i) for i in range(50))
     merge = [b"apiVersion: rollouts.featureflags.dev/v1alpha1", b"kind: FeatureRollout", b"metadata: {name: merge}"]
     merge.append(b"m0: &m0 {a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8}")
     for l in range(1, 12):
@@ -758,6 +765,14 @@ def m_alias(rng, data, corpus):
 
 
 def m_alias_bomb(rng, data, corpus):
+    if rng.random() < 0.3:  # amplification: one long scalar, many aliases of it
+        p = b"amp%d" % rng.randrange(100)
+        n = int(2 ** rng.uniform(4, 17))
+        size = int(2 ** rng.uniform(8, 18))
+        lines = _lines(data)
+        at = rng.randrange(len(lines) + 1)
+        lines[at:at] = [p + b": &" + p + b" " + b"z" * size, p + b"_use: [" + b", ".join([b"*" + p] * n) + b"]"]
+        return _join(lines)
     levels = rng.randint(2, 12)
     width = rng.randint(2, 12)
     p = b"b%d_" % rng.randrange(100)
