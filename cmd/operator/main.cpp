@@ -51,8 +51,10 @@ fro::metrics::RolloutMetricsSnapshot snapshotOf(const std::string& ns, const std
   fro::metrics::RolloutMetricsSnapshot s;
   s.nameSpace = ns;
   s.name = name;
+  s.phase = st.phase;
   s.phaseIndex = st.phaseIndex;
   s.step = st.step;
+  for (const auto& c : st.conditions) s.conditions.push_back({c.type, fro::rollout::toString(c.status)});
   s.state = fro::rollout::toString(st.state);
   for (const auto& f : st.flags) s.flags.push_back({f.name, static_cast<double>(f.percent)});
   for (const auto& g : st.gates) {

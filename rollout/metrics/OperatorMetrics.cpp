@@ -112,6 +112,14 @@ OperatorMetrics::OperatorMetrics(const std::string& version) : registry_(std::ma
                      .Register(r);
   step_ = &prometheus::BuildGauge().Name("fro_rollout_step").Help("Step within the current phase").Register(r);
   state_ = &prometheus::BuildGauge().Name("fro_rollout_state").Help("1 for the rollout's current state").Register(r);
+  info_ = &prometheus::BuildGauge()
+               .Name("fro_rollout_info")
+               .Help("1, labelled with the rollout's current phase and state")
+               .Register(r);
+  condition_ = &prometheus::BuildGauge()
+                    .Name("fro_rollout_condition")
+                    .Help("1 for each condition type's current status (True, False or Unknown)")
+                    .Register(r);
   gateValue_ = &prometheus::BuildGauge()
                     .Name("fro_gate_value")
                     .Help("Last value a gate's query returned (absent without data)")
@@ -175,6 +183,27 @@ void OperatorMetrics::setRollout(const RolloutMetricsSnapshot& snap) {
   for (const auto& st : states)
     state_->Add({{"namespace", ns}, {"rollout", name}, {"state", st}}).Set(st == snap.state ? 1 : 0);
   s.states = std::move(states);
+
+  // One series whose labels follow the rollout: the old one goes when phase or state changes.
+  const std::pair<std::string, std::string> info{snap.phase, snap.state};
+  if (s.hasInfo && s.info != info)
+    removeSeries(*info_, {{"namespace", ns}, {"rollout", name}, {"phase", s.info.first}, {"state", s.info.second}});
+  info_->Add({{"namespace", ns}, {"rollout", name}, {"phase", info.first}, {"state", info.second}}).Set(1);
+  s.info = info;
+  s.hasInfo = true;
+
+  std::set<std::string> typesNow;
+  for (const auto& cond : snap.conditions) {
+    typesNow.insert(cond.type);
+    for (const char* st : {"True", "False", "Unknown"})
+      condition_->Add({{"namespace", ns}, {"rollout", name}, {"type", cond.type}, {"status", st}})
+          .Set(cond.status == st ? 1 : 0);
+  }
+  for (const auto& old : s.conditionTypes)
+    if (!typesNow.count(old))
+      for (const char* st : {"True", "False", "Unknown"})
+        removeSeries(*condition_, {{"namespace", ns}, {"rollout", name}, {"type", old}, {"status", st}});
+  s.conditionTypes = std::move(typesNow);
 
   std::set<std::string> flagsNow;
   for (const auto& f : snap.flags) {
@@ -253,6 +282,11 @@ void OperatorMetrics::removeAll(const std::string& ns, const std::string& name, 
   removeSeries(*phaseIndex_, rollout);
   removeSeries(*step_, rollout);
   for (const auto& st : s.states) removeSeries(*state_, {{"namespace", ns}, {"rollout", name}, {"state", st}});
+  if (s.hasInfo)
+    removeSeries(*info_, {{"namespace", ns}, {"rollout", name}, {"phase", s.info.first}, {"state", s.info.second}});
+  for (const auto& type : s.conditionTypes)
+    for (const char* st : {"True", "False", "Unknown"})
+      removeSeries(*condition_, {{"namespace", ns}, {"rollout", name}, {"type", type}, {"status", st}});
   for (const auto& [flag, _] : s.flagPercent) removeFlag(ns, name, flag);
   std::vector<std::string> gates;
   for (const auto& [gate, _] : s.gateResults) gates.push_back(gate);

@@ -10,6 +10,10 @@
 //   fro_flag_percent{namespace,rollout,flag}  fro_flag_changes_total{namespace,rollout,flag}
 //   fro_rollout_phase_index / fro_rollout_step {namespace,rollout}
 //   fro_rollout_state{namespace,rollout,state}       one-hot over the known states
+//   fro_rollout_info{namespace,rollout,phase,state}  1; its labels follow the rollout (an alert can
+//                                                    name the phase)
+//   fro_rollout_condition{namespace,rollout,type,status}  one-hot over True|False|Unknown per
+//                                                    condition type (kube-state-metrics' shape)
 //   fro_gate_value{namespace,rollout,gate}           only while the gate has a value
 //   fro_gate_result{namespace,rollout,gate,result}   one-hot over the known results
 //
@@ -78,6 +82,9 @@ class OperatorMetrics {
     std::map<std::string, std::set<std::string>> gateResults;  // gate -> result labels exported
     std::set<std::string> gateValues;                        // gates with a fro_gate_value series
     std::set<std::string> states;                            // state labels exported
+    std::pair<std::string, std::string> info;                // phase and state of the fro_rollout_info series
+    bool hasInfo = false;
+    std::set<std::string> conditionTypes;                    // types with fro_rollout_condition series
   };
   void removeFlag(const std::string& ns, const std::string& name, const std::string& flag);
   void removeGate(const std::string& ns, const std::string& name, const std::string& gate, RolloutSeries& s);
@@ -105,6 +112,8 @@ class OperatorMetrics {
   prometheus::Family<prometheus::Gauge>* phaseIndex_;
   prometheus::Family<prometheus::Gauge>* step_;
   prometheus::Family<prometheus::Gauge>* state_;
+  prometheus::Family<prometheus::Gauge>* info_;
+  prometheus::Family<prometheus::Gauge>* condition_;
   prometheus::Family<prometheus::Gauge>* gateValue_;
   prometheus::Family<prometheus::Gauge>* gateResult_;
 

@@ -18,14 +18,21 @@ struct GateMetric {
   std::string result;           // Passed | Warning | Critical | NoData | Error (others are exported as given)
 };
 
+struct ConditionMetric {
+  std::string type;    // Ready, Progressing, Stalled, ...
+  std::string status;  // True | False | Unknown
+};
+
 struct RolloutMetricsSnapshot {
   std::string nameSpace;
   std::string name;
+  std::string phase;  // the current phase's name ("" before the first)
   int phaseIndex = 0;
   int step = 0;
   std::string state;  // Pending | Progressing | Holding | Paused | Succeeded | RolledBack | Invalid
   std::vector<FlagMetric> flags;  // every flag of the spec
   std::vector<GateMetric> gates;  // the gates evaluated for the current step (others are dropped)
+  std::vector<ConditionMetric> conditions;  // status.conditions
 };
 
 }  // namespace fro::metrics

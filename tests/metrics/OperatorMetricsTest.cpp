@@ -56,6 +56,8 @@ RolloutMetricsSnapshot sample() {
   s.state = "Holding";
   s.flags = {{"unified_workflow_read", 100}, {"unified_workflow_write", 50}, {"ai_assist", 0}};
   s.gates = {{"error-rate", 0.031, "Warning"}, {"latency-p99", std::nullopt, "NoData"}};
+  s.phase = "write";
+  s.conditions = {{"Ready", "False"}, {"Stalled", "False"}};
   return s;
 }
 
@@ -207,6 +209,38 @@ TEST_F(OperatorMetricsTest, ChangesAreCountedAndDroppedFlagsAndGatesDisappear) {
   gr["result"] = "Warning";
   EXPECT_EQ(s.at(key("fro_gate_result", gr)), 0);
   EXPECT_EQ(s.at(key("fro_rollout_state", {{"namespace", "shop"}, {"rollout", "unified-workflow"}, {"state", "Holding"}})), 0);
+}
+
+TEST_F(OperatorMetricsTest, InfoNamesThePhaseAndConditionsAreOneHotPerType) {
+  // Issue 16: an alert can name the phase, and "stalled" is the Stalled condition, not a state.
+  metrics.forgetRollout("shop", "unified-workflow");
+  metrics.setRollout(sample());
+  const std::map<std::string, std::string> r{{"namespace", "shop"}, {"rollout", "unified-workflow"}};
+  auto with = [&](std::map<std::string, std::string> extra) {
+    auto l = r;
+    l.insert(extra.begin(), extra.end());
+    return l;
+  };
+  auto s = scrapeSeries();
+  EXPECT_EQ(s.at(key("fro_rollout_info", with({{"phase", "write"}, {"state", "Holding"}}))), 1);
+  EXPECT_EQ(s.at(key("fro_rollout_condition", with({{"type", "Stalled"}, {"status", "False"}}))), 1);
+  EXPECT_EQ(s.at(key("fro_rollout_condition", with({{"type", "Stalled"}, {"status", "True"}}))), 0);
+  EXPECT_EQ(countMatching(s, {"fro_rollout_condition{", "rollout=\"unified-workflow\""}), 6) << "3 statuses x 2 types";
+
+  auto next = sample();
+  next.phase = "cleanup";
+  next.state = "Progressing";
+  next.conditions = {{"Stalled", "True"}};  // Ready no longer reported
+  metrics.setRollout(next);
+  s = scrapeSeries();
+  EXPECT_EQ(countMatching(s, {"fro_rollout_info{", "rollout=\"unified-workflow\""}), 1) << "the old labels are gone";
+  EXPECT_EQ(s.at(key("fro_rollout_info", with({{"phase", "cleanup"}, {"state", "Progressing"}}))), 1);
+  EXPECT_EQ(s.at(key("fro_rollout_condition", with({{"type", "Stalled"}, {"status", "True"}}))), 1);
+  EXPECT_EQ(countMatching(s, {"fro_rollout_condition{", "type=\"Ready\"", "rollout=\"unified-workflow\""}), 0);
+  metrics.forgetRollout("shop", "unified-workflow");
+  s = scrapeSeries();
+  EXPECT_EQ(countMatching(s, {"fro_rollout_info{", "rollout=\"unified-workflow\""}), 0);
+  EXPECT_EQ(countMatching(s, {"fro_rollout_condition{", "rollout=\"unified-workflow\""}), 0);
 }
 
 TEST_F(OperatorMetricsTest, ForgetRolloutRemovesEverySeriesOfThatRolloutOnly) {
