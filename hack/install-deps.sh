@@ -11,6 +11,7 @@ pkgs=(
   libcurl4-openssl-dev prometheus-cpp-dev libgtest-dev libgmock-dev googletest
   libcli11-dev libspdlog-dev libfmt-dev zlib1g-dev
   prometheus kubectl etcd-server valgrind lua5.4 python3 jq
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

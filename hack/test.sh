@@ -22,6 +22,8 @@ if ! cmake --build "$BUILD" -j "$(nproc)" >"$FRO_LOG_DIR/cmake-build.log" 2>&1; 
   grep -E 'error|FAILED' "$FRO_LOG_DIR/cmake-build.log" | head -n 40 >&2 || true
   die "build failed (log: $FRO_LOG_DIR/cmake-build.log)"
 fi
+# The fuzz targets (clang, ASan + UBSan) whose smoke runs ctest has (label fuzz); incremental.
+FRO_FUZZ_BUILD_DIR="$BUILD/fuzz" "$here/fuzz.sh" --build-only
 
 # Tests get their own control plane state so they never disturb a demo cluster.
 export FRO_CLUSTER_DIR=${FRO_CLUSTER_DIR:-$FRO_ROOT/.local/test-cluster}

@@ -145,7 +145,7 @@ render_tests() {
   # and the control plane use), so the image builds with what the checkout builds with.
   local deps docker_pkgs
   deps=$(sed -n '/^pkgs=(/,/^)/p' "$root/hack/install-deps.sh" | sed '1d;$d' | tr -s ' \n' '\n' | grep -v '^$' \
-    | grep -vxE 'prometheus|kubectl|etcd-server|valgrind|lua5\.4|python3|jq' | sort)
+    | grep -vxE 'prometheus|kubectl|etcd-server|valgrind|lua5\.4|python3|jq|clang|libclang-rt-14-dev' | sort)
   docker_pkgs=$(sed -n '/^FROM debian:12 AS build/,/^FROM /p' "$root/Dockerfile" | sed -n '/apt-get install/,/rm -rf/p' \
     | tr -s ' \\&\n' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vxE 'apt-get|install|rm|rf|update' | sort)
   if [[ -n $deps && $deps == "$docker_pkgs" ]]; then
