@@ -430,6 +430,9 @@ def generated_seeds() -> dict:
     g["gen-alias-scalar-100KiBx10000.yaml"] = head + b"s: &s " + b"y" * 100000 + b"\nspec: {flags: [" + b", ".join([b"*s"] * 10000) + b"]}\n"
     g["gen-alias-scalar-1MiBx1000.yaml"] = head + b"s: &s " + long + b"\nspec: {flags: [" + b", ".join([b"*s"] * 1000) + b"]}\n"
     g["gen-alias-key-1MiBx100.yaml"] = head + b"s: &s " + long + b"\nspec: {" + b", ".join([b"*s : %d" % i for i in range(100)]) + b"}\n"
+    # The same, with the flow sequence left open: the syntax error comes after ~2 GiB of copies,
+    # and bad_alloc then escaped main as std::terminate (SIGABRT) at 9ffe8e7.
+    g["gen-alias-scalar-unclosed-34KBx61000.yaml"] = b"amp: &amp " + b"z" * 34782 + b"\namp_use: [" + b", ".join([b"*amp"] * 61065) + b"\n"
     g["gen-alias-description-1MiBx50.yaml"] = head + b"d: &d " + long + b"\nspec:\n  flags:\n" + b"".join(
         b"    - {name: f%d, envVar: F%d, description: *d}\n" % (i, i) for i in range(50))
     merge = [b"apiVersion: rollouts.featureflags.dev/v1alpha1", b"kind: FeatureRollout", b"metadata: {name: merge}"]
