@@ -17,9 +17,14 @@ ru_maxrss that wait4 reports. A run is
   memory   peak RSS over 512 MiB
   silent   exit 0, 1 or 2 with nothing at all on stdout and stderr
   exit     any other exit status (3..127)
-Everything but ok is a finding. Findings are deduplicated by command + class + top stderr line
-(digits and the input's path normalised) and each distinct one is saved with its input, a
-line/byte-minimised input, the command, the exit status and the output under OUT/findings/.
+The first that applies wins, in the order timeout, memory, crash, exit, silent, ok (a bomb that
+grows to the cap and then aborts is "memory"). Everything but ok is a finding. Findings are
+deduplicated by command + class + top stderr line (the exception's what(), a sanitizer SUMMARY,
+else the signal; the input's path, positions and byte values normalised) and each distinct one is
+saved under OUT/findings/NNN-CLASS-COMMAND/ with its input, a line/byte-minimised min.yaml (crash,
+silent, exit, and memory findings quicker than 2.5 s), the command, the exit status and the output.
+OUT/runs.tsv lists every unmutated seed's runs and every finding run; OUT/extremes/ keeps the
+slowest input and the one with the highest peak RSS; OUT/summary.json holds the figures.
 
 The run is deterministic for a given --seed: input i of batch b is made by random.Random from
 (seed, b, i) out of the corpus as it stood before batch b; inputs that produce a lint/plan message
@@ -1305,7 +1310,8 @@ def parse_args(argv):
     ap.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     ap.add_argument("--out", default=None, help="output directory (default $FRO_LOG_DIR/blackbox/<time>-seed<N>)")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
-    ap.add_argument("--seed-dir", action="append", default=None, help="extra seed directory (default hack/blackbox-seeds)")
+    ap.add_argument("--seed-dir", action="append", default=None, help="hand-written seed directory, repeatable (default hack/blackbox-seeds); "
+                    "the samples, the demo and tests/plugin/lint are always seeds")
     ap.add_argument("--minimize-seconds", type=float, default=60, help="time to minimise crash/silent findings (default 60)")
     ap.add_argument("--commands", default="lint,plan", help="commands to run (default lint,plan)")
     ap.add_argument("--exclude-seeds", metavar="REGEX", help="leave out seeds whose name matches (to look past known findings)")
