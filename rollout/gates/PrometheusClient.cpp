@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "runtime/common/JsonExcerpt.h"
 #include "runtime/common/Utf8.h"
 
 namespace fro::gates {
@@ -53,7 +54,7 @@ std::optional<double> parseSample(std::string_view s) {
 Result<double> sampleValue(const nlohmann::json& pair) {
   if (!pair.is_array() || pair.size() != 2 || !pair[1].is_string())
     return Error::of(
-        fmt::format("Prometheus returned a malformed sample {} (want [<time>, \"<value>\"])", snippet(pair.dump())));
+        fmt::format("Prometheus returned a malformed sample {} (want [<time>, \"<value>\"])", snippet(JsonExcerpt::of(pair))));
   auto v = parseSample(pair[1].get_ref<const std::string&>());
   if (!v)
     return Error::of(

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "runtime/common/Duration.h"
+#include "runtime/common/JsonExcerpt.h"
 #include "rollout/planner/NameSyntax.h"
 
 namespace fro::rollout {
@@ -37,7 +38,7 @@ class Reader {
       return def;
     }
     if (!it->is_string()) {
-      fail(path + "." + key, "must be a string, got " + it->dump());
+      fail(path + "." + key, "must be a string, got " + JsonExcerpt::of(*it));
       return def;
     }
     return it->get<std::string>();
@@ -46,7 +47,7 @@ class Reader {
     auto it = o.find(key);
     if (it == o.end() || it->is_null()) return def;
     if (!it->is_boolean()) {
-      fail(path + "." + key, "must be true or false, got " + it->dump());
+      fail(path + "." + key, "must be true or false, got " + JsonExcerpt::of(*it));
       return def;
     }
     return it->get<bool>();
@@ -55,7 +56,7 @@ class Reader {
     auto it = o.find(key);
     if (it == o.end() || it->is_null()) return std::nullopt;
     if (!it->is_number()) {
-      fail(path + "." + key, "must be a number, got " + it->dump());
+      fail(path + "." + key, "must be a number, got " + JsonExcerpt::of(*it));
       return std::nullopt;
     }
     return it->get<double>();
@@ -64,7 +65,7 @@ class Reader {
     auto it = o.find(key);
     if (it == o.end() || it->is_null()) return def;
     if (!it->is_number_integer()) {
-      fail(path + "." + key, "must be an integer, got " + it->dump());
+      fail(path + "." + key, "must be an integer, got " + JsonExcerpt::of(*it));
       return def;
     }
     auto v = it->get<long long>();
@@ -147,7 +148,7 @@ Delivery parseDelivery(Reader& r, const json& spec, std::chrono::milliseconds pr
   auto it = spec.find("delivery");
   if (it == spec.end() || it->is_null()) return d;
   if (!it->is_object()) {
-    r.fail("spec.delivery", "must be an object with file, env and propagation, got " + it->dump());
+    r.fail("spec.delivery", "must be an object with file, env and propagation, got " + JsonExcerpt::of(*it));
     return d;
   }
   const json& del = *it;
@@ -156,7 +157,7 @@ Delivery parseDelivery(Reader& r, const json& spec, std::chrono::milliseconds pr
     auto s = del.find(key);
     if (s == del.end() || s->is_null()) return empty;
     if (!s->is_object()) {
-      r.fail(std::string("spec.delivery.") + key, "must be an object, got " + s->dump());
+      r.fail(std::string("spec.delivery.") + key, "must be an object, got " + JsonExcerpt::of(*s));
       return empty;
     }
     return *s;
