@@ -15,11 +15,13 @@
 
 namespace {
 
-// One file per process, rewritten for every input.
+// One file per process, rewritten for every input; in RAM when there is a tmpfs (on disk this
+// target runs 50 times slower).
 const std::string& tokenPath() {
   static const std::string path = [] {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/fro-fuzz-token-XXXXXX";
+    const char* tmp = std::getenv("TMPDIR");
+    std::string base = tmp && *tmp ? tmp : access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    std::string tmpl = base + "/fro-fuzz-token-XXXXXX";
     int fd = mkstemp(tmpl.data());
     if (fd < 0) __builtin_trap();
     close(fd);
