@@ -28,7 +28,7 @@ while (($#)); do
     --no-build) build=0 ;;
     --keep-corpus) keep=1 ;;
     --list) list=1 ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     -*) die "unknown option $1 (see hack/fuzz.sh --help)" ;;
     *) targets+=("$1") ;;
   esac
@@ -122,6 +122,8 @@ failed=()
 for t in "${targets[@]}"; do
   mkdir -p "$work/$t"
   rm -f "$work/$t/summary" "$work/$t/report" "$work/$t/rc"
+done
+for t in "${targets[@]}"; do
   while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
   ( rc=0; fuzz_one "$t" || rc=$?; echo "$rc" >"$work/$t/rc" ) &
 done
