@@ -48,6 +48,7 @@ import resource
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -458,7 +459,9 @@ def load_seeds(seed_dirs) -> list:
     for d in seed_dirs:
         files += sorted(p for p in Path(d).iterdir() if p.is_file() and p.name not in ("README.md", ".gitattributes"))
     for p in files:
-        if p.is_file():
+        st = os.lstat(p) if os.path.lexists(p) else None
+        # Regular files only, and not huge: a seed symlinked to /dev/zero must not hang the fuzzer.
+        if st is not None and stat.S_ISREG(st.st_mode) and st.st_size <= MAX_INPUT:
             try:
                 name = str(p.relative_to(REPO))
             except ValueError:
