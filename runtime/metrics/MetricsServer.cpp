@@ -6,6 +6,8 @@
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 
+#include "runtime/metrics/ProcessCollector.h"
+
 namespace fro::metrics {
 
 Result<std::unique_ptr<MetricsServer>> MetricsServer::start(std::string_view bindAddress,
@@ -29,6 +31,8 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const process::BindA
     server->exposer_ = std::make_unique<prometheus::Exposer>(
         std::vector<std::string>{"listening_ports", ports, "num_threads", "4", "request_timeout_ms", "10000"});
     server->exposer_->RegisterCollectable(server->registry_);
+    server->process_ = std::make_shared<ProcessCollector>();
+    server->exposer_->RegisterCollectable(server->process_);
     auto bound = server->exposer_->GetListeningPorts();
     server->port_ = bound.empty() ? at.port : bound.front();
   } catch (const std::exception& e) {

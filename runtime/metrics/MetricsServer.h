@@ -1,5 +1,6 @@
 #pragma once
-// Serves a prometheus::Registry on http://<bind address>/metrics (prometheus-cpp's Exposer).
+// Serves a prometheus::Registry on http://<bind address>/metrics (prometheus-cpp's Exposer), with
+// the process_* series of ProcessCollector beside it.
 // ":8080" listens on every interface (IPv6 and IPv4 where the host has IPv6, else IPv4);
 // "0" gives a disabled server, so callers need no special case.
 #include <memory>
@@ -15,6 +16,8 @@ class Registry;
 }  // namespace prometheus
 
 namespace fro::metrics {
+
+class ProcessCollector;
 
 class MetricsServer {
  public:
@@ -35,6 +38,7 @@ class MetricsServer {
   MetricsServer() = default;
 
   std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<ProcessCollector> process_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int port_ = 0;
 };
