@@ -12,6 +12,7 @@
 #include "plugin/Cli.h"
 #include "plugin/HelpText.h"
 #include "plugin/YamlLoader.h"
+#include "tests/plugin/CliRunner.h"
 #include "tests/plugin/Golden.h"
 #include "tests/support/FakeTransport.h"
 
@@ -44,18 +45,9 @@ std::string event(const std::string& type, const json& obj) { return json{{"type
 
 class CliTest : public ::testing::Test {
  protected:
-  int run(std::vector<std::string> args, const std::string& stdinText = "") {
-    args.insert(args.begin(), "kubectl-featurerollout");
-    in.str(stdinText);
-    out.str("");
-    err.str("");
-    Cli::Env env;
-    env.in = &in;
-    env.out = &out;
-    env.err = &err;
-    env.now = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1772575200)); };
-    env.commandId = [] { return std::string(kId); };
-    env.connect = [this](const ClusterAccess& a) -> Result<Connection> {
+  CliTest() {
+    cli.commandId = kId;
+    cli.connect = [this](const ClusterAccess& a) -> Result<Connection> {
       access = a;
       kube::KubeClient::Options o;
       o.server = "https://127.0.0.1:6443";
@@ -64,14 +56,15 @@ class CliTest : public ::testing::Test {
                                                            [](std::chrono::nanoseconds) {}),
                         a.ns.empty() ? "default" : a.ns};
     };
-    return Cli::run(args, env);
   }
+  int run(std::vector<std::string> args, const std::string& stdinText = "") { return cli.run(std::move(args), stdinText); }
   // Only the requests after the existence check (GET).
   const http::HttpRequest& patchRequest() { return transport->requests.at(1); }
 
   std::shared_ptr<fro::testing::FakeTransport> transport = std::make_shared<fro::testing::FakeTransport>();
-  std::istringstream in;
-  std::ostringstream out, err;
+  testing::CliRunner cli;
+  std::istringstream& in = cli.in;
+  std::ostringstream &out = cli.out, &err = cli.err;
   ClusterAccess access;
 };
 

@@ -9,6 +9,7 @@
 
 #include "plugin/Cli.h"
 #include "plugin/YamlLoader.h"
+#include "tests/plugin/CliRunner.h"
 #include "tests/plugin/Golden.h"
 
 namespace fro::plugin {
@@ -26,21 +27,7 @@ std::string slurp(const std::string& path) {
 
 class HostileInput : public ::testing::Test {
  protected:
-  int run(std::vector<std::string> args, const std::string& stdinText = "") {
-    args.insert(args.begin(), "kubectl-featurerollout");
-    in.str(stdinText);
-    in.clear();
-    out.str("");
-    err.str("");
-    Cli::Env env;
-    env.in = &in;
-    env.out = &out;
-    env.err = &err;
-    env.now = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1772575200)); };
-    env.commandId = [] { return std::string("id"); };
-    env.connect = [](const ClusterAccess&) -> Result<Connection> { return Error::of("no cluster in this test"); };
-    return Cli::run(args, env);
-  }
+  int run(std::vector<std::string> args, const std::string& stdinText = "") { return cli.run(std::move(args), stdinText); }
   // lint and plan of `text` read from stdin: both must give `code`.
   void both(const std::string& text, int code, const std::string& fragment) {
     EXPECT_EQ(run({"lint", "-"}, text), code) << out.str() << err.str();
@@ -61,8 +48,8 @@ class HostileInput : public ::testing::Test {
     for (const auto& d : dirs) std::filesystem::remove_all(d);
   }
 
-  std::istringstream in;
-  std::ostringstream out, err;
+  testing::CliRunner cli;
+  std::ostringstream &out = cli.out, &err = cli.err;
   std::vector<std::filesystem::path> dirs;
 };
 
