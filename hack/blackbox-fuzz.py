@@ -64,6 +64,7 @@ OUTPUT_KEEP = 256 << 10  # bytes of each stream kept per run (the rest is read a
 MAX_INPUT = 4 << 20  # a mutated input larger than this is cut back
 FINDING_CLASSES = ("crash", "timeout", "memory", "silent", "exit")
 MARKER = ".blackbox-fuzz"
+EXAMPLES_KEPT = 5  # inputs kept per distinct finding: input.yaml and example-2..5.yaml
 
 # --------------------------------------------------------------------------------------------
 # Running one program: hard timeout, RLIMIT_AS, peak RSS from wait4.
@@ -1062,6 +1063,10 @@ class Campaign:
         f = self.findings.get(key)
         if f:
             f.hits += 1
+            if f.hits <= EXAMPLES_KEPT:  # a few more inputs of the same finding, each with its origin
+                shutil.copyfile(path, f.dir / f"example-{f.hits}.yaml")
+                with open(f.dir / "examples.txt", "a") as ex:
+                    ex.write(f"example-{f.hits}.yaml\t{r.status_text()}\t{r.elapsed:.3f} s\t{r.maxrss_mib:.1f} MiB\t{origin}\n")
             return
         n = len(self.findings) + 1
         d = self.out / "findings" / f"{n:03d}-{cls}-{cmd}"
