@@ -980,6 +980,8 @@ class Stats:
     max_rss: tuple = (0.0, "", "")  # MiB, command, input path
     over_1s: int = 0
     inputs: int = 0
+    slowest_ok: float = 0.0  # the same two figures over the runs that are not findings
+    max_rss_ok: float = 0.0
 
 
 def default_plugin() -> str:
@@ -1042,6 +1044,9 @@ class Campaign:
             st.slowest = (r.elapsed, cmd, self.keep_extreme("slowest", path, origin))
         if r.maxrss_mib > st.max_rss[0]:
             st.max_rss = (r.maxrss_mib, cmd, self.keep_extreme("max-rss", path, origin))
+        if cls == "ok":
+            st.slowest_ok = max(st.slowest_ok, r.elapsed)
+            st.max_rss_ok = max(st.max_rss_ok, r.maxrss_mib)
         if cls != "ok":
             self.add_finding(r, cls, cmd, path, origin)
         if cls != "ok" or origin.startswith("seed "):
@@ -1234,6 +1239,8 @@ class Campaign:
             "runs_over_1s": st.over_1s,
             "slowest_run": {"seconds": round(st.slowest[0], 3), "command": st.slowest[1], "input": st.slowest[2]},
             "highest_peak_rss": {"mib": round(st.max_rss[0], 1), "command": st.max_rss[1], "input": st.max_rss[2]},
+            "slowest_ok_run_seconds": round(st.slowest_ok, 3),
+            "highest_ok_peak_rss_mib": round(st.max_rss_ok, 1),
             "exit_codes": dict(sorted(st.exit_codes.items())),
             "timeout_seconds": self.timeout,
             "memory_limit_mib": self.mem,
@@ -1299,6 +1306,8 @@ def print_figures(fig: dict, out=sys.stdout) -> None:
     w(f"  slowest run:       {s['seconds']:.3f} s ({s['command']}) {s['input']}\n")
     m = fig["highest_peak_rss"]
     w(f"  highest peak RSS:  {m['mib']:.1f} MiB ({m['command']}) {m['input']}\n")
+    w(f"  runs that are not findings: slowest {fig['slowest_ok_run_seconds']:.3f} s, highest peak RSS "
+      f"{fig['highest_ok_peak_rss_mib']:.1f} MiB\n")
     w(f"  runs over 1 s:     {fig['runs_over_1s']}\n")
     w("  exit codes:        " + ", ".join(f"{k}: {v}" for k, v in fig["exit_codes"].items()) + "\n")
     w(f"  limits:            timeout {fig['timeout_seconds']} s, peak RSS {fig['memory_limit_mib']} MiB, RLIMIT_AS 2 GiB\n")
