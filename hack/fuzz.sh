@@ -90,9 +90,10 @@ fuzz_one() {
   local rc=0 start=$SECONDS
   "$BUILD/bin/fuzz_$t" "${args[@]}" "$corpus" >"$logf" 2>&1 || rc=$?
   local execs eps cov files bytes found
+  # -a throughout: a log can hold the input's raw bytes.
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logf" | tail -n 1)
   eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$logf" | tail -n 1)
-  cov=$(grep -oE 'cov: [0-9]+' "$logf" | tail -n 1 | cut -d' ' -f2)
+  cov=$(grep -aoE 'cov: [0-9]+' "$logf" | tail -n 1 | cut -d' ' -f2)
   files=$(find "$corpus" -type f | wc -l)
   bytes=$(du -sb "$corpus" | cut -f1)
   found=$(find "$artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | sort)
@@ -108,10 +109,10 @@ fuzz_one() {
   if ((rc)); then
     # What was violated or caught, the top of the first stack, and libFuzzer's last words.
     { echo "--- $t ($logf):"
-      grep -m 8 -E 'property violated|runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|terminate called|what\(\):|out-of-memory|timeout after' "$logf" || true
-      grep -E '^ +#[0-9]+ 0x' "$logf" | grep -vE 'fuzzer::|__sanitizer|libc\.so|libstdc\+\+|pthread_kill|raise|abort' \
+      grep -a -m 8 -E 'property violated|runtime error|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|terminate called|what\(\):|out-of-memory|timeout after' "$logf" || true
+      grep -aE '^ +#[0-9]+ 0x' "$logf" | grep -vE 'fuzzer::|__sanitizer|libc\.so|libstdc\+\+|pthread_kill|raise|abort' \
         | head -n 10 | cut -c1-220 || true
-      grep -E '^(SUMMARY|artifact_prefix|Base64):' "$logf" | tail -n 3 || true
+      grep -aE '^(SUMMARY|artifact_prefix|Base64):' "$logf" | tail -n 3 || true
     } >"$dir/report"
   fi
   return "$rc"
