@@ -55,6 +55,15 @@ Result<std::string> readInput(const std::string& file, std::istream& in) {
     ss << in.rdbuf();
     return ss.str();
   }
+  // A pull request can carry a symlink to /dev/zero: only regular files, and no more than the
+  // YAML reader takes.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec))
+    return Error::of(fmt::format("cannot read {}: {}", file,
+                                 ec ? ec.message() : "not a regular file (a device, FIFO or socket is not read)"));
+  if (const auto size = std::filesystem::file_size(file, ec); !ec && size > YamlLoader::kMaxBytes)
+    return Error::of(fmt::format("cannot read {}: {} bytes, more than the {} MiB this reads", file, size,
+                                 YamlLoader::kMaxBytes >> 20));
   std::ifstream f(file);
   if (!f) return Error::of(fmt::format("cannot read {}: {}", file, std::strerror(errno)));
   ss << f.rdbuf();

@@ -103,8 +103,9 @@ void YamlTreeBuilder::OnDocumentStart(const YAML::Mark&) {
 
 void YamlTreeBuilder::OnDocumentEnd() { inDocument_ = false; }
 
-void YamlTreeBuilder::count(std::size_t nodes, const YAML::Mark& mark) {
+void YamlTreeBuilder::count(std::size_t nodes, const YAML::Mark& mark, bool contained) {
   nodes_ += nodes;
+  if (contained) treeNodes_ += nodes;
   if (nodes_ > kMaxNodes)
     throw BuildError(fmt::format("the file expands to more than {} YAML nodes; refused, as kubectl refuses documents "
                                  "that grow that large",
@@ -125,7 +126,7 @@ std::string YamlTreeBuilder::childPath() const {
 
 void YamlTreeBuilder::OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) {
   count(1, mark);
-  emit(nullptr, mark, anchor, false, 1);
+  emit(nullptr, mark, anchor, false, 1, 0);
 }
 
 void YamlTreeBuilder::OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) {
@@ -140,15 +141,14 @@ void YamlTreeBuilder::OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) {
                                  kMaxAliasNodes),
                      mark);
   count(it->second.nodes, mark);
-  emit(it->second.value, mark, 0, false, it->second.nodes);
+  addBytes(it->second.bytes, mark, true);  // before the copy is made
+  emit(it->second.value, mark, 0, false, it->second.nodes, it->second.bytes);
 }
 
 void YamlTreeBuilder::OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                                const std::string& value) {
   count(1, mark);
-  scalarBytes_ += value.size();
-  if (scalarBytes_ > kMaxScalarBytes)
-    throw BuildError(fmt::format("the file's values add up to more than {} MiB; refused", kMaxScalarBytes >> 20), mark);
+  addBytes(value.size(), mark, true);
   // Escapes in double quotes ("\ud800") can make what the input's own check could not see.
   if (auto bad = Utf8::firstInvalid(value))
     throw BuildError(fmt::format("a value is not valid UTF-8 (byte 0x{:02X} of it, after escapes are decoded)",
@@ -167,7 +167,7 @@ void YamlTreeBuilder::OnScalar(const YAML::Mark& mark, const std::string& tag, Y
   } else {
     v = value;
   }
-  emit(std::move(v), mark, anchor, tag == "?" && value == "<<", 1);
+  emit(std::move(v), mark, anchor, tag == "?" && value == "<<", 1, value.size());
 }
 
 void YamlTreeBuilder::open(bool isMap, const YAML::Mark& mark, YAML::anchor_t anchor) {
@@ -180,7 +180,8 @@ void YamlTreeBuilder::open(bool isMap, const YAML::Mark& mark, YAML::anchor_t an
   f.path = childPath();
   f.anchor = anchor;
   f.mark = mark;
-  f.nodesAtStart = nodes_ - 1;
+  f.nodesAtStart = treeNodes_ - 1;
+  f.bytesAtStart = textBytes_;
   if (anchor) open_.insert(anchor);
   stack_.push_back(std::move(f));
 }
@@ -207,13 +208,25 @@ void YamlTreeBuilder::close() {
   for (const auto& m : f.merges)
     for (auto it = m.begin(); it != m.end(); ++it)
       if (!f.value.contains(it.key())) f.value[it.key()] = it.value();
-  emit(std::move(f.value), f.mark, f.anchor, false, nodes_ - f.nodesAtStart);
+  emit(std::move(f.value), f.mark, f.anchor, false, treeNodes_ - f.nodesAtStart, textBytes_ - f.bytesAtStart);
 }
 
-void YamlTreeBuilder::emit(json v, const YAML::Mark& mark, YAML::anchor_t anchor, bool plainKey, std::size_t nodes) {
+void YamlTreeBuilder::addBytes(std::size_t bytes, const YAML::Mark& mark, bool contained) {
+  scalarBytes_ += bytes;
+  if (contained) textBytes_ += bytes;
+  if (scalarBytes_ > kMaxScalarBytes)
+    throw BuildError(fmt::format("the file's values add up to more than {} MiB of text (aliases' copies included); "
+                                 "refused",
+                                 kMaxScalarBytes >> 20),
+                     mark);
+}
+
+void YamlTreeBuilder::emit(json v, const YAML::Mark& mark, YAML::anchor_t anchor, bool plainKey, std::size_t nodes,
+                           std::size_t bytes) {
   if (anchor) {
-    count(nodes, mark);  // the copy kept for the aliases costs as much as the node
-    anchors_[anchor] = Anchored{v, nodes};
+    count(nodes, mark, false);  // the copy kept for the aliases costs as much as the node
+    addBytes(bytes, mark, false);  // and as much text
+    anchors_[anchor] = Anchored{v, nodes, bytes};
   }
   if (docs_.empty()) return;  // yaml-cpp always starts a document first
   if (stack_.empty()) {

@@ -31,7 +31,9 @@ class YamlTreeBuilder final : public YAML::EventHandler {
   static constexpr std::size_t kMaxDepth = 256;
   static constexpr std::size_t kMaxAliasNodes = 100'000;  // nodes produced by expanding aliases
   static constexpr std::size_t kMaxNodes = 1'000'000;     // nodes in all, aliases included
-  static constexpr std::size_t kMaxScalarBytes = 64u << 20;
+  // Text in all, aliases' copies included: a 100 KiB scalar aliased 10,000 times is few nodes
+  // but a gigabyte of text.
+  static constexpr std::size_t kMaxScalarBytes = 16u << 20;
 
   struct BuildError : std::runtime_error {
     BuildError(const std::string& what, const YAML::Mark& m) : std::runtime_error(what), mark(m) {}
@@ -64,6 +66,7 @@ class YamlTreeBuilder final : public YAML::EventHandler {
     YAML::anchor_t anchor = 0;
     YAML::Mark mark;  // where the node starts
     std::size_t nodesAtStart = 0;
+    std::size_t bytesAtStart = 0;
     // Mappings: the key waiting for its value, and where each key was set.
     bool haveKey = false;
     bool keyUsable = false;  // false: a null or complex key, reported; its value is dropped
@@ -79,8 +82,12 @@ class YamlTreeBuilder final : public YAML::EventHandler {
   void open(bool isMap, const YAML::Mark& mark, YAML::anchor_t anchor);
   void close();
   // A finished node: into its parent (or the document), remembered if anchored.
-  void emit(nlohmann::json v, const YAML::Mark& mark, YAML::anchor_t anchor, bool plainKey, std::size_t nodes);
-  void count(std::size_t nodes, const YAML::Mark& mark);
+  void emit(nlohmann::json v, const YAML::Mark& mark, YAML::anchor_t anchor, bool plainKey, std::size_t nodes,
+            std::size_t bytes);
+  // `bytes` against the budget; `contained`: text in the document (parsed or an alias's copy), not
+  // the copy an anchor keeps, so a node's size does not double with each anchor around it.
+  void addBytes(std::size_t bytes, const YAML::Mark& mark, bool contained);
+  void count(std::size_t nodes, const YAML::Mark& mark, bool contained = true);  // as addBytes
   void problem(const std::string& path, const std::string& message, bool refused);
 
   std::vector<YamlDocument> docs_;
@@ -88,10 +95,11 @@ class YamlTreeBuilder final : public YAML::EventHandler {
   struct Anchored {
     nlohmann::json value;
     std::size_t nodes = 0;
+    std::size_t bytes = 0;  // scalar text in it, keys included
   };
   std::map<YAML::anchor_t, Anchored> anchors_;
   std::set<YAML::anchor_t> open_;  // anchors of nodes still being built
-  std::size_t nodes_ = 0, aliasNodes_ = 0, scalarBytes_ = 0;
+  std::size_t nodes_ = 0, treeNodes_ = 0, aliasNodes_ = 0, scalarBytes_ = 0, textBytes_ = 0;
   bool inDocument_ = false;
   int docIndex_ = 0;
 };

@@ -109,6 +109,35 @@ TEST_F(HostileInput, AnAliasBombIsRefusedWithinItsBudget) {
   EXPECT_EQ(ok->front().value["use"], json::parse(R"([{"x":1},{"x":1}])"));
 }
 
+TEST_F(HostileInput, AliasesOfALongScalarAreCountedByTheirText) {
+  // The black-box fuzzer's memory finding: a 100 KiB scalar aliased 10,000 times is 10,000 nodes
+  // but 1 GiB of text (lint reached the 2 GiB cap). Keys made of aliases count the same.
+  const std::string big(100 * 1024, 'b');
+  std::string text = "a: &x \"" + big + "\"\nl: [";
+  for (int i = 0; i < 10000; ++i) text += i ? ",*x" : "*x";
+  text += "]\nkind: FeatureRollout\n";
+  both(text, 1, "the file's values add up to more than 16 MiB of text (aliases' copies included); refused");
+  std::string keys = "a: &k \"" + std::string(1 << 20, 'k') + "\"\nm:\n";
+  for (int i = 0; i < 100; ++i) keys += "  ? *k\n  : " + std::to_string(i) + "\n";
+  both(keys, 1, "more than 16 MiB of text");
+  // Anchors nested in anchors are not counted twice: 30 levels around one kilobyte pass.
+  std::string nested = "a: ";
+  for (int i = 0; i < 30; ++i) nested += "&a" + std::to_string(i) + " [";
+  nested += "\"" + std::string(1024, 'n') + "\"" + std::string(30, ']') + "\nb: *a0\n";
+  auto docs = YamlLoader::load(nested);
+  EXPECT_TRUE(docs.ok()) << docs.error().message;
+}
+
+TEST_F(HostileInput, OnlyRegularFilesAreRead) {
+  // A symlink to /dev/zero in a pull request read a gigabyte, then ran out of memory.
+  const auto d = tempDir();
+  std::filesystem::create_symlink("/dev/zero", d / "zero.yaml");
+  EXPECT_EQ(run({"lint", (d / "zero.yaml").string()}), 2);
+  EXPECT_NE(err.str().find("not a regular file"), std::string::npos) << err.str();
+  EXPECT_EQ(run({"plan", (d / "zero.yaml").string()}), 2);
+  EXPECT_NE(err.str().find("not a regular file"), std::string::npos) << err.str();
+}
+
 TEST_F(HostileInput, DeepNestingIsRefusedNotAStackOverflow) {
   both(std::string(100000, '[') + "\n", 1, "the YAML nests deeper than 256 levels; refused");
   std::string maps;
