@@ -165,6 +165,9 @@ std::shared_ptr<controller::QueueMetricsListener> OperatorMetrics::queueListener
                                             queueLatency_->Add(l, kQueueBuckets), workDuration_->Add(l, kQueueBuckets));
 }
 
+// fro_rollout_condition is one-hot over these, per condition type.
+constexpr const char* kConditionStatuses[] = {"True", "False", "Unknown"};
+
 void OperatorMetrics::setRollout(const RolloutMetricsSnapshot& snap) {
   const auto& ns = snap.nameSpace;
   const auto& name = snap.name;
@@ -195,13 +198,13 @@ void OperatorMetrics::setRollout(const RolloutMetricsSnapshot& snap) {
   std::set<std::string> typesNow;
   for (const auto& cond : snap.conditions) {
     typesNow.insert(cond.type);
-    for (const char* st : {"True", "False", "Unknown"})
+    for (const char* st : kConditionStatuses)
       condition_->Add({{"namespace", ns}, {"rollout", name}, {"type", cond.type}, {"status", st}})
           .Set(cond.status == st ? 1 : 0);
   }
   for (const auto& old : s.conditionTypes)
     if (!typesNow.count(old))
-      for (const char* st : {"True", "False", "Unknown"})
+      for (const char* st : kConditionStatuses)
         removeSeries(*condition_, {{"namespace", ns}, {"rollout", name}, {"type", old}, {"status", st}});
   s.conditionTypes = std::move(typesNow);
 
@@ -285,7 +288,7 @@ void OperatorMetrics::removeAll(const std::string& ns, const std::string& name, 
   if (s.hasInfo)
     removeSeries(*info_, {{"namespace", ns}, {"rollout", name}, {"phase", s.info.first}, {"state", s.info.second}});
   for (const auto& type : s.conditionTypes)
-    for (const char* st : {"True", "False", "Unknown"})
+    for (const char* st : kConditionStatuses)
       removeSeries(*condition_, {{"namespace", ns}, {"rollout", name}, {"type", type}, {"status", st}});
   for (const auto& [flag, _] : s.flagPercent) removeFlag(ns, name, flag);
   std::vector<std::string> gates;
