@@ -4,6 +4,10 @@
 #   hack/bench.sh soak [--seconds S] [--watch-timeout T]   watch soak: RSS over many watch restarts
 #   hack/bench.sh memory [--count N] [--keep]         informer cache RSS for N rollouts + N ConfigMaps
 #   hack/bench.sh transport                           valgrind leak check of the HTTPS transport
+#   hack/bench.sh scale N [--mode file|env] [--edits E] [--operator PATH] [-- OPERATOR-ARGS]
+#                                                     scale (issue 18): API write limit, cold sync of N
+#                                                     rollouts, at rest, reaction to edits, restart
+#                                                     (all options: hack/bench/scale.sh --help)
 # Starts the control plane if it is not running (and stops it afterwards in that case).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,7 +15,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 what=${1:-}; shift || true
 BUILD=${FRO_BUILD_DIR:-$FRO_ROOT/build}
 cmake -S "$FRO_ROOT" -B "$BUILD" -G Ninja >/dev/null
-cmake --build "$BUILD" -j "$(nproc)" >/dev/null || die "build failed (run cmake --build $BUILD)"
+if [[ $what == scale ]]; then
+  # Only what the scale run uses: the rest of the tree may be mid-edit.
+  targets=(feature-rollout-operator bench_ApiWriteLimit bench_Reaction)
+  cmake --build "$BUILD" -j "$(nproc)" --target "${targets[@]}" >/dev/null \
+    || die "build failed (run cmake --build $BUILD --target ${targets[*]})"
+else
+  cmake --build "$BUILD" -j "$(nproc)" >/dev/null || die "build failed (run cmake --build $BUILD)"
+fi
 if [[ $what == transport ]]; then exec "$here/bench/transport-leak.sh" "$@"; fi
 started=0
 "$here/cluster.sh" status >/dev/null 2>&1 || { "$here/cluster.sh" up; started=1; }
@@ -21,5 +32,6 @@ case $what in
   latency) "$BUILD/bin/bench_WatchLatency" "$@" ;;
   soak) "$BUILD/bin/bench_WatchSoak" "$@" ;;
   memory) "$BUILD/bin/bench_CacheMemory" "$@" ;;
-  *) die "usage: $0 latency|soak|memory|transport [options]" ;;
+  scale) FRO_BUILD_DIR=$BUILD "$here/bench/scale.sh" "$@" ;;
+  *) die "usage: $0 latency|soak|memory|transport|scale [options]" ;;
 esac
