@@ -23,7 +23,8 @@
 #       [--settle-timeout S]   bound on the Deployments becoming available before the start (default 900)
 #       [--delete-timeout S]   bound on deleting the namespace afterwards (default 600)
 #       [--perf-record FILE]   perf record -g the operator from its start to all Succeeded (FILE: perf.data)
-#       [--perf-call-graph M]  perf's --call-graph mode: fp (default, as -g) or dwarf
+#       [--perf-call-graph M]  perf's --call-graph mode: fp (default, as -g) or dwarf (8 KiB of stack)
+#       [--perf-freq HZ]       sampling frequency (default 499 with fp, 99 with dwarf)
 #       [--keep-namespace]     leave the namespace and its objects in place
 #       [-- OPERATOR-ARGS...]  extra operator flags (e.g. --kube-qps 2000)
 #
@@ -57,9 +58,10 @@ settle_timeout=900
 delete_timeout=600
 perf_file=
 perf_cg=fp
+perf_freq=
 keep_ns=0
 op_args=()
-usage() { sed -n '8,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '8,29p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while (($#)); do
   case $1 in
     --mode) mode=$2; shift 2 ;;
@@ -79,6 +81,7 @@ while (($#)); do
     --delete-timeout) delete_timeout=$2; shift 2 ;;
     --perf-record) perf_file=$2; shift 2 ;;
     --perf-call-graph) perf_cg=$2; shift 2 ;;
+    --perf-freq) perf_freq=$2; shift 2 ;;
     --keep-namespace) keep_ns=1; shift ;;
     --) shift; op_args=("$@"); break ;;
     -h|--help) usage ;;
@@ -304,10 +307,11 @@ scrape_api "$work/api-before.txt"
 start=$(now)
 start_operator
 if [[ -n $perf_file ]]; then
-  if [[ $perf_cg == dwarf ]]; then cg=(--call-graph dwarf,16384); else cg=(-g); fi
-  perf record "${cg[@]}" -F 499 -p "$op_pid" -o "$perf_file" >"$work/perf.log" 2>&1 &
+  # No frame pointers in the RelWithDebInfo build: dwarf unwinding gives the real call paths.
+  if [[ $perf_cg == dwarf ]]; then cg=(--call-graph dwarf,8192) freq=${perf_freq:-99}; else cg=(-g) freq=${perf_freq:-499}; fi
+  perf record "${cg[@]}" -F "$freq" -p "$op_pid" -o "$perf_file" >"$work/perf.log" 2>&1 &
   perf_pid=$!
-  log "perf record (${cg[*]}, 499 Hz) of pid $op_pid into $perf_file"
+  log "perf record (${cg[*]}, $freq Hz) of pid $op_pid into $perf_file"
 fi
 wait_all_succeeded "cold sync" "$start"
 end=$succeeded_at
