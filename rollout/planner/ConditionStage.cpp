@@ -14,18 +14,14 @@ void ConditionStage::run(PlanContext& c, StepOutcome o) {
   const RolloutState s = st.state;
   c.setCondition("InvalidSpec", False, "SpecValid", fmt::format("the spec is valid (generation {})", c.rollout.generation));
   if (!c.in.writeError.empty() && o.stalledReason.empty() &&
-      (s == RolloutState::Progressing || s == RolloutState::Holding || s == RolloutState::Pending)) {
+      (s == RolloutState::Progressing || s == RolloutState::Holding || s == RolloutState::Pending ||
+       (s == RolloutState::Succeeded && !o.delivering.empty()))) {
     // The values cannot be delivered (e.g. a permission missing from the operator's Role).
     o.stall("WriteFailed", "cannot write the flag values: " + c.in.writeError);
     st.message = o.stalledMessage;
   }
   if (s == RolloutState::Succeeded) {
-    st.message = fmt::format("rollout complete: {} phases succeeded", c.spec.phases.size());
-    st.gatesSummary = "done";
-    for (const char* type : {"Ready"}) c.setCondition(type, True, "RolloutSucceeded", st.message);
-    for (const char* type : {"Reconciling", "Stalled", "Progressing"}) c.setCondition(type, False, "RolloutSucceeded", st.message);
-    c.setCondition("GatesPassing", True, "RolloutSucceeded", "every phase passed its gates");
-    c.setCondition("RolledBack", False, "RolloutSucceeded", "not rolled back");
+    succeeded(c, o);
   } else if (s == RolloutState::RolledBack) {
     const RollbackInfo rb = st.rollback.value_or(RollbackInfo{st.phase, "RolledBack", "rolled back", c.now});
     st.message = rb.message + "; stays rolled back until the spec changes or kubectl featurerollout retry";
@@ -49,6 +45,41 @@ void ConditionStage::run(PlanContext& c, StepOutcome o) {
   } else {
     inStep(c, o);
   }
+}
+
+// Ready only once the values of the latest generation are delivered and every target converged:
+// Flux and Argo CD call a rollout Current on Ready=True at the observed generation.
+void ConditionStage::succeeded(PlanContext& c, const StepOutcome& o) {
+  RolloutStatus& st = c.st;
+  const std::string done = fmt::format("rollout complete: {} phases succeeded", c.spec.phases.size());
+  st.gatesSummary = "done";
+  c.setCondition("GatesPassing", True, "RolloutSucceeded", "every phase passed its gates");
+  c.setCondition("RolledBack", False, "RolloutSucceeded", "not rolled back");
+  if (o.delivering.empty()) {
+    st.message = done;
+    c.setCondition("Ready", True, "RolloutSucceeded", st.message);
+    for (const char* type : {"Reconciling", "Stalled", "Progressing"}) c.setCondition(type, False, "RolloutSucceeded", st.message);
+    const Condition* was = c.old.condition("Ready");
+    if (c.old.state == RolloutState::Succeeded && was && was->status != True)
+      c.event(EventType::Normal, "Delivered", fmt::format("the values of generation {} reached every target", c.rollout.generation));
+    return;
+  }
+  if (!o.stalledReason.empty()) {
+    st.message = fmt::format("{}; {}", done, o.stalledMessage);
+    c.setCondition("Ready", False, o.stalledReason, st.message);
+    c.setCondition("Reconciling", False, o.stalledReason, st.message);
+    c.setCondition("Stalled", True, o.stalledReason, o.stalledMessage);
+    c.setCondition("Progressing", False, o.stalledReason, st.message);
+    const Condition* was = c.old.condition("Stalled");
+    if (!was || was->status != True || was->reason != o.stalledReason)
+      c.event(EventType::Warning, o.stalledReason, o.stalledMessage);
+    return;
+  }
+  st.message = fmt::format("{}; delivering the values of generation {}: waiting for {}", done, c.rollout.generation, o.delivering);
+  c.setCondition("Ready", False, "Delivering", st.message);
+  c.setCondition("Reconciling", True, "Delivering", st.message);
+  c.setCondition("Stalled", False, "NotStalled", "making progress");
+  c.setCondition("Progressing", True, "Delivering", st.message);
 }
 
 // Pending, Progressing or Holding.

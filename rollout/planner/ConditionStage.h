@@ -12,6 +12,7 @@ class ConditionStage {
   static void run(PlanContext& c, StepOutcome outcome);
 
  private:
+  static void succeeded(PlanContext& c, const StepOutcome& o);
   static void inStep(PlanContext& c, const StepOutcome& o);
 };
 

@@ -150,11 +150,11 @@ void DeliveryStage::desire(PlanContext& c) {
   }
 }
 
-std::string DeliveryStage::waitingFor(PlanContext& c) {
+std::string DeliveryStage::waitingFor(PlanContext& c, bool exposure) {
   // Delivered: the ConfigMap holds the values, the pod template carries them, pods rolled out.
   for (const TargetInjection& t : c.out.targets) {
     const WorkloadView* w = c.workload(Target{t.kind, t.name, {}});
-    if (!c.out.configMapCurrent) return fmt::format("ConfigMap {} to hold the step's values", c.spec.configMapName);
+    if (!c.out.configMapCurrent) return fmt::format("ConfigMap {} to hold the values", c.spec.configMapName);
     if (!t.current) return fmt::format("{} {} to receive the flag values in its pod template", t.kind, t.name);
     if (!w->rolledOut && !w->progress.empty()) return w->progress;
   }
@@ -172,7 +172,7 @@ std::string DeliveryStage::waitingFor(PlanContext& c) {
     return fmt::format("revision {} to reach the pods' files: the propagation allowance ({}) ends at {}", ds.revision,
                        millis(d.allowance), Rfc3339::format(*ds.activeAfter));
   }
-  if (d.exposureQuery.empty() || ds.exposed) return "";
+  if (!exposure || d.exposureQuery.empty() || ds.exposed) return "";
   const auto it = std::find_if(c.in.gates.begin(), c.in.gates.end(), [&](const GateObservation& o) {
     return o.name == names::kExposureGate && o.evaluatedAt > *ds.activeAfter;
   });
@@ -191,6 +191,30 @@ std::string DeliveryStage::waitingFor(PlanContext& c) {
                            : it->value             ? "it shows " + numberText(*it->value)
                                                    : it->message;
   return fmt::format("the exposure query to show revision {} served ({})", ds.revision, seen);
+}
+
+void DeliveryStage::settleCompleted(PlanContext& c, StepOutcome& o) {
+  DeliveryStatus& ds = c.st.delivery;
+  // Delivered before and nothing to write or newly observed: a later scale-up or pause of a target
+  // is not this rollout's progress to report (Ready would flap with every HPA step).
+  const bool writes = !c.out.configMapCurrent ||
+                      std::any_of(c.out.targets.begin(), c.out.targets.end(), [](const TargetInjection& t) { return !t.current; });
+  if (!writes && c.old.observedGeneration == c.rollout.generation && !ds.pendingSince) return;
+  o.delivering = waitingFor(c, false);
+  if (o.delivering.empty()) {
+    ds.pendingSince.reset();
+    return;
+  }
+  if (!ds.pendingSince) ds.pendingSince = c.in.now;
+  const TimePoint deadline = *ds.pendingSince + c.spec.progressDeadline;
+  if (c.in.now < deadline) {
+    c.requeue(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - c.in.now));
+    return;
+  }
+  if (o.stalledReason.empty())
+    o.stall("ProgressDeadlineExceeded",
+            fmt::format("the values of generation {} were not delivered within progressDeadline {}: waiting for {}",
+                        c.rollout.generation, millis(c.spec.progressDeadline), o.delivering));
 }
 
 void DeliveryStage::release(PlanContext& c) {

@@ -10,6 +10,7 @@
 
 #include "rollout/planner/EffectiveFlags.h"
 #include "rollout/planner/PlanContext.h"
+#include "rollout/planner/StepOutcome.h"
 
 namespace fro::rollout {
 
@@ -26,7 +27,14 @@ class DeliveryStage {
   static void desire(PlanContext& c);
   // What the current values still wait for ("" = active may start). Records status.delivery's
   // deliveredAt the first time everything is seen delivered, and asks for the exposure query.
-  static std::string waitingFor(PlanContext& c);
+  // exposure false: the propagation allowance counts, the exposure query is not asked for.
+  static std::string waitingFor(PlanContext& c, bool exposure = true);
+  // A completed rollout: what its values still wait for after an edit or a write (new values or
+  // targets), into o.delivering, so Ready stays False until the pods have them; a stall once that
+  // takes longer than spec.progressDeadline (counted from status.delivery.pendingSince). Once
+  // delivered, later changes of the targets' own rollout (scaling, a paused Deployment) are not
+  // waited for.
+  static void settleCompleted(PlanContext& c, StepOutcome& o);
   // Targets in status.appliedTargets that the spec no longer names.
   static void release(PlanContext& c);
   // Whether a workload's pod template carries this plan's injection (and nothing stale of ours).

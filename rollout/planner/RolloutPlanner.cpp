@@ -74,6 +74,7 @@ Plan RolloutPlanner::plan(const PlanInput& in) {
   StepOutcome outcome = StepStage::run(c, command, waiting);
   DeliveryStage::desire(c);  // the position may have moved (advance, rollback)
   summarize(c);
+  if (c.st.state == RolloutState::Succeeded) DeliveryStage::settleCompleted(c, outcome);
   ConditionStage::run(c, std::move(outcome));
 
   RolloutStatus& st = c.st;

@@ -93,6 +93,7 @@ RolloutStatus RolloutStatus::fromJson(const json& j) {
     r.delivery.deliveredAt = t(*i, "deliveredAt");
     r.delivery.activeAfter = t(*i, "activeAfter");
     r.delivery.exposed = b(*i, "exposed");
+    r.delivery.pendingSince = t(*i, "pendingSince");
   }
   if (auto i = j.find("rollback"); i != j.end() && i->is_object())
     r.rollback = RollbackInfo{s(*i, "phase"), s(*i, "reason"), s(*i, "message"), s(*i, "at")};
@@ -152,6 +153,7 @@ json RolloutStatus::toJson() const {
     if (delivery.deliveredAt) d["deliveredAt"] = Rfc3339::formatMicro(*delivery.deliveredAt);
     if (delivery.activeAfter) d["activeAfter"] = Rfc3339::formatMicro(*delivery.activeAfter);
     if (delivery.exposed) d["exposed"] = true;
+    if (delivery.pendingSince) d["pendingSince"] = Rfc3339::formatMicro(*delivery.pendingSince);
     j["delivery"] = d;
   }
   if (rollback) {

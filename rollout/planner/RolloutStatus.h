@@ -96,6 +96,9 @@ struct DeliveryStatus {
   std::optional<TimePoint> deliveredAt;    // ConfigMap current and every target rolled out, first seen
   std::optional<TimePoint> activeAfter;    // deliveredAt + spec.delivery.propagation.allowance
   bool exposed = false;                    // the exposure query showed the revision served
+  // Succeeded only: since when the values or targets of the edited rollout wait for delivery (the
+  // progress deadline counts from here); unset once delivered.
+  std::optional<TimePoint> pendingSince;
 };
 
 struct RolloutStatus {

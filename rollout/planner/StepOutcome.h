@@ -17,6 +17,9 @@ struct StepOutcome {
   // GatesPassing while status.gateCheck is set (state Pending).
   ConditionUpdate check{"GatesPassing", ConditionStatus::Unknown, "AwaitingDelivery",
                         "gates are judged once the current values are delivered"};
+  // Succeeded only: what the values of an edited, completed rollout still wait for ("" = delivered
+  // and every target converged, so Ready may be True).
+  std::string delivering;
 
   void stall(const std::string& reason, const std::string& message) {
     stalledReason = reason;

@@ -225,6 +225,59 @@ TEST_F(RolloutController, SpecPausedFreezesAndResumeContinues) {
   EXPECT_TRUE(hasEvent("checkout", "Resumed"));
 }
 
+// Issue 18 item 4: Flux and Argo CD call a rollout Current on Ready=True at the observed generation.
+// An edit of a Succeeded rollout (a new flag, default on: a restart under BooleanChange) must keep
+// Ready False while the Deployment controller has not rolled the new template out (here it cannot:
+// the Deployment is paused), and only then say Ready with an Event. Pausing the Deployment alone,
+// with nothing of ours to deliver, leaves the rollout Ready.
+TEST_F(RolloutController, AnEditedSucceededRolloutIsReadyOnlyOnceTheDeploymentRolledTheNewValuesOut) {
+  createDeployment("web");
+  startController();
+  createRollout(json::parse(testing::kTwoPhaseSpec));
+  waitFor("checkout", [&](const json& o) { return condition(o, "Ready") == "True"; }, 90s, "Ready after the rollout");
+
+  ASSERT_TRUE(client->patch(Resource::deployments(), ns, "web", kube::PatchType::Merge, {{"spec", {{"paused", true}}}}).ok());
+  for (auto until = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < until;) {
+    auto d = client->get(Resource::deployments(), ns, "web");
+    if (d.ok() && d->value("/status/observedGeneration"_json_pointer, 0) == d->value("/metadata/generation"_json_pointer, -1)) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  std::this_thread::sleep_for(1s);  // the watch event of the pause has reached the controller
+  auto paused = client->get(Resource::featureRollouts(), ns, "checkout");
+  ASSERT_TRUE(paused.ok());
+  EXPECT_EQ(condition(*paused, "Ready"), "True") << "a paused Deployment with nothing new to deliver";
+
+  json patch = {{"spec", {{"flags", json::parse(R"([{"name": "new-checkout", "envVar": "NEW_CHECKOUT"},
+      {"name": "old-cart", "envVar": "OLD_CART", "default": true}, {"name": "search", "envVar": "SEARCH", "default": true}])")}}}};
+  ASSERT_TRUE(client->patch(Resource::featureRollouts(), ns, "checkout", kube::PatchType::Merge, patch).ok());
+  json fr = waitFor("checkout", [](const json& o) { return o.value("/status/observedGeneration"_json_pointer, 0) == 2; }, 30s,
+                    "generation 2 observed");
+  EXPECT_EQ(condition(fr, "Ready"), "False") << "generation 2 is never Ready before it is delivered";
+  // The template is written, the Deployment controller saw it and, paused, does not roll it out.
+  fr = waitFor("checkout", [](const json& o) { return o.value("/status/message"_json_pointer, std::string()).find("spec.paused is true") != std::string::npos; },
+               30s, "waiting for the paused Deployment");
+  EXPECT_EQ(fr["status"]["state"], "Succeeded");
+  EXPECT_EQ(condition(fr, "Ready"), "False");
+  EXPECT_EQ(condition(fr, "Ready", "reason"), "Delivering");
+  EXPECT_EQ(condition(fr, "Reconciling"), "True");
+  auto cm = client->get(Resource::configMaps(), ns, "checkout-flags");
+  ASSERT_TRUE(cm.ok());
+  EXPECT_EQ((*cm)["data"]["SEARCH"], "true") << "the values are written at once; only Ready waits";
+  std::this_thread::sleep_for(2s);
+  auto still = client->get(Resource::featureRollouts(), ns, "checkout");
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ(condition(*still, "Ready"), "False") << "the Deployment is still paused";
+
+  ASSERT_TRUE(client->patch(Resource::deployments(), ns, "web", kube::PatchType::Merge, {{"spec", {{"paused", false}}}}).ok());
+  fr = waitFor("checkout", [&](const json& o) { return condition(o, "Ready") == "True"; }, 60s, "Ready once rolled out");
+  EXPECT_EQ(condition(fr, "Reconciling"), "False");
+  auto d = client->get(Resource::deployments(), ns, "web");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ((*d)["spec"]["template"]["metadata"]["annotations"][names::kChecksumAnnotation], fr["status"]["checksum"]);
+  EXPECT_EQ((*d)["status"].value("updatedReplicas", 0), 2);
+  EXPECT_TRUE(hasEvent("checkout", "Delivered"));
+}
+
 // Issue 11 defect 1: two rollouts on one workload restarted it forever. Created in the same instant,
 // exactly one claims it (the annotation names it), the other is Stalled/TargetClaimed naming the
 // winner and writes nothing; once the winner lets go, the other proceeds. Every round.

@@ -162,6 +162,24 @@ std::vector<Case> cases() {
          w.toSucceeded();
          w.editSpec([](json& s) { s["phases"][1]["steps"] = json::parse(R"([{"percent": 50}, {"percent": 100}])"); });
        }},
+      // Generation 2 observed, but its new flag has not rolled out to the Deployment yet: not Ready.
+      {"succeeded-delivering", "Succeeded", "",
+       [](World& w) {
+         w.toSucceeded();
+         w.autoRollout = false;
+         w.editSpec([](json& s) { s["flags"].push_back({{"name", "search"}, {"envVar", "SEARCH"}}); });
+         w.settle();
+       }},
+      // The same, past the progress deadline: the delivery of the edit is stuck.
+      {"succeeded-delivery-stalled", "Succeeded", "ProgressDeadlineExceeded",
+       [](World& w) {
+         w.toSucceeded();
+         w.autoRollout = false;
+         w.editSpec([](json& s) { s["flags"].push_back({{"name", "search"}, {"envVar", "SEARCH"}}); });
+         w.settle();
+         w.advance(11min);
+         w.settle();
+       }},
       // Progressing at generation 1, paused in generation 2 that the operator has not seen yet.
       {"progressing-spec-edited", "Progressing", "",
        [](World& w) {
