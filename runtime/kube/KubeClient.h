@@ -62,7 +62,7 @@ class KubeClient final : public ObjectWriter {
   struct Options {
     std::string server;                              // https://host:port, no trailing slash
     std::function<std::string()> bearerToken;        // may be empty (client certificates)
-    double qps = 50;                                 // <= 0: unlimited
+    double qps = 0;                                  // <= 0: no client-side limit (the server paces)
     int burst = 100;
     RetryPolicy::Options retry;
     std::chrono::milliseconds timeout{30000};

@@ -38,7 +38,7 @@ constexpr FlagDoc kFlags[] = {
     {"--watch-namespaces", "NS[,NS...]",
      "Only handle FeatureRollouts (and their workloads) in these namespaces, comma-separated. Default: all "
      "namespaces."},
-    {"--workers", "N", "Rollouts reconciled in parallel, 1 to 1000. Default: 4."},
+    {"--workers", "N", "Rollouts reconciled in parallel, 1 to 1000. Default: 16."},
     {"--leader-elect", "[=BOOL]",
      "Run as one active replica among several: only the holder of a coordination.k8s.io Lease reconciles, the "
      "others stand by. Write --leader-elect=false to turn it off explicitly. Default: false."},
@@ -67,8 +67,11 @@ constexpr FlagDoc kFlags[] = {
      "error naming the limit, so one query without sum() cannot exhaust the operator's memory. Default: 4194304."},
     {"--gate-max-series", "N",
      "Most series a gate's answer may hold, 0 to 1000000 (0: no limit); a gate needs one. Default: 100."},
-    {"--kube-qps", "QPS", "Sustained Kubernetes API requests per second. Default: 50."},
-    {"--kube-burst", "N", "Kubernetes API requests allowed in a burst above --kube-qps. Default: 100."},
+    {"--kube-qps", "QPS",
+     "Client-side limit on sustained Kubernetes API requests per second, 0 for none: the API server's priority "
+     "and fairness paces the operator and answers 429 with Retry-After when it must (honoured), as "
+     "controller-runtime does by default. Default: 0."},
+    {"--kube-burst", "N", "Kubernetes API requests allowed in a burst above a --kube-qps limit. Default: 100."},
     {"--log-format", "FORMAT",
      "json (one object per line, for log collectors) or text (for people at a terminal). Default: json."},
     {"--log-level", "LEVEL", "Least severe records written: debug, info, warn or error. Default: info."},
@@ -384,8 +387,8 @@ Result<Options> Options::parse(const std::vector<std::string>& args, const Envir
     const auto& s = v["--kube-qps"];
     double q = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), q);
-    if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(q) || q <= 0 || q > 100000)
-      return invalid("--kube-qps", s, "must be a number greater than 0 and at most 100000");
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(q) || q < 0 || q > 100000)
+      return invalid("--kube-qps", s, "must be a number from 0 (no client-side limit) to 100000");
     o.kubeQps = q;
   }
   if (has("--kube-burst")) {

@@ -28,7 +28,7 @@ struct Options {
   bool preferInCluster = false;  // KUBERNETES_SERVICE_HOST set and neither --kubeconfig nor --context
 
   std::vector<std::string> watchNamespaces;  // empty: all namespaces
-  int workers = 4;
+  int workers = 16;  // reconciles wait on the API server, not on a core
 
   bool leaderElect = false;
   std::string leaderElectionId = "feature-rollout-operator";
@@ -44,7 +44,7 @@ struct Options {
   long long gateMaxResponseBytes = 4LL * 1024 * 1024;
   int gateMaxSeries = 100;
 
-  double kubeQps = 50;
+  double kubeQps = 0;  // no client-side limit: the API server's priority and fairness paces us
   int kubeBurst = 100;
 
   log::Format logFormat = log::Format::Json;

@@ -180,7 +180,7 @@ render_tests() {
 --set workers=1001|at '/workers': maximum: got 1,001, want 1,000
 --set serviceMonitor.enable=true|at '/serviceMonitor': additional properties 'enable' not allowed
 --set replicaCoun=2|additional properties 'replicaCoun' not allowed
---set kubeClient.qps=0|at '/kubeClient/qps': exclusiveMinimum: got 0, want 0
+--set kubeClient.qps=-1|at '/kubeClient/qps': minimum: got -1, want 0
 --set leaderElection.leaseDuration=15|at '/leaderElection/leaseDuration': got number, want string
 --set shutdownTimeout=30sec|at '/shutdownTimeout': '30sec' does not match pattern
 --set image.pullPolicy=Sometimes|at '/image/pullPolicy': value must be one of

@@ -119,8 +119,8 @@ def arg(name):
 
 
 for name, want in (("--metrics-bind-address", ":8080"), ("--health-probe-bind-address", ":8081"),
-                   ("--log-format", "json"), ("--log-level", "info"), ("--workers", "4"),
-                   ("--kube-qps", "50"), ("--kube-burst", "100")):
+                   ("--log-format", "json"), ("--log-level", "info"), ("--workers", "16"),
+                   ("--kube-qps", "0"), ("--kube-burst", "100")):
     expect(arg(name) == want, "arg %s=%s" % (name, want), " ".join(args))
 if case == "no-leader-election":
     expect(spec.get("replicas") == 1, "replicas: 1", str(spec.get("replicas")))

@@ -27,6 +27,15 @@ std::string errorOf(std::vector<std::string> args) {
   return r.error().message;
 }
 
+TEST(OptionsTest, KubeQpsZeroTurnsTheClientSideLimitOffAndAPositiveOneOn) {
+  auto off = parse({"--kube-qps", "0"});
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  EXPECT_EQ(off->kubeQps, 0);
+  auto on = parse({"--kube-qps", "50", "--kube-burst", "100"});
+  ASSERT_TRUE(on.ok()) << on.error().message;
+  EXPECT_EQ(on->kubeQps, 50);
+}
+
 TEST(OptionsTest, DefaultsOutsideACluster) {
   auto o = parse({});
   ASSERT_TRUE(o.ok()) << o.error().message;
@@ -35,7 +44,7 @@ TEST(OptionsTest, DefaultsOutsideACluster) {
   EXPECT_EQ(o->context, "");
   EXPECT_FALSE(o->preferInCluster);
   EXPECT_TRUE(o->allNamespaces());
-  EXPECT_EQ(o->workers, 4);
+  EXPECT_EQ(o->workers, 16);
   EXPECT_FALSE(o->leaderElect);
   EXPECT_EQ(o->leaderElectionId, "feature-rollout-operator");
   EXPECT_EQ(o->leaderElectionNamespace, "default");
@@ -45,7 +54,7 @@ TEST(OptionsTest, DefaultsOutsideACluster) {
   EXPECT_EQ(o->metricsBindAddress.str(), ":8080");
   EXPECT_EQ(o->healthProbeBindAddress.str(), ":8081");
   EXPECT_EQ(o->defaultPrometheusAddress, "");
-  EXPECT_EQ(o->kubeQps, 50);
+  EXPECT_EQ(o->kubeQps, 0) << "no client-side limit by default";
   EXPECT_EQ(o->kubeBurst, 100);
   EXPECT_EQ(o->logFormat, log::Format::Json);
   EXPECT_EQ(o->logLevel, log::Level::Info);
@@ -137,7 +146,7 @@ TEST(OptionsTest, BadValuesNameTheFlagAndTheValue) {
       {{"--log-format", "yaml"}, "invalid value \"yaml\" for --log-format: must be json or text"},
       {{"--log-level", "verbose"},
        "invalid value \"verbose\" for --log-level: must be one of debug, info, warn, error"},
-      {{"--kube-qps", "-3"}, "invalid value \"-3\" for --kube-qps: must be a number greater than 0 and at most 100000"},
+      {{"--kube-qps", "-3"}, "invalid value \"-3\" for --kube-qps: must be a number from 0 (no client-side limit) to 100000"},
       {{"--kube-burst", "1e3"}, "invalid value \"1e3\" for --kube-burst: must be an integer from 1 to 100000"},
       {{"--gate-max-response-bytes", "-1"},
        "invalid value \"-1\" for --gate-max-response-bytes: must be an integer from 0 to 1073741824"},
@@ -179,7 +188,7 @@ TEST(OptionsTest, HelpIsAManPageDocumentingEveryFlagWithItsDefault) {
       {"--kubeconfig PATH", "Default: $KUBECONFIG"},
       {"--context NAME", "Default: the current context."},
       {"--watch-namespaces NS[,NS...]", "Default: all namespaces."},
-      {"--workers N", "Default: 4."},
+      {"--workers N", "Default: 16."},
       {"--leader-elect[=BOOL]", "Default: false."},
       {"--leader-election-id NAME", "Default: feature-rollout-operator."},
       {"--leader-election-namespace NS", "else default."},
@@ -191,7 +200,7 @@ TEST(OptionsTest, HelpIsAManPageDocumentingEveryFlagWithItsDefault) {
       {"--default-prometheus-address URL", "Default: none"},
       {"--gate-max-response-bytes N", "Default: 4194304."},
       {"--gate-max-series N", "Default: 100."},
-      {"--kube-qps QPS", "Default: 50."},
+      {"--kube-qps QPS", "Default: 0."},
       {"--kube-burst N", "Default: 100."},
       {"--log-format FORMAT", "Default: json."},
       {"--log-level LEVEL", "Default: info."},
