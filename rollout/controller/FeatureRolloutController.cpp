@@ -5,6 +5,7 @@
 #include "runtime/controller/EventRouter.h"
 #include "runtime/kube/Resource.h"
 #include "rollout/planner/Annotations.h"
+#include "rollout/planner/ConfigMapView.h"
 #include "rollout/planner/WorkloadView.h"
 
 namespace fro::rollout {
@@ -16,15 +17,6 @@ controller::WorkQueueOptions queueOptions(const std::shared_ptr<controller::Queu
   controller::WorkQueueOptions o;
   o.metrics = m;
   return o;
-}
-
-// What the reconciler reads of a ConfigMap: who owns it and its data.
-json configMapProjection(const json& full) {
-  json out = {{"metadata", json::object()}};
-  for (const char* k : {"name", "namespace", "uid", "resourceVersion", "ownerReferences", "labels"})
-    if (full["metadata"].contains(k)) out["metadata"][k] = full["metadata"][k];
-  if (full.contains("data")) out["data"] = full["data"];
-  return out;
 }
 
 }  // namespace
@@ -40,7 +32,7 @@ FeatureRolloutController::FeatureRolloutController(kube::KubeClient& client, Gat
 
     kube::Informer::Options cmo;
     cmo.labelSelector = names::kRolloutLabel;
-    cmo.project = configMapProjection;
+    cmo.project = ConfigMapView::project;
     auto& cm = add("ConfigMap", kube::Resource::configMaps(), ns, cmo);
     controller::EventRouter::enqueueOwner(cm, queue_, "rollouts.featureflags.dev", "FeatureRollout");
 

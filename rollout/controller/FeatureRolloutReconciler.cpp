@@ -83,7 +83,7 @@ Result<PlanInput> FeatureRolloutReconciler::observe(const std::string& key, cons
     if (g.ok()) cm = *g;
     else if (!kube::ApiError::isNotFound(g.error())) return Error::of("reading ConfigMap: " + g.error().message);
   }
-  in.configMap = observeConfigMap(cm, ro.uid);
+  in.configMap = ConfigMapView::observe(&cm, ro.uid);
   for (const auto& t : fr.value("/spec/targets"_json_pointer, json::array())) {
     if (!t.is_object()) continue;
     const std::string kind = t.value("kind", ""), name = t.value("name", "");
@@ -96,21 +96,6 @@ Result<PlanInput> FeatureRolloutReconciler::observe(const std::string& key, cons
   in.gates = gates_.observe(key);
   in.writeError = executor_.writeError(key);
   return in;
-}
-
-ConfigMapView FeatureRolloutReconciler::observeConfigMap(const json& cm, const std::string& uid) const {
-  ConfigMapView v;
-  if (!cm.is_object()) return v;
-  v.exists = true;
-  v.owner = "nobody";
-  for (const auto& ref : cm.value("/metadata/ownerReferences"_json_pointer, json::array())) {
-    if (ref.value("uid", "") == uid) v.ownedByUs = true;
-    else if (ref.value("controller", false)) v.owner = ref.value("kind", "") + " " + ref.value("name", "");
-  }
-  const json data = cm.value("data", json::object());  // items() of a temporary would dangle
-  for (auto& [k, val] : data.items())
-    if (val.is_string()) v.data[k] = val.get<std::string>();
-  return v;
 }
 
 // Every target we may have touched (applied, or named by the spec) is released before the

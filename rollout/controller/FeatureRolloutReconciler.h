@@ -50,7 +50,6 @@ class FeatureRolloutReconciler {
 
  private:
   Result<PlanInput> observe(const std::string& key, const nlohmann::json& rollout);
-  ConfigMapView observeConfigMap(const nlohmann::json& cm, const std::string& uid) const;
   controller::ReconcileOutcome finalize(const std::string& key, const nlohmann::json& rollout);
 
   kube::ObjectWriter& writer_;

@@ -138,7 +138,7 @@ void DeliveryStage::desire(PlanContext& c) {
   out.envFrom = d.env();
   if (d.file) out.file = FileMount{d.volumeName, d.mountPath, d.flagFilePath()};
   else out.file.reset();
-  out.configMapCurrent = c.in.configMap.exists && c.in.configMap.data == out.configMapData;
+  out.configMapCurrent = c.in.configMap.exists && c.in.configMap.dataDigest == FlagDocument::checksum(out.configMapData);
   c.st.flags.clear();
   for (const auto& v : values) c.st.flags.push_back({v.name, v.envVar, v.percent == 100, v.percent});
   out.targets.clear();

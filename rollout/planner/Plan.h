@@ -8,19 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "rollout/planner/ConfigMapView.h"
 #include "rollout/planner/GateProvider.h"
 #include "rollout/planner/RolloutObject.h"
 #include "rollout/planner/RolloutStatus.h"
 #include "rollout/planner/WorkloadView.h"
 
 namespace fro::rollout {
-
-struct ConfigMapView {
-  bool exists = false;
-  bool ownedByUs = false;  // a controller ownerReference with this rollout's uid
-  std::string owner;       // who owns it otherwise ("FeatureRollout other", "nobody"), for the message
-  std::map<std::string, std::string> data;
-};
 
 struct PlanInput {
   RolloutObject rollout;

@@ -579,7 +579,7 @@ TEST(RolloutPlanner, ARestartedOperatorContinuesExactlyWhereItWas) {
   EXPECT_EQ(w.status(), before);
   EXPECT_EQ(w.events.size(), events);
   // Status says which step: even with the ConfigMap lost, the same step's values come back.
-  w.cm = ConfigMapView{};
+  w.cm = testing::WorldConfigMap{};
   w.reconcile();
   EXPECT_EQ(w.cm.data["CHECKOUT_PERCENT"], "10");
   EXPECT_EQ(w.status()["step"], 0);

@@ -23,6 +23,7 @@
 #include "runtime/kube/ObjectCache.h"
 #include "runtime/kube/ObjectWriter.h"
 #include "rollout/controller/FeatureRolloutReconciler.h"
+#include "rollout/planner/ConfigMapView.h"
 #include "rollout/planner/WorkloadView.h"
 
 namespace fro::testing {
@@ -151,7 +152,9 @@ class FakeCluster final : public kube::ObjectWriter, public rollout::ObjectSourc
     auto it = objects_.find(keyOf(p->second, ns, name));
     if (it == objects_.end()) return nullptr;
     json fields = live(it->second);
-    if (kind != "FeatureRollout" && kind != "ConfigMap") fields = rollout::WorkloadView::project(fields);
+    // Projected as the informers project them.
+    if (kind == "ConfigMap") fields = rollout::ConfigMapView::project(fields);
+    else if (kind != "FeatureRollout") fields = rollout::WorkloadView::project(fields);
     auto c = std::make_shared<kube::CachedObject>();
     c->namespace_ = ns, c->name = name, c->fields = std::move(fields);
     return c;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,7 @@
 
 #include "runtime/common/Rfc3339.h"
 #include "rollout/planner/Annotations.h"
+#include "rollout/planner/FlagDocument.h"
 #include "rollout/planner/RolloutPlanner.h"
 
 namespace fro::testing {
@@ -43,11 +45,16 @@ struct RolloutWorldOptions {
   bool envOnly = true;
 };
 
+// The ConfigMap as the planner sees it (the digest) plus its data, for tests to read the values.
+struct WorldConfigMap : ConfigMapView {
+  std::map<std::string, std::string> data;
+};
+
 struct RolloutWorld {
   using Options = RolloutWorldOptions;
 
   json rollout;
-  ConfigMapView cm;
+  WorldConfigMap cm;
   std::vector<WorkloadView> workloads;
   std::vector<GateObservation> gates;
   TimePoint now = *Rfc3339::parse("2026-01-01T00:00:00Z");
@@ -105,6 +112,7 @@ struct RolloutWorld {
     if (last.writeChildren) {
       if (!last.configMapCurrent) {
         cm.exists = true, cm.ownedByUs = true, cm.data = last.configMapData;
+        cm.dataDigest = rollout::FlagDocument::checksum(cm.data);
         ++configMapWrites;
       }
       for (auto& t : last.targets)
