@@ -30,7 +30,11 @@ FeatureRolloutReconciler::FeatureRolloutReconciler(kube::ObjectWriter& writer, c
       gates_(gates),
       opts_(std::move(options)),
       finalizer_(writer, kube::Resource::featureRollouts(), names::kFinalizer),
-      executor_(writer, gates, recorder, {opts_.clock, opts_.log, opts_.onStatus}) {}
+      executor_(writer, gates, recorder,
+                {opts_.clock, opts_.log, opts_.onStatus,
+                 [this](const std::string& key, const std::string& replaced, const json& written) {
+                   recent_.wrote(key, replaced, written);
+                 }}) {}
 
 ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
   auto [ns, name] = splitKey(key);
@@ -38,10 +42,13 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
   if (!cached) {
     gates_.forget(key);
     executor_.forget(key);
+    recent_.forget(key);
     if (opts_.onStatus) opts_.onStatus(ns, name, nullptr);
     return ReconcileOutcome::success();
   }
-  json fr = cached->fields;
+  // Our own last write, when the cache has not seen it yet (RecentWrites).
+  const std::string cachedVersion = cached->fields.value("/metadata/resourceVersion"_json_pointer, std::string());
+  json fr = recent_.fresher(key, cachedVersion).value_or(cached->fields);
   switch (finalizer_.of(fr)) {
     case Finalizer::Case::Gone:
       gates_.forget(key);
@@ -56,7 +63,9 @@ ReconcileOutcome FeatureRolloutReconciler::reconcile(const std::string& key) {
         executor_.log("info", "adding finalizer failed; retrying", json{{"rollout", key}, {"error", md.error().message}});
         return ReconcileOutcome::error("adding finalizer: " + md.error().message);
       }
+      const std::string replaced = fr.value("/metadata/resourceVersion"_json_pointer, std::string());
       fr["metadata"] = *md;
+      recent_.wrote(key, replaced, fr);
       break;
     }
     case Finalizer::Case::Proceed:

@@ -18,6 +18,7 @@
 #include "rollout/controller/Finalizer.h"
 #include "rollout/planner/GateProvider.h"
 #include "rollout/controller/PlanExecutor.h"
+#include "rollout/controller/RecentWrites.h"
 #include "rollout/planner/RolloutPlanner.h"
 
 namespace fro::rollout {
@@ -57,6 +58,7 @@ class FeatureRolloutReconciler {
   GateProvider& gates_;
   Options opts_;
   Finalizer finalizer_;
+  RecentWrites recent_;
   PlanExecutor executor_;
 };
 

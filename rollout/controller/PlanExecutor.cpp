@@ -108,6 +108,7 @@ std::optional<ReconcileOutcome> PlanExecutor::writeStatus(const std::string& key
     log("error", "status update failed", json{{"rollout", key}, {"error", r.error().message}});
     return ReconcileOutcome::error("status update: " + r.error().message);
   }
+  if (opts_.onStatusWritten) opts_.onStatusWritten(key, fr["metadata"].value("resourceVersion", ""), *r);
   fr["metadata"]["resourceVersion"] = (*r)["metadata"]["resourceVersion"];
   return std::nullopt;
 }

@@ -35,6 +35,8 @@ class PlanExecutor {
     std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
     Log log;
     StatusObserver onStatus;
+    // A status write that succeeded: it replaced resourceVersion `replaced` with `written`.
+    std::function<void(const std::string& key, const std::string& replaced, const nlohmann::json& written)> onStatusWritten;
   };
 
   PlanExecutor(kube::ObjectWriter& writer, GateProvider& gates, events::EventRecorder& recorder, Options options);

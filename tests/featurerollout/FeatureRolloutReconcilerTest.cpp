@@ -98,6 +98,39 @@ TEST_F(Reconciler, TheFinalizerComesFirstThenStatusThenTheChildrenThenTheEvents)
   EXPECT_NE(std::find(reasons.begin(), reasons.end(), "PhaseStarted"), reasons.end());
 }
 
+// The ConfigMap's watch event of a transition can wake the rollout before its own status event
+// reached the cache: planned from the old status, the same transition would be written again and
+// refused (409), a wasted plan, PUT and requeue. The reconciler plans from what it wrote instead.
+TEST_F(Reconciler, ACacheThatHasNotSeenOurStatusWriteYetIsNotPlannedFromAgain) {
+  settle();
+  clock->advance(2min);  // the propagation allowance of file delivery
+  settle();
+  ASSERT_TRUE(rollout()["status"].contains("stepStartedAt")) << "step 1 (10%) active, pausing for an hour";
+  cluster.lagCache(Resource::featureRollouts(), "shop", "demo");
+  clock->advance(1h);
+  cluster.clearWrites();
+  reconcile();  // the pause is over: 100%
+  ASSERT_EQ(cluster.writes().at(0), "updateStatus featurerollouts demo");
+  EXPECT_EQ(cluster.object(Resource::configMaps(), "shop", "demo-flags")["data"]["CHECKOUT_PERCENT"], "100");
+  const int conflicts = cluster.conflicts();
+  const auto events = eventReasons().size();
+  for (int i = 0; i < 3; ++i) {
+    cluster.converge(Resource::deployments(), "shop", "web");
+    cluster.clearWrites();
+    const ReconcileOutcome o = reconcile();
+    EXPECT_NE(o.kind, ReconcileOutcome::Kind::kError);
+    for (const auto& w : cluster.writes()) EXPECT_NE(w.rfind("create events", 0), 0u) << "no transition is recorded twice";
+  }
+  EXPECT_EQ(cluster.conflicts(), conflicts) << "planned from the status it wrote, not the cache's older one";
+  EXPECT_EQ(rollout()["status"]["step"], 1) << "advanced once, to 100%";
+  cluster.catchUp();
+  cluster.clearWrites();
+  reconcile();
+  EXPECT_TRUE(cluster.writes().empty());
+  EXPECT_EQ(cluster.conflicts(), conflicts);
+  EXPECT_GE(eventReasons().size(), events);
+}
+
 TEST_F(Reconciler, AStatusConflictRequeuesSoonAndWritesNoChild) {
   settle();  // step 1 (10%) active, pausing for an hour
   ASSERT_EQ(cluster.object(Resource::configMaps(), "shop", "demo-flags")["data"]["CHECKOUT_PERCENT"], "10");

@@ -95,6 +95,13 @@ std::vector<Case> cases() {
       w.settle();
     };
   };
+  // Succeeded, then a new flag whose values the Deployment controller has not rolled out yet.
+  auto editedAfterSuccess = [](World& w) {
+    w.toSucceeded();
+    w.autoRollout = false;
+    w.editSpec([](json& s) { s["flags"].push_back({{"name", "search"}, {"envVar", "SEARCH"}}); });
+    w.settle();
+  };
   return {
       // Created, not reconciled yet: the API server stores no status on create.
       {"unreconciled", "", "", [](World&) {}},
@@ -163,20 +170,11 @@ std::vector<Case> cases() {
          w.editSpec([](json& s) { s["phases"][1]["steps"] = json::parse(R"([{"percent": 50}, {"percent": 100}])"); });
        }},
       // Generation 2 observed, but its new flag has not rolled out to the Deployment yet: not Ready.
-      {"succeeded-delivering", "Succeeded", "",
-       [](World& w) {
-         w.toSucceeded();
-         w.autoRollout = false;
-         w.editSpec([](json& s) { s["flags"].push_back({{"name", "search"}, {"envVar", "SEARCH"}}); });
-         w.settle();
-       }},
+      {"succeeded-delivering", "Succeeded", "", editedAfterSuccess},
       // The same, past the progress deadline: the delivery of the edit is stuck.
       {"succeeded-delivery-stalled", "Succeeded", "ProgressDeadlineExceeded",
-       [](World& w) {
-         w.toSucceeded();
-         w.autoRollout = false;
-         w.editSpec([](json& s) { s["flags"].push_back({{"name", "search"}, {"envVar", "SEARCH"}}); });
-         w.settle();
+       [&](World& w) {
+         editedAfterSuccess(w);
          w.advance(11min);
          w.settle();
        }},

@@ -55,6 +55,13 @@ class FakeCluster final : public kube::ObjectWriter, public rollout::ObjectSourc
     s.base["status"] = {{"observedGeneration", gen}, {"replicas", 2}, {"updatedReplicas", 2}, {"readyReplicas", 2},
                         {"availableReplicas", 2}};
   }
+  // The cache (ObjectSource::get) keeps serving the object as it is now, whatever is written
+  // after: a watch event that has not arrived yet. catchUp() ends it.
+  void lagCache(const kube::Resource& r, const std::string& ns, const std::string& name) {
+    const std::string key = keyOf(r.plural, ns, name);
+    lagging_[key] = live(objects_.at(key));
+  }
+  void catchUp() { lagging_.clear(); }
   json object(const kube::Resource& r, const std::string& ns, const std::string& name) const {
     auto it = objects_.find(keyOf(r.plural, ns, name));
     return it == objects_.end() ? json() : live(it->second);
@@ -71,6 +78,8 @@ class FakeCluster final : public kube::ObjectWriter, public rollout::ObjectSourc
   // "patch featurerollouts demo", "updateStatus featurerollouts demo", "apply configmaps demo-flags", ...
   const std::vector<std::string>& writes() const { return writes_; }
   void clearWrites() { writes_.clear(); }
+  // Status updates refused with 409 Conflict (a stale resourceVersion), counted since the start.
+  int conflicts() const { return conflicts_; }
 
   // --- kube::ObjectWriter ---------------------------------------------------------------
   Result<json> get(const kube::Resource& r, const std::string& ns, const std::string& name) override {
@@ -96,7 +105,7 @@ class FakeCluster final : public kube::ObjectWriter, public rollout::ObjectSourc
     auto it = objects_.find(keyOf(r.plural, md.value("namespace", ""), md.value("name", "")));
     if (it == objects_.end()) return kube::ApiError::fromStatus(404, "not found", "NotFound");
     Stored& s = it->second;
-    if (md.value("resourceVersion", "") != s.base["metadata"].value("resourceVersion", ""))
+    if (md.value("resourceVersion", "") != s.base["metadata"].value("resourceVersion", "") && ++conflicts_)
       return kube::ApiError::fromStatus(409, "the object has been modified; please apply your changes to the latest version",
                                         "Conflict");
     const json before = live(s).value("spec", json());
@@ -151,7 +160,8 @@ class FakeCluster final : public kube::ObjectWriter, public rollout::ObjectSourc
     if (p == plurals.end()) return nullptr;
     auto it = objects_.find(keyOf(p->second, ns, name));
     if (it == objects_.end()) return nullptr;
-    json fields = live(it->second);
+    auto lag = lagging_.find(it->first);
+    json fields = lag != lagging_.end() ? lag->second : live(it->second);
     // Projected as the informers project them.
     if (kind == "ConfigMap") fields = rollout::ConfigMapView::project(fields);
     else if (kind != "FeatureRollout") fields = rollout::WorkloadView::project(fields);
@@ -238,9 +248,11 @@ class FakeCluster final : public kube::ObjectWriter, public rollout::ObjectSourc
   }
 
   std::map<std::string, Stored> objects_;
+  std::map<std::string, json> lagging_;  // lagCache(): what get() serves instead of the live object
   std::map<std::string, Error> failures_;
   std::vector<std::string> writes_;
   long long rv_ = 100;
+  int conflicts_ = 0;
 };
 
 }  // namespace fro::testing
