@@ -28,6 +28,10 @@ FeatureRolloutController::FeatureRolloutController(kube::KubeClient& client, Gat
   std::vector<std::string> nss = opts_.namespaces.empty() ? std::vector<std::string>{""} : opts_.namespaces;
   for (const auto& ns : nss) {
     auto& fr = add("FeatureRollout", kube::Resource::featureRollouts(), ns, {});
+    // The index first: a rollout woken by its own event already finds its targets' events routed.
+    fr.addHandlers({[this](const kube::CachedPtr& o) { targets_.set(o->key(), o->namespace_, o->fields); },
+                    [this](const kube::CachedPtr&, const kube::CachedPtr& o) { targets_.set(o->key(), o->namespace_, o->fields); },
+                    [this](const kube::CachedPtr& o, bool) { targets_.remove(o->key()); }});
     controller::EventRouter::enqueueSelf(fr, queue_);
 
     kube::Informer::Options cmo;
@@ -72,17 +76,7 @@ kube::Informer& FeatureRolloutController::add(const std::string& kind, kube::Res
 
 std::vector<std::string> FeatureRolloutController::rolloutsTargeting(const std::string& kind,
                                                                      const kube::CachedPtr& obj) const {
-  std::vector<std::string> keys;
-  auto it = informers_.find("FeatureRollout");
-  if (it == informers_.end()) return keys;
-  for (const auto& [ns, inf] : it->second)
-    for (const auto& fr : inf->cache().list(obj->namespace_))
-      for (const auto& t : fr->fields.value("/spec/targets"_json_pointer, json::array()))
-        if (t.value("kind", "") == kind && t.value("name", "") == obj->name) {
-          keys.push_back(fr->key());
-          break;
-        }
-  return keys;
+  return targets_.rolloutsTargeting(kind, obj->namespace_, obj->name);
 }
 
 kube::CachedPtr FeatureRolloutController::get(const std::string& kind, const std::string& ns,

@@ -17,6 +17,7 @@
 #include "runtime/kube/Informer.h"
 #include "runtime/kube/KubeClient.h"
 #include "rollout/controller/FeatureRolloutReconciler.h"
+#include "rollout/controller/TargetIndex.h"
 #include "rollout/planner/GateProvider.h"
 
 namespace fro::rollout {
@@ -58,6 +59,7 @@ class FeatureRolloutController : public ObjectSource {
   kube::KubeClient& client_;
   Options opts_;
   controller::WorkQueue queue_;
+  TargetIndex targets_;  // before the informers whose handlers write it
   std::unique_ptr<FeatureRolloutReconciler> reconciler_;
   std::unique_ptr<controller::Workers> workers_;
   // kind -> namespace ("" = all) -> informer
