@@ -184,6 +184,12 @@ bool PlanExecutor::emitEvents(const std::string& key, const json& fr, const Roll
     if (auto s = recorder_.recordOnce(ref, transitionEventName(name, uid, h.seq), toString(h.eventType), h.reason,
                                       h.message, h.at);
         !s.ok()) {
+      // Nothing new can be stored in a namespace being deleted: retrying would only hold the
+      // finalizer cleanup back (backoff per failed reconcile), and nobody will read the Event.
+      if (kube::ApiError::isNamespaceTerminating(s.error())) {
+        through = h.seq;
+        continue;
+      }
       log("warn", "recording event failed", json{{"rollout", key}, {"reason", h.reason}, {"error", s.error().message}});
       ok = false;
       break;

@@ -25,6 +25,10 @@ class ApiError {
   static bool isAlreadyExists(const Error& e) { return e.reason == "AlreadyExists"; }
   static bool isGone(const Error& e) { return e.code == 410 || e.reason == "Expired" || e.reason == "Gone"; }
   static bool isForbidden(const Error& e) { return e.code == 403; }
+  // NamespaceLifecycle's refusal of anything new in a namespace that is being deleted.
+  static bool isNamespaceTerminating(const Error& e) {
+    return e.code == 403 && e.message.find("because it is being terminated") != std::string::npos;
+  }
   static bool isUnauthorized(const Error& e) { return e.code == 401; }
   static bool isInvalid(const Error& e) { return e.kind == ErrorKind::Invalid && e.code == 422; }
   static bool isTransport(const Error& e) { return e.kind == ErrorKind::Transport; }

@@ -131,6 +131,37 @@ TEST_F(Reconciler, ACacheThatHasNotSeenOurStatusWriteYetIsNotPlannedFromAgain) {
   EXPECT_GE(eventReasons().size(), events);
 }
 
+// Deleting a namespace with rollouts in it: NamespaceLifecycle refuses every new Event there, and a
+// reconcile failed for it would back off and hold the finalizer cleanup back (about 10 rollouts a
+// minute at 1,000). A plain Forbidden still fails it, so the Event is retried.
+TEST_F(Reconciler, EventsRefusedByATerminatingNamespaceDoNotFailTheReconcile) {
+  // A plain Forbidden fails the reconcile: the Event is retried, and recorded by the next attempt.
+  cluster.failNext("create", "events", 403, "Forbidden");
+  EXPECT_EQ(reconcile().kind, ReconcileOutcome::Kind::kError);
+  EXPECT_NE(reconcile().kind, ReconcileOutcome::Kind::kError);
+  EXPECT_EQ(eventReasons(), (std::vector<std::string>{"PhaseStarted"}));
+
+  // The same transition Events in a namespace being deleted: given up, the reconcile goes on.
+  cluster.put(Resource::deployments(), json::parse(R"json({
+    "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api", "namespace": "shop"},
+    "spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "app", "image": "api:1"}]}}}})json"));
+  cluster.converge(Resource::deployments(), "shop", "api");
+  json spec = json::parse(kSpec);
+  spec["targets"][0]["name"] = "api";
+  cluster.put(Resource::featureRollouts(), {{"apiVersion", "rollouts.featureflags.dev/v1alpha1"},
+                                            {"kind", "FeatureRollout"},
+                                            {"metadata", {{"name", "other"}, {"namespace", "shop"}}},
+                                            {"spec", spec}});
+  cluster.failNext("create", "events", 403, "Forbidden",
+                   "events \"other.u-1\" is forbidden: unable to create new content in namespace shop because it is being "
+                   "terminated");
+  EXPECT_NE(reconciler.reconcile("shop/other").kind, ReconcileOutcome::Kind::kError);
+  EXPECT_EQ(cluster.object(Resource::featureRollouts(), "shop", "other")["status"]["state"], "Progressing");
+  EXPECT_EQ(eventReasons().size(), 1u) << "the refused Event is not retried";
+  reconciler.reconcile("shop/other");
+  EXPECT_EQ(eventReasons().size(), 1u);
+}
+
 TEST_F(Reconciler, AStatusConflictRequeuesSoonAndWritesNoChild) {
   settle();  // step 1 (10%) active, pausing for an hour
   ASSERT_EQ(cluster.object(Resource::configMaps(), "shop", "demo-flags")["data"]["CHECKOUT_PERCENT"], "10");

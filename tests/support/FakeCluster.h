@@ -72,8 +72,10 @@ class FakeCluster final : public kube::ObjectWriter, public rollout::ObjectSourc
       if (k.rfind(plural + "/", 0) == 0) out.push_back(live(s));
     return out;
   }
-  void failNext(const std::string& verb, const std::string& plural, int status, const std::string& reason = "") {
-    failures_[verb + " " + plural] = kube::ApiError::fromStatus(status, verb + " " + plural + " failed (test)", reason);
+  void failNext(const std::string& verb, const std::string& plural, int status, const std::string& reason = "",
+                const std::string& message = "") {
+    failures_[verb + " " + plural] =
+        kube::ApiError::fromStatus(status, message.empty() ? verb + " " + plural + " failed (test)" : message, reason);
   }
   // "patch featurerollouts demo", "updateStatus featurerollouts demo", "apply configmaps demo-flags", ...
   const std::vector<std::string>& writes() const { return writes_; }
