@@ -33,20 +33,8 @@ CRD_COPY=$CHART/crds/$CRD_NAME.yaml
 mode=${1:-render}
 start=$SECONDS
 
-die() { echo "FAIL: $*" >&2; exit 1; }
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
-
-if ! command -v helm >/dev/null; then
-  # shellcheck source=/dev/null
-  . "$root/hack/versions.sh"
-  cached=${FRO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/feature-rollout-operator}/bin/helm-$HELM_VERSION/helm
-  [[ -x $cached ]] || die "helm is not on PATH nor at $cached (bash hack/build-tools.sh helm)"
-  PATH=$(dirname "$cached"):$PATH
-fi
-command -v kubectl >/dev/null || die "kubectl is not on PATH (eval \"\$(hack/cluster.sh env)\" adds it)"
-command -v python3 >/dev/null || die "python3 is not on PATH"
+# shellcheck source=chart_lib.sh
+. "$here/chart_lib.sh"
 tmp=$(mktemp -d)
 cleanup_tmp() { rm -rf "$tmp"; }
 trap cleanup_tmp EXIT

@@ -15,19 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 CHART=$root/charts/feature-rollout-operator
 DASH=$CHART/dashboards/feature-rollout-operator.json
-die() { echo "FAIL: $*" >&2; exit 1; }
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
-if ! command -v helm >/dev/null; then
-  # shellcheck source=/dev/null
-  . "$root/hack/versions.sh"
-  cached=${FRO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/feature-rollout-operator}/bin/helm-$HELM_VERSION/helm
-  [[ -x $cached ]] || die "helm is not on PATH nor at $cached (bash hack/build-tools.sh helm)"
-  PATH=$(dirname "$cached"):$PATH
-fi
-command -v kubectl >/dev/null || die "kubectl is not on PATH (eval \"\$(hack/cluster.sh env)\" adds it)"
-command -v python3 >/dev/null || die "python3 is not on PATH"
+# shellcheck source=chart_lib.sh
+. "$here/chart_lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 to_json() { kubectl annotate --local -f "$1" fro-chart-test- -o json; }
