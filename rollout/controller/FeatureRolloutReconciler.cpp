@@ -97,7 +97,18 @@ Result<PlanInput> FeatureRolloutReconciler::observe(const std::string& key, cons
     if (!t.is_object()) continue;
     const std::string kind = t.value("kind", ""), name = t.value("name", "");
     auto w = objects_.get(kind, ro.nameSpace, name);
-    WorkloadView v = WorkloadView::observe(kind, name, w ? &w->fields : nullptr, ro.configMapName);
+    // Not cached: its watch event may only trail the rollout's (both created at once, a GitOps
+    // sync): asked for, so a workload that exists is never reported TargetNotFound.
+    json live;
+    if (!w && (kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet")) {
+      const kube::Resource r = kind == "Deployment"    ? kube::Resource::deployments()
+                               : kind == "StatefulSet" ? kube::Resource::statefulSets()
+                                                       : kube::Resource::daemonSets();
+      auto g = writer_.get(r, ro.nameSpace, name);
+      if (g.ok()) live = WorkloadView::project(*g);
+      else if (!kube::ApiError::isNotFound(g.error())) return Error::of(fmt::format("reading {} {}: {}", kind, name, g.error().message));
+    }
+    WorkloadView v = WorkloadView::observe(kind, name, w ? &w->fields : live.is_object() ? &live : nullptr, ro.configMapName);
     if (!v.claimedBy.empty() && v.claimedBy != ro.name)
       v.claimantExists = objects_.get("FeatureRollout", ro.nameSpace, v.claimedBy) != nullptr;
     in.workloads.push_back(std::move(v));

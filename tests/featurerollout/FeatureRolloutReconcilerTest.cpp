@@ -162,6 +162,22 @@ TEST_F(Reconciler, EventsRefusedByATerminatingNamespaceDoNotFailTheReconcile) {
   EXPECT_EQ(eventReasons().size(), 1u);
 }
 
+// A Deployment and its rollout applied together (a GitOps sync): the rollout's watch event may come
+// before the Deployment's. The Deployment is asked for, not reported TargetNotFound (a false Warning
+// Event and a needless status write); one that really is missing still is.
+TEST_F(Reconciler, ATargetTheCacheHasNotSeenYetIsAskedForNotReportedMissing) {
+  cluster.hideFromCache(Resource::deployments(), "shop", "web");
+  reconcile();
+  EXPECT_EQ(rollout()["status"]["state"], "Progressing");
+  const auto reasons = eventReasons();
+  EXPECT_EQ(std::count(reasons.begin(), reasons.end(), "TargetNotFound"), 0);
+  EXPECT_EQ(web()["metadata"]["annotations"][names::kOwnerAnnotation], "demo");
+
+  cluster.edit(Resource::featureRollouts(), "shop", "demo", [](json& o) { o["spec"]["targets"][0]["name"] = "gone"; });
+  reconcile();
+  EXPECT_NE(rollout()["status"]["conditions"].dump().find("TargetNotFound"), std::string::npos) << rollout()["status"].dump();
+}
+
 TEST_F(Reconciler, AStatusConflictRequeuesSoonAndWritesNoChild) {
   settle();  // step 1 (10%) active, pausing for an hour
   ASSERT_EQ(cluster.object(Resource::configMaps(), "shop", "demo-flags")["data"]["CHECKOUT_PERCENT"], "10");

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -61,7 +62,14 @@ class FakeCluster final : public kube::ObjectWriter, public rollout::ObjectSourc
     const std::string key = keyOf(r.plural, ns, name);
     lagging_[key] = live(objects_.at(key));
   }
-  void catchUp() { lagging_.clear(); }
+  // The cache has not seen the object at all yet (its watch event trails); catchUp() ends it.
+  void hideFromCache(const kube::Resource& r, const std::string& ns, const std::string& name) {
+    hidden_.insert(keyOf(r.plural, ns, name));
+  }
+  void catchUp() {
+    lagging_.clear();
+    hidden_.clear();
+  }
   json object(const kube::Resource& r, const std::string& ns, const std::string& name) const {
     auto it = objects_.find(keyOf(r.plural, ns, name));
     return it == objects_.end() ? json() : live(it->second);
@@ -162,6 +170,7 @@ class FakeCluster final : public kube::ObjectWriter, public rollout::ObjectSourc
     if (p == plurals.end()) return nullptr;
     auto it = objects_.find(keyOf(p->second, ns, name));
     if (it == objects_.end()) return nullptr;
+    if (hidden_.count(it->first)) return nullptr;
     auto lag = lagging_.find(it->first);
     json fields = lag != lagging_.end() ? lag->second : live(it->second);
     // Projected as the informers project them.
@@ -251,6 +260,7 @@ class FakeCluster final : public kube::ObjectWriter, public rollout::ObjectSourc
 
   std::map<std::string, Stored> objects_;
   std::map<std::string, json> lagging_;  // lagCache(): what get() serves instead of the live object
+  std::set<std::string> hidden_;         // hideFromCache(): what get() does not serve yet
   std::map<std::string, Error> failures_;
   std::vector<std::string> writes_;
   long long rv_ = 100;
