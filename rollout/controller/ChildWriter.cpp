@@ -12,10 +12,9 @@ namespace {
 
 using json = nlohmann::json;
 
+// The spec's schema allows only the three workload kinds; anything else is treated as before.
 kube::Resource workloadResource(const std::string& kind) {
-  if (kind == "StatefulSet") return kube::Resource::statefulSets();
-  if (kind == "DaemonSet") return kube::Resource::daemonSets();
-  return kube::Resource::deployments();
+  return kube::Resource::workload(kind).value_or(kube::Resource::deployments());
 }
 
 bool isOurs(const json& envFromEntry, const std::string& configMap) {

@@ -43,10 +43,7 @@ FeatureRolloutController::FeatureRolloutController(kube::KubeClient& client, Gat
     for (const char* kind : {"Deployment", "StatefulSet", "DaemonSet"}) {
       kube::Informer::Options wo;
       wo.project = WorkloadView::project;
-      kube::Resource r = std::string(kind) == "Deployment"    ? kube::Resource::deployments()
-                         : std::string(kind) == "StatefulSet" ? kube::Resource::statefulSets()
-                                                              : kube::Resource::daemonSets();
-      auto& inf = add(kind, r, ns, wo);
+      auto& inf = add(kind, *kube::Resource::workload(kind), ns, wo);
       std::string k = kind;
       controller::EventRouter::enqueueMapped(inf, queue_, [this, k](const kube::CachedPtr& o) { return rolloutsTargeting(k, o); });
     }

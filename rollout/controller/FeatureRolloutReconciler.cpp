@@ -100,11 +100,8 @@ Result<PlanInput> FeatureRolloutReconciler::observe(const std::string& key, cons
     // Not cached: its watch event may only trail the rollout's (both created at once, a GitOps
     // sync): asked for, so a workload that exists is never reported TargetNotFound.
     json live;
-    if (!w && (kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet")) {
-      const kube::Resource r = kind == "Deployment"    ? kube::Resource::deployments()
-                               : kind == "StatefulSet" ? kube::Resource::statefulSets()
-                                                       : kube::Resource::daemonSets();
-      auto g = writer_.get(r, ro.nameSpace, name);
+    if (auto r = kube::Resource::workload(kind); !w && r) {
+      auto g = writer_.get(*r, ro.nameSpace, name);
       if (g.ok()) live = WorkloadView::project(*g);
       else if (!kube::ApiError::isNotFound(g.error())) return Error::of(fmt::format("reading {} {}: {}", kind, name, g.error().message));
     }

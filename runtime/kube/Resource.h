@@ -1,5 +1,6 @@
 #pragma once
 // Identifies a REST collection: group/version/resource (plural) and whether it is namespaced.
+#include <optional>
 #include <string>
 
 namespace fro::kube {
@@ -26,6 +27,13 @@ struct Resource {
   static Resource daemonSets() { return {"apps", "v1", "daemonsets", true}; }
   static Resource leases() { return {"coordination.k8s.io", "v1", "leases", true}; }
   static Resource events() { return {"events.k8s.io", "v1", "events", true}; }
+  // Deployment, StatefulSet or DaemonSet by kind; nullopt for any other kind.
+  static std::optional<Resource> workload(const std::string& kind) {
+    if (kind == "Deployment") return deployments();
+    if (kind == "StatefulSet") return statefulSets();
+    if (kind == "DaemonSet") return daemonSets();
+    return std::nullopt;
+  }
   static Resource featureRollouts() { return {"rollouts.featureflags.dev", "v1alpha1", "featurerollouts", true}; }
 };
 
