@@ -14,3 +14,19 @@ if ! command -v helm >/dev/null; then
 fi
 command -v kubectl >/dev/null || die "kubectl is not on PATH (eval \"\$(hack/cluster.sh env)\" adds it)"
 command -v python3 >/dev/null || die "python3 is not on PATH"
+
+# Reads "helm-args|expected message" lines on stdin: each must make `helm template` of $CHART fail
+# with that message.
+expect_refused() {
+  local bad want out
+  while IFS='|' read -r bad want; do
+    # shellcheck disable=SC2086
+    if out=$(helm template fro "$CHART" $bad 2>&1); then
+      fail "helm template $bad was accepted"
+    elif [[ $out == *"$want"* ]]; then
+      ok "refused: $bad ($want)"
+    else
+      fail "helm template $bad: refused without '$want':"$'\n'"$out"
+    fi
+  done
+}

@@ -148,17 +148,7 @@ render_tests() {
   grep -q '^FROM debian:12-slim' "$root/Dockerfile" && ok "runtime stage: debian:12-slim" || fail "Dockerfile runtime stage is not debian:12-slim"
 
   # --- values that cannot work are refused with a message ----------------------------------------------
-  local bad want
-  while IFS='|' read -r bad want; do
-    # shellcheck disable=SC2086
-    if out=$(helm template fro "$CHART" $bad 2>&1); then
-      fail "helm template $bad was accepted"
-    elif [[ $out == *"$want"* ]]; then
-      ok "refused: $bad ($want)"
-    else
-      fail "helm template $bad: refused without '$want':"$'\n'"$out"
-    fi
-  done <<'EOF'
+  expect_refused <<'EOF'
 --set leaderElection.enabled=false|replicaCount > 1 needs leaderElection.enabled=true
 --set watchNamespaces={Team_A}|at '/watchNamespaces/0': 'Team_A' does not match pattern
 --set logging.format=xml|at '/logging/format': value must be one of 'json', 'text'
